@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "dpwall",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dpwall", targets: ["dpwall"]),
+        .executable(name: "DPWallFuzz", targets: ["DPWallFuzz"]),
+        .library(name: "DPWall", targets: ["DPWall"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libzstd from the system (Debian: libzstd-dev).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Bytes → records: line framing, strict JSON, tensors, the two wire protocols, writing records.
+        .target(name: "DPWallRecords", dependencies: ["CZstd"], swiftSettings: strict),
+        // Pure math, no I/O: rounding and (later) grid, samplers, calibration, accountants.
+        .target(name: "DPWallPrivacy", swiftSettings: strict),
+        // Policy, validation, the pipeline that wires the stages.
+        .target(
+            name: "DPWall",
+            dependencies: ["DPWallRecords", "DPWallPrivacy", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // The executable: argument parsing and nothing else.
+        .executableTarget(
+            name: "dpwall",
+            dependencies: ["DPWall", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        // libFuzzer entry point for the parser and validator (built alone, see docs/fuzzing.md).
+        .executableTarget(name: "DPWallFuzz", dependencies: ["DPWall"], swiftSettings: strict),
+        .testTarget(
+            name: "DPWallRecordsTests",
+            dependencies: ["DPWallRecords"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DPWallPrivacyTests", dependencies: ["DPWallPrivacy"], swiftSettings: strict),
+        .testTarget(name: "DPWallTests", dependencies: ["DPWall"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["DPWallRecords"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)
