@@ -1,0 +1,261 @@
+import DPWallRecords
+
+/// Options of the record stage that come from the command line rather than the policy.
+public struct ProcessorOptions: Sendable {
+    /// Leave out the `privacy` annotation (`--no-annotate`).
+    public var annotate = true
+    /// Keep `request` next to a released `response` (`--keep-request`).
+    public var keepRequest = false
+    /// Also write each denied input to a rejects stream (`--rejects FILE`).
+    public var writeRejects = false
+
+    /// Default options: annotate, drop the request of a released response, no rejects.
+    public init() {}
+}
+
+/// Counts of what the pipeline decided.
+public struct DecisionCounts: Sendable {
+    /// Records read (output lines written).
+    public var records = 0
+    /// Records allowed.
+    public var allowed = 0
+    /// Denials per code, indexed by ``DenialCode/index``.
+    public var denied = [Int](repeating: 0, count: DenialCode.all.count)
+    /// Input bytes seen, newlines included.
+    public var bytes = 0
+
+    /// Total denials.
+    public var deniedTotal: Int { denied.reduce(0, +) }
+}
+
+/// The record stage: one input line in, one output line out (records.md, "What comes out").
+///
+/// Stateless across records apart from reused buffers, so batches of lines could be split across cores; the
+/// stateful stages (rate limits, budgets, ledger, audit) come after it in input order.
+final class RecordProcessor {
+    private let policy: Policy
+    private let options: ProcessorOptions
+    private let models: [String: ModelRuntime]
+    private let tiers: TierResolver
+    private var parser: JSONParser
+    private let envelopeDecoder: EnvelopeDecoder
+    private var envelope = Envelope()
+    private var request = BodyChecker()
+    private var response = BodyChecker()
+    private var releaser = ReleaseWriter()
+    private var required: [Bool] = []
+    /// Output lines of the current batch.
+    var output = JSONWriter(capacity: 1 << 20)
+    /// Rejects lines of the current batch (when enabled).
+    var rejects = JSONWriter(capacity: 0)
+    /// What was decided so far.
+    private(set) var counts = DecisionCounts()
+
+    init(policy: Policy, options: ProcessorOptions) throws {
+        self.policy = policy
+        self.options = options
+        var models: [String: ModelRuntime] = [:]
+        for model in policy.models { models[model.name] = try ModelRuntime(model) }
+        self.models = models
+        tiers = TierResolver(policy: policy)
+        parser = JSONParser(maxDepth: policy.limits.maxDepth)
+        envelopeDecoder = EnvelopeDecoder(passthrough: policy.passthrough, clientRequired: policy.auth.mode == .trusted)
+    }
+
+    /// Decides one line and appends its output line (and rejects line) to the batch buffers.
+    func process(_ line: InputLine, inputName: String) {
+        counts.records += 1
+        counts.bytes += (line.oversizeLength ?? line.bytes.count) + 1
+        if let length = line.oversizeLength {
+            denyLine(
+                line, inputName,
+                RecordError(
+                    .tooLarge,
+                    "line of \(length) bytes exceeds limits.max_record_bytes (\(policy.limits.maxRecordBytes))"))
+            return
+        }
+        do {
+            try parser.parse(line.bytes)
+        } catch {
+            denyLine(line, inputName, RecordError(error.code, error.message))
+            return
+        }
+        parser.nodes.withUnsafeBufferPointer { nodes in
+            let view = JSONView(nodes: nodes, bytes: line.bytes)
+            if view.kind(0) != .object {
+                denyLine(line, inputName, RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)"))
+                return
+            }
+            if let problem = decide(view) {
+                denyRecord(view, line, inputName, problem)
+            } else {
+                release(view)
+            }
+        }
+    }
+
+    /// The checks of records.md in their order; nil when the record is allowed.
+    private func decide(_ view: JSONView) -> RecordError? {
+        do {
+            try envelopeDecoder.decode(view, into: &envelope)
+        } catch {
+            return error
+        }
+        let modelName = view.string(envelope.model)
+        guard let model = models[modelName] else {
+            return RecordError(.unknownModel, "model \(view.quoted(envelope.model)) is not in the policy")
+        }
+        if envelope.client >= 0, let problem = tiers.check(client: view.string(envelope.client), model: modelName) {
+            return problem
+        }
+        if envelope.request >= 0,
+            let problem = request.check(view, envelope.request, side: .request, model: model, keepValues: false)
+        {
+            return problem
+        }
+        if envelope.response >= 0 {
+            requiredOutputs(view, model)
+            if let problem = response.check(
+                view, envelope.response, side: .response, model: model, keepValues: true, required: required)
+            {
+                return problem
+            }
+            if envelope.request >= 0, let rows = request.batch, let released = response.batch, rows != released {
+                return RecordError(
+                    .invalidResponse, "response: batch of \(released) rows differs from the request's \(rows)")
+            }
+            if let noised = model.firstNoisedOutput,
+                response.checked.contains(where: { $0.declared == noised })
+            {
+                let output = model.spec.outputs[noised]
+                return RecordError(
+                    .privacyUnavailable,
+                    "response output \"\(output.tensor.name)\" needs \(output.privacy!.mechanism.rawValue) noise, "
+                        + "which this build cannot apply yet; nothing is released (fail closed)")
+            }
+        }
+        return nil
+    }
+
+    /// Outputs a v2 request asked for by name (`request.outputs`); all declared outputs otherwise.
+    private func requiredOutputs(_ view: JSONView, _ model: ModelRuntime) {
+        required.removeAll(keepingCapacity: true)
+        let asked = envelope.request >= 0 ? request.body.requestedOutputs : -1
+        guard asked >= 0, view.count(asked) > 0 else {
+            required.append(contentsOf: repeatElement(true, count: model.outputs.names.count))
+            return
+        }
+        required.append(contentsOf: repeatElement(false, count: model.outputs.names.count))
+        view.forEachElement(of: asked) { _, element in
+            if view.kind(element) == .object, let name = view.member(of: element, "name"),
+                view.kind(name) == .string, let index = model.outputs.index(of: name, in: view)
+            {
+                required[index] = true
+            }
+            return true
+        }
+    }
+
+    // MARK: Output lines
+
+    private func release(_ view: JSONView) {
+        counts.allowed += 1
+        output.appendByte(UInt8(ascii: "{"))
+        writeEnvelope(view, everything: true)
+        if envelope.request >= 0 && (envelope.response < 0 || options.keepRequest) {
+            output.append(raw: ",\"request\":")
+            output.append(raw: raw(view, envelope.request))
+        }
+        if envelope.response >= 0 {
+            output.append(raw: ",\"response\":")
+            let model = models[view.string(envelope.model)]!
+            releaser.writeResponse(view, response, model: model, into: &output)
+            if options.annotate {
+                output.append(raw: ",\"privacy\":{\"epsilon\":0,\"delta\":0}")
+            }
+        }
+        output.append(raw: "}\n")
+    }
+
+    /// Writes `"id":…,"ts":…` and the other envelope fields that are present and readable.
+    private func writeEnvelope(_ view: JSONView, everything: Bool) {
+        var first = true
+        func field(_ name: StaticString, _ node: Int) {
+            guard node >= 0, view.kind(node) == .string, view.unescapedLength(node) <= 128 else { return }
+            if !first { output.appendByte(UInt8(ascii: ",")) }
+            first = false
+            output.appendByte(UInt8(ascii: "\""))
+            output.append(raw: name)
+            output.append(raw: "\":")
+            output.append(raw: raw(view, node))
+        }
+        field("id", envelope.id)
+        field("ts", envelope.ts)
+        field("client", envelope.client)
+        field("model", envelope.model)
+        guard everything else { return }
+        field("version", envelope.version)
+        for (key, value) in envelope.passthrough {
+            output.appendByte(UInt8(ascii: ","))
+            output.append(raw: raw(view, key))
+            output.appendByte(UInt8(ascii: ":"))
+            output.append(raw: raw(view, value))
+        }
+    }
+
+    private func denyRecord(_ view: JSONView, _ line: InputLine, _ inputName: String, _ problem: RecordError) {
+        counts.denied[problem.code.index] += 1
+        output.appendByte(UInt8(ascii: "{"))
+        let before = output.bytes.count
+        writeEnvelope(view, everything: false)
+        if output.bytes.count > before { output.appendByte(UInt8(ascii: ",")) }
+        writeError(problem)
+        output.append(raw: "}\n")
+        writeReject(line, inputName, problem)
+    }
+
+    private func denyLine(_ line: InputLine, _ inputName: String, _ problem: RecordError) {
+        counts.denied[problem.code.index] += 1
+        output.append(raw: "{\"line\":")
+        output.append(line.number)
+        output.appendByte(UInt8(ascii: ","))
+        writeError(problem)
+        output.append(raw: "}\n")
+        writeReject(line, inputName, problem)
+    }
+
+    private func writeError(_ problem: RecordError) {
+        output.append(raw: "\"error\":{\"code\":")
+        output.appendString(problem.code.name)
+        output.append(raw: ",\"status\":")
+        output.append(problem.code.status)
+        output.append(raw: ",\"message\":")
+        output.appendString(problem.message)
+        output.appendByte(UInt8(ascii: "}"))
+    }
+
+    private func writeReject(_ line: InputLine, _ inputName: String, _ problem: RecordError) {
+        guard options.writeRejects else { return }
+        rejects.append(raw: "{\"line\":")
+        rejects.append(line.number)
+        rejects.append(raw: ",\"input\":")
+        rejects.appendString(inputName)
+        rejects.append(raw: ",\"input_line\":")
+        rejects.append(line.inputLine)
+        rejects.append(raw: ",\"code\":")
+        rejects.appendString(problem.code.name)
+        rejects.append(raw: ",\"status\":")
+        rejects.append(problem.code.status)
+        rejects.append(raw: ",\"message\":")
+        rejects.appendString(problem.message)
+        rejects.append(raw: ",\"bytes\":")
+        rejects.append(line.oversizeLength ?? line.bytes.count)
+        rejects.append(raw: ",\"raw\":")
+        rejects.appendStringTruncating(bytes: line.bytes, limit: LineReader.rawPrefixLimit)
+        rejects.append(raw: "}\n")
+    }
+
+    private func raw(_ view: JSONView, _ node: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: view.bytes[view.rawRange(node)])
+    }
+}

@@ -1,0 +1,141 @@
+import DPWallPrivacy
+import DPWallRecords
+
+/// Writes released bodies: each checked output in the protocol and nesting it came in, its values
+/// post-processed as the policy says. Raw model outputs never reach a message, only this writer.
+struct ReleaseWriter {
+    private var scratch: [Double] = []
+
+    /// Applies the policy's post-processing to the checked outputs' values (mechanism `none`: clamp, round).
+    mutating func postProcess(_ checker: BodyChecker, model: ModelRuntime) -> [Double] {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: checker.values)
+        for tensor in checker.checked {
+            guard let privacy = model.spec.outputs[tensor.declared].privacy,
+                model.spec.outputs[tensor.declared].tensor.datatype.isFloatingPoint
+            else { continue }
+            for k in tensor.valuesStart..<(tensor.valuesStart + tensor.count) {
+                var value = scratch[k]
+                if let clamp = privacy.clamp { value = PostProcessing.clamp(value, to: clamp) }
+                if let decimals = privacy.round { value = PostProcessing.round(value, decimals: decimals) }
+                scratch[k] = value
+            }
+        }
+        return scratch
+    }
+
+    /// Appends the released response body.
+    mutating func writeResponse(
+        _ view: JSONView, _ checker: BodyChecker, model: ModelRuntime, into out: inout JSONWriter
+    ) {
+        let released = postProcess(checker, model: model)
+        let body = checker.body
+        switch (body.format, body.rowFormat) {
+        case (.v2, _):
+            out.append(raw: "{\"model_name\":")
+            if body.modelName >= 0 {
+                out.append(raw: raw(view, body.modelName))
+            } else {
+                out.appendString(model.spec.name)
+            }
+            if body.modelVersion >= 0 {
+                out.append(raw: ",\"model_version\":")
+                out.append(raw: raw(view, body.modelVersion))
+            }
+            if body.bodyID >= 0 {
+                out.append(raw: ",\"id\":")
+                out.append(raw: raw(view, body.bodyID))
+            }
+            out.append(raw: ",\"outputs\":[")
+            for (n, tensor) in checker.checked.enumerated() {
+                if n > 0 { out.appendByte(UInt8(ascii: ",")) }
+                let spec = model.spec.outputs[tensor.declared].tensor
+                out.append(raw: "{\"name\":")
+                out.appendString(spec.name)
+                out.append(raw: ",\"datatype\":")
+                out.appendString(spec.datatype.rawValue)
+                out.append(raw: ",\"shape\":[")
+                for axis in 0..<tensor.rank {
+                    if axis > 0 { out.appendByte(UInt8(ascii: ",")) }
+                    out.append(checker.dims[tensor.dimsStart + axis])
+                }
+                out.append(raw: "],\"data\":")
+                let dims = tensor.nested ? checker.dims[tensor.dimsStart..<(tensor.dimsStart + tensor.rank)] : [tensor.count][...]
+                writeNested(view, checker, tensor, released, dims: dims, first: 0, into: &out)
+                out.appendByte(UInt8(ascii: "}"))
+            }
+            out.append(raw: "]}")
+        case (.tfserving, true):
+            out.append(raw: "{\"predictions\":[")
+            let rows = checker.batch ?? 0
+            for row in 0..<rows {
+                if row > 0 { out.appendByte(UInt8(ascii: ",")) }
+                if body.named { out.appendByte(UInt8(ascii: "{")) }
+                for (n, tensor) in checker.checked.enumerated() {
+                    if body.named {
+                        if n > 0 { out.appendByte(UInt8(ascii: ",")) }
+                        out.appendString(model.spec.outputs[tensor.declared].tensor.name)
+                        out.appendByte(UInt8(ascii: ":"))
+                    }
+                    let rowDims = checker.dims[(tensor.dimsStart + 1)..<(tensor.dimsStart + tensor.rank)]
+                    let rowSize = rowDims.reduce(1, *)
+                    writeNested(view, checker, tensor, released, dims: rowDims, first: row * rowSize, into: &out)
+                }
+                if body.named { out.appendByte(UInt8(ascii: "}")) }
+            }
+            out.append(raw: "]}")
+        case (.tfserving, false):
+            out.append(raw: "{\"outputs\":")
+            if body.named { out.appendByte(UInt8(ascii: "{")) }
+            for (n, tensor) in checker.checked.enumerated() {
+                if body.named {
+                    if n > 0 { out.appendByte(UInt8(ascii: ",")) }
+                    out.appendString(model.spec.outputs[tensor.declared].tensor.name)
+                    out.appendByte(UInt8(ascii: ":"))
+                }
+                let dims = checker.dims[tensor.dimsStart..<(tensor.dimsStart + tensor.rank)]
+                writeNested(view, checker, tensor, released, dims: dims, first: 0, into: &out)
+            }
+            if body.named { out.appendByte(UInt8(ascii: "}")) }
+            out.appendByte(UInt8(ascii: "}"))
+        }
+    }
+
+    private func raw(_ view: JSONView, _ node: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: view.bytes[view.rawRange(node)])
+    }
+
+    /// Writes elements `first…` of a tensor nested as `dims` (a scalar when `dims` is empty).
+    private func writeNested(
+        _ view: JSONView, _ checker: BodyChecker, _ tensor: CheckedTensor, _ released: [Double],
+        dims: ArraySlice<Int>, first: Int, into out: inout JSONWriter
+    ) {
+        guard let size = dims.first else {
+            writeElement(view, checker, tensor, released, first, into: &out)
+            return
+        }
+        let inner = dims.dropFirst()
+        let stride = inner.reduce(1, *)
+        out.appendByte(UInt8(ascii: "["))
+        for k in 0..<size {
+            if k > 0 { out.appendByte(UInt8(ascii: ",")) }
+            if inner.isEmpty {
+                writeElement(view, checker, tensor, released, first + k, into: &out)
+            } else {
+                writeNested(view, checker, tensor, released, dims: inner, first: first + k * stride, into: &out)
+            }
+        }
+        out.appendByte(UInt8(ascii: "]"))
+    }
+
+    private func writeElement(
+        _ view: JSONView, _ checker: BodyChecker, _ tensor: CheckedTensor, _ released: [Double], _ k: Int,
+        into out: inout JSONWriter
+    ) {
+        switch tensor.style {
+        case .asFloat: out.append(Float(released[tensor.valuesStart + k]))
+        case .asDouble: out.append(released[tensor.valuesStart + k])
+        case .asText: out.append(raw: raw(view, checker.leaves[tensor.leavesStart + k]))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+extension Policy {
+    /// Size limits applied to every record before anything else.
+    public struct Limits: Sendable, Equatable {
+        /// The default of ``maxRecordBytes``: 1 MiB.
+        public static let defaultMaxRecordBytes = 1_048_576
+        /// The allowed values of ``maxRecordBytes``, in bytes.
+        public static let maxRecordBytesRange = 64...(1 << 30)
+        /// The default of ``maxDepth``.
+        public static let defaultMaxDepth = 64
+        /// The allowed values of ``maxDepth``, in nesting levels.
+        public static let maxDepthRange = 1...1024
+        /// The default of ``maxBatch``.
+        public static let defaultMaxBatch = 64
+
+        /// The longest input line, in bytes (newline excluded); longer lines are `too_large`.
+        public var maxRecordBytes: Int
+        /// The deepest JSON nesting of a record, in levels.
+        public var maxDepth: Int
+        /// The largest batch (rows on the first axis) of a model that does not set its own `max_batch`.
+        public var maxBatch: Int
+
+        /// Creates limits; the defaults are those of an empty `limits` section.
+        public init(
+            maxRecordBytes: Int = Limits.defaultMaxRecordBytes,
+            maxDepth: Int = Limits.defaultMaxDepth,
+            maxBatch: Int = Limits.defaultMaxBatch
+        ) {
+            self.maxRecordBytes = maxRecordBytes
+            self.maxDepth = maxDepth
+            self.maxBatch = maxBatch
+        }
+    }
+}

@@ -1,0 +1,201 @@
+/// What `dpwall policy check` prints: the policy in plain words and numbers, as text or as JSON.
+public struct PolicyReport: Sendable {
+    /// The line printed under every output with a noise mechanism until noise calibration lands.
+    public static let calibrationUnavailable =
+        "noise calibration: not in this build; outputs with a mechanism are denied privacy_unavailable"
+
+    /// The policy described.
+    public let policy: Policy
+
+    /// Creates the report of a (validated) policy.
+    public init(policy: Policy) {
+        self.policy = policy
+    }
+
+    /// Things an operator should look at, one sentence each (outputs released without noise, unused sections).
+    public var warnings: [String] {
+        var result: [String] = []
+        for model in policy.models {
+            for (index, output) in model.outputs.enumerated() {
+                let place = "models.\(model.name).outputs[\(index)] (\(output.tensor.name))"
+                switch output.privacy?.mechanism {
+                case .none?: result.append("\(place) releases raw model outputs without noise (mechanism none)")
+                case nil: result.append("\(place) releases raw \(output.tensor.datatype.rawValue) outputs as they are")
+                default: break
+                }
+            }
+        }
+        let auth = policy.auth
+        if auth.mode != .apiKey, !auth.apiKeys.isEmpty {
+            result.append("auth.api_keys is not used: auth.mode is \(auth.mode.rawValue)")
+        }
+        if auth.mode != .jwt, auth.jwt != nil {
+            result.append("auth.jwt is not used: auth.mode is \(auth.mode.rawValue)")
+        }
+        if auth.mode != .clientCert, auth.clientCert != nil {
+            result.append("auth.client_cert is not used: auth.mode is \(auth.mode.rawValue)")
+        }
+        return result
+    }
+
+    /// The report as readable text, one fact per line, ending with a newline.
+    public func text() -> String {
+        var lines: [String] = []
+        lines.append("policy version \(policy.version)")
+        lines.append("accounting: \(policy.accounting.rawValue)")
+        lines.append(authLine())
+        let limits = policy.limits
+        lines.append(
+            "limits: max_record_bytes \(limits.maxRecordBytes) bytes, max_depth \(limits.maxDepth), "
+                + "max_batch \(limits.maxBatch) rows"
+        )
+        lines.append("passthrough: " + (policy.passthrough.isEmpty ? "none" : policy.passthrough.joined(separator: ", ")))
+        for tier in policy.tiers {
+            lines.append("")
+            lines.append("tier \(tier.name)")
+            lines.append("  models: \(Self.text(tier.models))")
+            lines.append("  rate: \(tier.rate.map(Self.text) ?? "unlimited"), burst \(tier.burst)")
+            lines.append("  quota: \(tier.quota.map(Self.text) ?? "unlimited")")
+            if let budget = tier.budget {
+                lines.append(
+                    "  budget: epsilon \(Self.number(budget.epsilon)), delta \(Self.number(budget.delta)), "
+                        + "window \(budget.window.text)"
+                )
+            } else {
+                lines.append("  budget: none (no privatized output can be released to this tier)")
+            }
+        }
+        for client in policy.clients {
+            lines.append("")
+            lines.append("client \(client.name)")
+            lines.append(contentsOf: clientLines(client).map { "  " + $0 })
+        }
+        for model in policy.models {
+            lines.append("")
+            lines.append("model \(model.name)")
+            lines.append("  protocol: \(model.wireProtocol.rawValue), max_batch \(model.maxBatch) rows")
+            for input in model.inputs {
+                lines.append("  input \(input.name): \(Self.text(input))")
+            }
+            for output in model.outputs {
+                lines.append("  output \(output.tensor.name): \(Self.text(output.tensor))")
+                lines.append(contentsOf: privacyLines(output).map { "    " + $0 })
+            }
+        }
+        let warnings = warnings
+        if !warnings.isEmpty {
+            lines.append("")
+            lines.append(contentsOf: warnings.map { "WARNING: \($0)" })
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func authLine() -> String {
+        let auth = policy.auth
+        var parts = ["auth: \(auth.mode.rawValue)"]
+        switch auth.mode {
+        case .trusted: break
+        case .apiKey: parts.append("\(auth.apiKeys.count) API key\(auth.apiKeys.count == 1 ? "" : "s")")
+        case .jwt:
+            if let jwt = auth.jwt {
+                parts.append("jwks \(jwt.jwks)")
+                if let file = jwt.hmacKeyFile { parts.append("hmac_key_file \(file)") }
+                if let issuer = jwt.issuer { parts.append("issuer \(issuer)") }
+                if let audience = jwt.audience { parts.append("audience \(audience)") }
+                parts.append("client_claim \(jwt.clientClaim)")
+                if let claim = jwt.tierClaim { parts.append("tier_claim \(claim)") }
+                parts.append("leeway \(Self.number(jwt.leewaySeconds)) s")
+            }
+        case .clientCert:
+            if let cert = auth.clientCert { parts.append("ca \(cert.ca), identity \(cert.identity.rawValue)") }
+        }
+        parts.append("default tier \(auth.defaultTier ?? "none")")
+        return parts.joined(separator: ", ")
+    }
+
+    private func clientLines(_ client: Policy.ClientOverride) -> [String] {
+        var lines: [String] = []
+        if let tier = client.tier { lines.append("tier: \(tier)") }
+        if let models = client.models { lines.append("models: \(Self.text(models))") }
+        if let rate = client.rate { lines.append("rate: \(Self.text(rate))") }
+        if let burst = client.burst { lines.append("burst: \(burst)") }
+        if let quota = client.quota { lines.append("quota: \(Self.text(quota))") }
+        if let budget = client.budget {
+            var parts: [String] = []
+            if let epsilon = budget.epsilon { parts.append("epsilon \(Self.number(epsilon))") }
+            if let delta = budget.delta { parts.append("delta \(Self.number(delta))") }
+            if let window = budget.window { parts.append("window \(window.text)") }
+            lines.append("budget: " + (parts.isEmpty ? "as the tier" : parts.joined(separator: ", ")))
+        }
+        return lines.isEmpty ? ["as the tier"] : lines
+    }
+
+    private func privacyLines(_ output: OutputSpec) -> [String] {
+        guard let privacy = output.privacy else {
+            return ["privacy: none declared (\(output.tensor.datatype.rawValue) is not privatized)"]
+        }
+        var lines: [String] = []
+        var head = "privacy: \(privacy.mechanism.rawValue)"
+        if let epsilon = privacy.epsilon { head += ", epsilon \(Self.number(epsilon)) per row" }
+        if let delta = privacy.delta { head += ", delta \(Self.number(delta)) per row" }
+        lines.append(head)
+        if let sensitivity = privacy.resolvedSensitivity(for: output.tensor) {
+            lines.append("sensitivity: " + Self.text(sensitivity))
+        }
+        var post: [String] = []
+        post.append("clamp " + (privacy.clamp.map { "[\(Self.number($0.lowerBound)), \(Self.number($0.upperBound))]" } ?? "none"))
+        if privacy.mechanism != .none {
+            post.append("normalize \(privacy.normalize)")
+        }
+        post.append("round " + (privacy.round.map { "\($0) decimals" } ?? "none"))
+        if privacy.mechanism != .none {
+            post.append("top_k \(privacy.topK)")
+            post.append("label_only \(privacy.labelOnly)")
+        }
+        lines.append(post.joined(separator: ", "))
+        if privacy.mechanism == .none {
+            lines.append("WARNING: releases raw model outputs without noise")
+        } else {
+            lines.append(Self.calibrationUnavailable)
+        }
+        return lines
+    }
+
+    static func text(_ selection: Policy.ModelSelection) -> String {
+        switch selection {
+        case .all: "* (every model)"
+        case .only(let names): names.isEmpty ? "none" : names.joined(separator: ", ")
+        }
+    }
+
+    static func text(_ rate: Policy.Rate) -> String {
+        "\(number(rate.requestsPerSecond)) requests/s"
+    }
+
+    static func text(_ quota: Policy.Quota) -> String {
+        "\(quota.requests) requests/\(quota.window.rawValue) (UTC)"
+    }
+
+    static func text(_ tensor: TensorSpec) -> String {
+        var text = "\(tensor.datatype.rawValue) [\(tensor.shape.map(String.init).joined(separator: ", "))]"
+        if let range = tensor.range { text += ", range [\(number(range.lowerBound)), \(number(range.upperBound))]" }
+        if let length = tensor.maxLength { text += ", max_length \(length) bytes" }
+        if !tensor.deny.isEmpty { text += ", \(tensor.deny.count) deny pattern\(tensor.deny.count == 1 ? "" : "s")" }
+        return text
+    }
+
+    static func text(_ sensitivity: ResolvedSensitivity) -> String {
+        let value = "\(sensitivity.norm.rawValue) \(number(sensitivity.value))"
+        switch sensitivity.source {
+        case .given: return "\(value) (given)"
+        case .clamp: return "\(value) (derived from clamp: \(sensitivity.norm == .l1 ? "d·(hi−lo)" : "√d·(hi−lo)"))"
+        case .simplex: return "\(value) (derived from clamp and normalize: the probability simplex bound)"
+        }
+    }
+
+    /// A number in its shortest round-tripping form, without a trailing `.0` for integers.
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+}

@@ -1,0 +1,390 @@
+import DPWallRecords
+import Foundation
+
+/// One checked tensor of a body, ready to be released (outputs) or forwarded (inputs).
+struct CheckedTensor {
+    /// Index of the tensor's declaration.
+    var declared: Int
+    /// The tensor as found in the body.
+    var found: BodyTensor
+    /// Its actual shape, in ``BodyChecker/dims`` from `dimsStart`, `rank` axes.
+    var dimsStart: Int
+    var rank: Int
+    /// Its floating-point values (after conversion to the datatype), in ``BodyChecker/values`` from `valuesStart`.
+    var valuesStart: Int
+    /// Its leaf nodes, for non-floating-point outputs copied as validated text, in ``BodyChecker/leaves``.
+    var leavesStart: Int
+    /// Number of elements.
+    var count: Int
+    /// v2: whether `data` was written nested (the release keeps the form).
+    var nested: Bool
+    /// How elements are written when released.
+    var style: ElementStyle
+
+    /// How a released element is written.
+    enum ElementStyle {
+        /// The shortest text of the FP32 value (an unrounded FP32 output).
+        case asFloat
+        /// The shortest text of the double (FP64, FP16, BF16, or any rounded value).
+        case asDouble
+        /// The validated source text (integers, booleans, strings), copied as it was.
+        case asText
+    }
+}
+
+/// Checks one request or response body against a model's declarations (records.md, "What is checked"): tensor
+/// names, element counts, shapes, batch limits, datatypes, values, ranges and text rules, reporting the problem
+/// that the spec's order ranks first, with its path. Buffers are reused from record to record.
+struct BodyChecker {
+    private(set) var body = DecodedBody()
+    private(set) var checked: [CheckedTensor] = []
+    private(set) var dims: [Int] = []
+    private(set) var values: [Double] = []
+    private(set) var leaves: [Int] = []
+    /// Batch size of the body (rows on the first axis), or nil for a body with no tensors.
+    private(set) var batch: Int?
+    private var collector = ErrorCollector()
+    private var seen: [Bool] = []
+    private var text: [UInt8] = []
+
+    /// Checks `bodyNode`; returns the first problem by the spec's order, or nil. `keep` stores output values.
+    mutating func check(
+        _ view: JSONView, _ bodyNode: Int, side: BodySide, model: ModelRuntime, keepValues: Bool,
+        required: [Bool]? = nil
+    ) -> RecordError? {
+        checked.removeAll(keepingCapacity: true)
+        dims.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        leaves.removeAll(keepingCapacity: true)
+        collector.reset()
+        batch = nil
+        let format = model.fixedFormat ?? BodyDecoder.detect(view, bodyNode, side: side)
+        do {
+            try BodyDecoder.decode(
+                view, bodyNode, side: side, format: format, declared: model.declared(side), into: &body)
+        } catch {
+            return error
+        }
+        let declared = model.declared(side)
+        seen.removeAll(keepingCapacity: true)
+        seen.append(contentsOf: repeatElement(false, count: declared.names.count))
+        for tensor in body.tensors {
+            checkTensor(view, tensor, side: side, model: model, keepValues: keepValues)
+        }
+        for index in declared.names.indices where !seen[index] && (required?[index] ?? true) {
+            let what = side == .request ? "input" : "output"
+            collector.report(
+                Self.code(side, .invalidTensor),
+                "\(side.name): missing declared \(what) \"\(declared.names[index])\" of model \(model.spec.name)")
+            break
+        }
+        return collector.first
+    }
+
+    private static func code(_ side: BodySide, _ code: DenialCode) -> DenialCode {
+        side == .response ? .invalidResponse : code
+    }
+
+    private mutating func checkTensor(
+        _ view: JSONView, _ tensor: BodyTensor, side: BodySide, model: ModelRuntime, keepValues: Bool
+    ) {
+        let what = side == .request ? "input" : "output"
+        guard let index = tensor.declared else {
+            let name = tensor.nameNode >= 0 ? view.quoted(tensor.nameNode) : "(unnamed)"
+            collector.report(
+                Self.code(side, .invalidTensor), "\(tensor.path): \(name) is not a declared \(what) of \(model.spec.name)")
+            return
+        }
+        if seen[index] {
+            collector.report(Self.code(side, .invalidTensor), "\(tensor.path): \(what) \"\(model.declared(side).names[index])\" appears twice")
+            return
+        }
+        seen[index] = true
+        let spec = model.tensorSpec(side, index)
+        let dimsStart = dims.count
+        var nested = false
+        // Element count and nesting (invalid_tensor before invalid_shape).
+        if body.format == .v2 {
+            guard readShape(view, tensor, side: side) else { return }
+            let count = NestedData.leafCount(view, tensor.data)
+            let product = dims[dimsStart...].reduce(1, *)
+            if count != product {
+                collector.report(
+                    Self.code(side, .invalidTensor),
+                    "\(tensor.path).data: \(count) elements, but shape \(Self.shapeText(dims[dimsStart...])) needs \(product)")
+                return
+            }
+            nested = !NestedData.isFlat(view, tensor.data)
+            if nested && !NestedData.matches(view, tensor.data, dims[dimsStart...]) {
+                collector.report(
+                    Self.code(side, .invalidShape),
+                    "\(tensor.path).data: nested data is not rectangular or does not match shape \(Self.shapeText(dims[dimsStart...]))")
+                return
+            }
+        } else if tensor.data >= 0 {
+            NestedData.inferShape(view, tensor.data, into: &dims)
+            if !NestedData.matches(view, tensor.data, dims[dimsStart...]) {
+                collector.report(Self.code(side, .invalidShape), "\(tensor.path): nested data is ragged (not rectangular)")
+                return
+            }
+        } else {
+            dims.append(tensor.rows.count)
+            if let first = tensor.rows.first { NestedData.inferShape(view, first, into: &dims) }
+            for (row, node) in tensor.rows.enumerated()
+            where !NestedData.matches(view, node, dims[(dimsStart + 1)...]) {
+                collector.report(
+                    Self.code(side, .invalidShape), "\(tensor.path) row \(row): nested data is ragged (not rectangular)")
+                return
+            }
+        }
+        let rank = dims.count - dimsStart
+        // Shape against the declaration, and the batch.
+        guard collector.wants(Self.code(side, .invalidShape)) else { return }
+        let actual = dims[dimsStart...]
+        if rank != spec.shape.count
+            || zip(actual, spec.shape).contains(where: { declaredAxis in declaredAxis.1 != -1 && declaredAxis.0 != declaredAxis.1 })
+        {
+            collector.report(
+                Self.code(side, .invalidShape),
+                "\(tensor.path): shape \(Self.shapeText(dims[dimsStart...])) does not match the declared \(spec.shape)")
+            return
+        }
+        let rows = rank > 0 ? dims[dimsStart] : 1
+        if rows > model.spec.maxBatch {
+            collector.report(
+                Self.code(side, .invalidShape),
+                "\(tensor.path): batch of \(rows) rows exceeds max_batch \(model.spec.maxBatch) of \(model.spec.name)")
+            return
+        }
+        if let batch, batch != rows {
+            collector.report(
+                Self.code(side, .invalidShape), "\(tensor.path): batch of \(rows) rows differs from \(batch) in another tensor")
+            return
+        }
+        batch = rows
+        // Datatype.
+        guard collector.wants(Self.code(side, .invalidDatatype)) else { return }
+        if tensor.datatypeNode >= 0 && !view.stringEquals(tensor.datatypeNode, spec.datatype.rawValue) {
+            collector.report(
+                Self.code(side, .invalidDatatype),
+                "\(tensor.path).datatype: \(view.quoted(tensor.datatypeNode)) differs from the declared "
+                    + spec.datatype.rawValue)
+            return
+        }
+        let element = body.format == .v2 ? "\(tensor.path).data" : tensor.path
+        let valuesStart = values.count
+        let leavesStart = leaves.count
+        let count: Int
+        if tensor.data >= 0 {
+            count = checkElements(view, tensor.data, first: 0, spec: spec, side: side, model: model, index: index, path: element, keep: keepValues)
+        } else {
+            var next = 0
+            for row in tensor.rows {
+                let before = next
+                next = checkElements(view, row, first: next, spec: spec, side: side, model: model, index: index, path: element, keep: keepValues)
+                if next < 0 { break }
+                _ = before
+            }
+            count = next
+        }
+        guard count >= 0 else { return }
+        let style: CheckedTensor.ElementStyle
+        if !spec.datatype.isFloatingPoint {
+            style = .asText
+        } else if spec.datatype == .fp32 && (side == .request || model.spec.outputs[index].privacy?.round == nil) {
+            style = .asFloat
+        } else {
+            style = .asDouble
+        }
+        checked.append(
+            CheckedTensor(
+                declared: index, found: tensor, dimsStart: dimsStart, rank: rank, valuesStart: valuesStart,
+                leavesStart: leavesStart, count: count, nested: nested, style: style))
+    }
+
+    /// Reads a v2 `shape` into ``dims``; false (with the problem reported) when it is not non-negative integers.
+    private mutating func readShape(_ view: JSONView, _ tensor: BodyTensor, side: BodySide) -> Bool {
+        var ok = true
+        var product = 1
+        view.forEachElement(of: tensor.shapeNode) { position, axis in
+            guard view.kind(axis) == .number, let value = view.int64(axis), value >= 0, value <= Int64(Int32.max)
+            else {
+                collector.report(
+                    Self.code(side, .invalidShape),
+                    "\(tensor.path).shape[\(position)]: must be a non-negative integer, got \(view.quoted(axis))")
+                ok = false
+                return false
+            }
+            let (next, overflow) = product.multipliedReportingOverflow(by: Int(value))
+            if overflow || next > 1 << 40 {
+                collector.report(Self.code(side, .invalidShape), "\(tensor.path).shape: too many elements")
+                ok = false
+                return false
+            }
+            product = next
+            dims.append(Int(value))
+            return true
+        }
+        return ok
+    }
+
+    private static func shapeText(_ dims: ArraySlice<Int>) -> String {
+        "[" + dims.map(String.init).joined(separator: ", ") + "]"
+    }
+
+    /// Checks the leaves under `node` against the datatype and the value rules; returns the next flat index,
+    /// or -1 after reporting a problem.
+    private mutating func checkElements(
+        _ view: JSONView, _ node: Int, first: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int,
+        path: String, keep: Bool
+    ) -> Int {
+        var failed = false
+        let datatype = spec.datatype
+        let range = spec.range
+        let end = NestedData.forEachLeaf(view, node, firstIndex: first) { leaf, position in
+            switch datatype {
+            case .fp32:
+                guard view.kind(leaf) == .number else {
+                    failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not FP32")
+                    return false
+                }
+                let value = view.float(leaf)
+                guard value.isFinite else {
+                    failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as FP32")
+                    return false
+                }
+                return accept(Double(value), leaf, range, side, path, position, keep, &failed, view)
+            case .fp64, .fp16, .bf16:
+                guard view.kind(leaf) == .number else {
+                    failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(datatype.rawValue)")
+                    return false
+                }
+                let value = view.double(leaf)
+                guard value.isFinite, value.magnitude <= datatype.largestFiniteMagnitude! else {
+                    failed = report(
+                        side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(datatype.rawValue)")
+                    return false
+                }
+                return accept(value, leaf, range, side, path, position, keep, &failed, view)
+            case .bool:
+                guard view.kind(leaf) == .true || view.kind(leaf) == .false else {
+                    failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not BOOL (true or false)")
+                    return false
+                }
+                if keep { leaves.append(leaf) }
+                return true
+            case .bytes:
+                return checkText(view, leaf, spec: spec, side: side, model: model, index: index, path: path, position: position, keep: keep, failed: &failed)
+            default:
+                return checkInteger(view, leaf, datatype, range, side, path, position, keep, &failed)
+            }
+        }
+        return failed ? -1 : end
+    }
+
+    private mutating func accept(
+        _ value: Double, _ leaf: Int, _ range: ClosedRange<Double>?, _ side: BodySide, _ path: String, _ position: Int,
+        _ keep: Bool, _ failed: inout Bool, _ view: JSONView
+    ) -> Bool {
+        if let range, !range.contains(value) {
+            failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is outside [\(Self.format(range.lowerBound)), \(Self.format(range.upperBound))]")
+            return false
+        }
+        if keep { values.append(value) }
+        return true
+    }
+
+    private mutating func checkInteger(
+        _ view: JSONView, _ leaf: Int, _ datatype: TensorDatatype, _ range: ClosedRange<Double>?, _ side: BodySide,
+        _ path: String, _ position: Int, _ keep: Bool, _ failed: inout Bool
+    ) -> Bool {
+        let name = datatype.rawValue
+        guard view.kind(leaf) == .number else {
+            failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(name)")
+            return false
+        }
+        guard view.isInteger(leaf) else {
+            failed = report(
+                side, .invalidDatatype, path, position,
+                "\(view.quoted(leaf)) is not \(name) (integers are written without fraction or exponent)")
+            return false
+        }
+        let bounds = datatype.integerBounds!
+        let value: Double
+        if view.isNegative(leaf) {
+            guard let signed = view.int64(leaf) else {
+                failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(name)")
+                return false
+            }
+            guard signed >= bounds.min else {
+                failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(name) (below \(bounds.min))")
+                return false
+            }
+            value = Double(signed)
+        } else {
+            guard let unsigned = view.uint64(leaf) else {
+                failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(name)")
+                return false
+            }
+            guard unsigned <= bounds.max else {
+                let message = "\(view.quoted(leaf)) is not \(name) (above \(bounds.max))"
+                failed = report(side, bounds.max == UInt64.max || bounds.max == UInt64(Int64.max) ? .outOfRange : .invalidDatatype, path, position, message)
+                return false
+            }
+            value = Double(unsigned)
+        }
+        if let range, !range.contains(value) {
+            failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is outside [\(Self.format(range.lowerBound)), \(Self.format(range.upperBound))]")
+            return false
+        }
+        if keep { leaves.append(leaf) }
+        return true
+    }
+
+    private mutating func checkText(
+        _ view: JSONView, _ leaf: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int, path: String,
+        position: Int, keep: Bool, failed: inout Bool
+    ) -> Bool {
+        text.removeAll(keepingCapacity: true)
+        if view.kind(leaf) == .string {
+            view.appendUnescaped(leaf, to: &text)
+        } else if body.format == .tfserving, view.kind(leaf) == .object, view.count(leaf) == 1,
+            view.stringEquals(leaf + 1, "b64"), view.kind(leaf + 2) == .string
+        {
+            guard let decoded = Data(base64Encoded: view.string(leaf + 2)) else {
+                failed = report(side, .invalidDatatype, path, position, "\"b64\" is not valid base64")
+                return false
+            }
+            text.append(contentsOf: decoded)
+        } else {
+            failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not BYTES (a string)")
+            return false
+        }
+        if let limit = spec.maxLength, text.count > limit {
+            failed = report(side, .invalidText, path, position, "text of \(text.count) bytes exceeds max_length \(limit)")
+            return false
+        }
+        let patterns = model.denyPatterns(side, index)
+        if !patterns.isEmpty {
+            let string = String(decoding: text, as: UTF8.self)
+            for (number, pattern) in patterns.enumerated() where (try? pattern.firstMatch(in: string)) != nil {
+                failed = report(side, .invalidText, path, position, "text matches deny pattern \(number) of \(spec.name)")
+                return false
+            }
+        }
+        if keep { leaves.append(leaf) }
+        return true
+    }
+
+    /// Reports an element problem at `path[position]`; returns true for `failed`.
+    private mutating func report(
+        _ side: BodySide, _ problem: DenialCode, _ path: String, _ position: Int, _ message: String
+    ) -> Bool {
+        collector.report(Self.code(side, problem), "\(path)[\(position)]: \(message)")
+        return true
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && value.magnitude < 1e15 ? String(Int64(value)) : String(value)
+    }
+}

@@ -1,0 +1,31 @@
+/// Post-processing of released values: clamping and rounding to decimals (privacy.md, "One release", step 4).
+///
+/// Post-processing costs no privacy: it reads only the mechanism's output.
+public enum PostProcessing {
+    /// Powers of ten that are exact in binary64 (10^0 … 10^22).
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// `value` rounded to `decimals` places, half away from zero.
+    ///
+    /// The result is the double nearest to the decimal `n / 10^decimals` (one correctly rounded division of two
+    /// exact values), so its shortest printed form has at most `decimals` decimals. Values too large for the
+    /// scaled product to hold a fraction are returned unchanged: they have no digits that far right.
+    public static func round(_ value: Double, decimals: Int) -> Double {
+        precondition(decimals >= 0 && decimals <= 22, "decimals must be in 0...22")
+        let scale = exactPowersOfTen[decimals]
+        let scaled = value * scale
+        guard scaled.magnitude < 9_007_199_254_740_992 else { return value }  // 2^53
+        let rounded = scaled.rounded(.toNearestOrAwayFromZero)
+        let result = rounded / scale
+        return result == 0 ? 0 : result  // no "-0" in released values
+    }
+
+    /// `value` limited to `range`.
+    public static func clamp(_ value: Double, to range: ClosedRange<Double>) -> Double {
+        min(max(value, range.lowerBound), range.upperBound)
+    }
+}

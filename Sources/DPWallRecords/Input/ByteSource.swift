@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A stream of input bytes: a file, standard input, or a decompressed `.zst` file.
+package protocol ByteSource: AnyObject {
+    /// The name used in messages (`-` for standard input).
+    var name: String { get }
+    /// Reads up to `buffer.count` bytes; returns 0 at the end of the stream. Blocks until at least one byte is ready.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int
+    /// Size of the underlying file in bytes when known (for progress), else nil.
+    var totalBytes: Int? { get }
+    /// Bytes of the underlying file consumed so far (compressed bytes for `.zst`).
+    var consumedBytes: Int { get }
+}
+
+/// Thin wrappers over the system calls, so that tests can see exactly which calls are made.
+enum SystemCalls {
+    static func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
+        #if canImport(Glibc)
+            Glibc.read(fd, buffer.baseAddress, buffer.count)
+        #else
+            Darwin.read(fd, buffer.baseAddress, buffer.count)
+        #endif
+    }
+
+    static func errorText(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}
+
+/// Raised when a read is interrupted by a signal that asks the process to stop (see ``LineReader/shouldStop``).
+package struct InterruptedRead: Error {}
+
+/// A file descriptor read with `read(2)`: a regular file, a pipe or a terminal.
+package final class FileByteSource: ByteSource {
+    package let name: String
+    package let totalBytes: Int?
+    package private(set) var consumedBytes = 0
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    /// Called when `read(2)` is interrupted (EINTR); returning true ends the stream early.
+    package var interrupted: () -> Bool = { false }
+
+    /// Opens `path` for reading (`-` is standard input).
+    package init(path: String) throws(InputError) {
+        name = path
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            let opened = open(path, O_RDONLY | O_CLOEXEC)
+            if opened < 0 {
+                let err = errno
+                throw InputError(.cannotOpen, "\(path): cannot open: \(SystemCalls.errorText(err))")
+            }
+            fd = opened
+            ownsDescriptor = true
+        }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+            totalBytes = Int(info.st_size)
+        } else {
+            totalBytes = nil
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            if ownsDescriptor { close(fd) }
+            throw InputError(.cannotOpen, "\(path): is a directory")
+        }
+    }
+
+    deinit {
+        if ownsDescriptor { close(fd) }
+    }
+
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        while true {
+            let n = SystemCalls.read(fd, buffer)
+            if n >= 0 {
+                consumedBytes += n
+                return n
+            }
+            let err = errno
+            if err == EINTR {
+                if interrupted() { return 0 }
+                continue
+            }
+            throw InputError(.readFailed, "\(name): read failed: \(SystemCalls.errorText(err))")
+        }
+    }
+}

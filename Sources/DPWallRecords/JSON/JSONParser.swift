@@ -1,0 +1,229 @@
+/// A strict RFC 8259 parser from bytes to a flat tape of ``JSONNode``s, reusing its storage between calls.
+///
+/// The whole input is first checked to be UTF-8 (``DenialCode/invalidUTF8`` at the first bad byte), then parsed
+/// left to right; the first problem met wins: ``DenialCode/nonFinite`` for bare `NaN`/`Infinity` tokens,
+/// ``DenialCode/duplicateKey`` for a key seen twice in one object (compared unescaped), and
+/// ``DenialCode/malformedJSON`` for everything else, nesting deeper than ``maxDepth`` included.
+/// Numbers are only validated here; ``JSONView`` converts them on access.
+package struct JSONParser {
+    /// The deepest nesting of arrays and objects accepted (a bare scalar has depth 0, `[]` depth 1).
+    package let maxDepth: Int
+    /// The tape of the last successful ``parse(_:)``; node 0 is the root.
+    package private(set) var nodes: [JSONNode]
+    /// The open containers, innermost last (explicit stack: no recursion).
+    var stack: [Frame]
+    /// Keys of objects with many members, for duplicate detection in O(1) per key.
+    var keyTable: KeyTable
+    /// Scratch buffers for unescaping keys (duplicate detection only).
+    var scratchA: [UInt8]
+    /// Second scratch buffer for unescaping keys.
+    var scratchB: [UInt8]
+
+    /// An open array or object.
+    struct Frame {
+        /// Its node index.
+        var node: UInt32
+        /// Elements or members completed so far.
+        var count: UInt32
+        /// Whether it is an object.
+        var isObject: Bool
+    }
+
+    /// Makes a parser that rejects nesting deeper than `maxDepth` arrays and objects.
+    package init(maxDepth: Int = 64) {
+        self.maxDepth = maxDepth
+        self.nodes = []
+        self.stack = []
+        self.keyTable = KeyTable()
+        self.scratchA = []
+        self.scratchB = []
+        nodes.reserveCapacity(256)
+        stack.reserveCapacity(min(max(maxDepth, 0), 64) + 1)
+    }
+
+    /// Parses exactly one RFC 8259 JSON text (any value, surrounding whitespace allowed) covering all of `bytes`.
+    ///
+    /// On success the tape is in ``nodes`` until the next call. Storage is reused: no allocation per call in
+    /// steady state. On failure ``nodes`` holds an unspecified partial tape.
+    package mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) {
+        nodes.removeAll(keepingCapacity: true)
+        stack.removeAll(keepingCapacity: true)
+        keyTable.reset()
+        if let bad = UTF8Validation.firstInvalidOffset(bytes) {
+            throw JSONError(
+                code: .invalidUTF8,
+                offset: bad,
+                message: "invalid UTF-8 byte \(Self.hex(bytes[bad])) at byte \(bad)"
+            )
+        }
+        guard let p = bytes.baseAddress, !bytes.isEmpty else {
+            throw JSONError(code: .malformedJSON, offset: 0, message: "empty input at byte 0, expected a JSON value")
+        }
+        guard bytes.count < Int(UInt32.max) else {
+            throw JSONError(code: .malformedJSON, offset: 0, message: "input of 4 GiB or more at byte 0")
+        }
+        try run(p, bytes.count)
+    }
+
+    /// The state machine over the bytes `p[0..<n]` (already valid UTF-8).
+    private mutating func run(_ p: UnsafeRawPointer, _ n: Int) throws(JSONError) {
+        var i = Self.skipWhitespace(p, 0, n)
+        while true {
+            // A value is expected at i.
+            guard i < n else { throw Self.unexpectedEnd(i, expected: "a JSON value") }
+            let c = p.load(fromByteOffset: i, as: UInt8.self)
+            switch c {
+            case UInt8(ascii: "\""):
+                let (end, flags) = try Self.scanString(p, i &+ 1, n)
+                let index = UInt32(truncatingIfNeeded: nodes.count)
+                nodes.append(
+                    JSONNode(
+                        kind: .string, flags: flags, start: UInt32(truncatingIfNeeded: i &+ 1),
+                        end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
+                i = end &+ 1
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let (end, flags) = try Self.scanNumber(p, i, n)
+                let index = UInt32(truncatingIfNeeded: nodes.count)
+                nodes.append(
+                    JSONNode(
+                        kind: .number, flags: flags, start: UInt32(truncatingIfNeeded: i),
+                        end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
+                i = end
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = c == UInt8(ascii: "{")
+                guard stack.count < maxDepth else {
+                    throw JSONError(
+                        code: .malformedJSON, offset: i, message: "nesting deeper than \(maxDepth) at byte \(i)")
+                }
+                let index = UInt32(truncatingIfNeeded: nodes.count)
+                nodes.append(
+                    JSONNode(
+                        kind: isObject ? .object : .array, flags: 0, start: UInt32(truncatingIfNeeded: i), end: 0,
+                        next: 0))
+                i = Self.skipWhitespace(p, i &+ 1, n)
+                let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if i < n, p.load(fromByteOffset: i, as: UInt8.self) == close {
+                    i &+= 1
+                    nodes[Int(index)].end = UInt32(truncatingIfNeeded: i)
+                    nodes[Int(index)].next = index &+ 1
+                } else {
+                    stack.append(Frame(node: index, count: 0, isObject: isObject))
+                    if isObject { i = try scanKey(p, i, n) }
+                    continue
+                }
+            case UInt8(ascii: "t"):
+                i = try literal(p, i, n, "true", .true)
+            case UInt8(ascii: "f"):
+                i = try literal(p, i, n, "false", .false)
+            case UInt8(ascii: "n"):
+                i = try literal(p, i, n, "null", .null)
+            default:
+                throw Self.badValueStart(p, i, n)
+            }
+            // After a complete value: close containers or move to the next element or member.
+            while true {
+                guard !stack.isEmpty else {
+                    i = Self.skipWhitespace(p, i, n)
+                    guard i == n else {
+                        throw JSONError(
+                            code: .malformedJSON, offset: i,
+                            message: "unexpected \(Self.describe(p, i, n)) after the JSON value at byte \(i)")
+                    }
+                    return
+                }
+                i = Self.skipWhitespace(p, i, n)
+                let top = stack.count &- 1
+                let isObject = stack[top].isObject
+                guard i < n else {
+                    throw Self.unexpectedEnd(i, expected: isObject ? "',' or '}'" : "',' or ']'")
+                }
+                let c = p.load(fromByteOffset: i, as: UInt8.self)
+                stack[top].count &+= 1
+                if c == UInt8(ascii: ",") {
+                    i = Self.skipWhitespace(p, i &+ 1, n)
+                    if isObject { i = try scanKey(p, i, n) }
+                    break
+                }
+                if c == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    let frame = stack.removeLast()
+                    let index = Int(frame.node)
+                    i &+= 1
+                    nodes[index].end = UInt32(truncatingIfNeeded: i)
+                    nodes[index].count = frame.count
+                    nodes[index].next = UInt32(truncatingIfNeeded: nodes.count)
+                    continue
+                }
+                throw JSONError(
+                    code: .malformedJSON, offset: i,
+                    message: "unexpected \(Self.describe(p, i, n)) at byte \(i), expected "
+                        + (isObject ? "',' or '}'" : "',' or ']'"))
+            }
+        }
+    }
+
+    /// Parses an object key, its duplicate check, and the `:` after it; returns the offset of the value.
+    @inline(__always)
+    private mutating func scanKey(_ p: UnsafeRawPointer, _ i: Int, _ n: Int) throws(JSONError) -> Int {
+        guard i < n else { throw Self.unexpectedEnd(i, expected: "a string key") }
+        guard p.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "\"") else {
+            throw JSONError(
+                code: .malformedJSON, offset: i,
+                message: "unexpected \(Self.describe(p, i, n)) at byte \(i), expected a string key")
+        }
+        let (end, flags) = try Self.scanString(p, i &+ 1, n)
+        let index = UInt32(truncatingIfNeeded: nodes.count)
+        nodes.append(
+            JSONNode(
+                kind: .string, flags: flags, start: UInt32(truncatingIfNeeded: i &+ 1),
+                end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
+        let frame = stack[stack.count &- 1]
+        if frame.count > 0 {
+            try checkDuplicate(p, n, container: frame.node, members: frame.count, key: index)
+        }
+        var j = Self.skipWhitespace(p, end &+ 1, n)
+        guard j < n else { throw Self.unexpectedEnd(j, expected: "':'") }
+        guard p.load(fromByteOffset: j, as: UInt8.self) == UInt8(ascii: ":") else {
+            throw JSONError(
+                code: .malformedJSON, offset: j,
+                message: "unexpected \(Self.describe(p, j, n)) at byte \(j), expected ':' after the key")
+        }
+        j = Self.skipWhitespace(p, j &+ 1, n)
+        return j
+    }
+
+    /// Appends a literal node after checking the bytes spell `word`; returns the offset after it.
+    @inline(__always)
+    private mutating func literal(
+        _ p: UnsafeRawPointer, _ i: Int, _ n: Int, _ word: StaticString, _ kind: JSONKind
+    ) throws(JSONError) -> Int {
+        let length = word.utf8CodeUnitCount
+        var k = 1
+        while k < length {
+            guard i &+ k < n else { throw Self.unexpectedEnd(i &+ k, expected: "'\(word)'") }
+            guard p.load(fromByteOffset: i &+ k, as: UInt8.self) == word.utf8Start[k] else {
+                throw JSONError(
+                    code: .malformedJSON, offset: i &+ k,
+                    message: "unexpected \(Self.describe(p, i &+ k, n)) at byte \(i &+ k), expected '\(word)'")
+            }
+            k &+= 1
+        }
+        let index = UInt32(truncatingIfNeeded: nodes.count)
+        nodes.append(
+            JSONNode(
+                kind: kind, flags: 0, start: UInt32(truncatingIfNeeded: i),
+                end: UInt32(truncatingIfNeeded: i &+ length), next: index &+ 1))
+        return i &+ length
+    }
+
+    /// Skips JSON whitespace (space, tab, line feed, carriage return) from `i`.
+    @inline(__always)
+    static func skipWhitespace(_ p: UnsafeRawPointer, _ i: Int, _ n: Int) -> Int {
+        var i = i
+        while i < n {
+            let c = p.load(fromByteOffset: i, as: UInt8.self)
+            guard c <= 0x20, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { break }
+            i &+= 1
+        }
+        return i
+    }
+}

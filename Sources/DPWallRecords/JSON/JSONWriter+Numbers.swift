@@ -1,0 +1,70 @@
+extension JSONWriter {
+    /// Appends the decimal text of `v`.
+    package mutating func append(_ v: Int64) {
+        if v < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            append(v.magnitude)
+        } else {
+            append(UInt64(v))
+        }
+    }
+
+    /// Appends the decimal text of `v`.
+    package mutating func append(_ v: UInt64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var v = v
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var k = buffer.count
+            repeat {
+                k &-= 1
+                buffer[k] = UInt8(truncatingIfNeeded: v % 10) &+ UInt8(ascii: "0")
+                v /= 10
+            } while v != 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[k...]))
+        }
+    }
+
+    /// Appends the decimal text of `v`.
+    package mutating func append(_ v: Int) {
+        append(Int64(v))
+    }
+
+    /// Appends the shortest text that reads back as `v` (Swift's `description`).
+    ///
+    /// Integral values with magnitude below 2^53 are written without `.0` (`1.0` → `1`, `-0.0` → `-0`); others use
+    /// Swift's form, e.g. `0.1`, `1e-05`, `1e+16`, `5e-324`, all valid JSON numbers.
+    /// - Precondition: `v` is finite (JSON has no infinity or NaN).
+    package mutating func append(_ v: Double) {
+        precondition(v.isFinite, "JSON cannot hold a non-finite number")
+        if v.magnitude < 0x1p53, v.rounded(.towardZero) == v {
+            if v == 0 && v.sign == .minus {
+                bytes.append(UInt8(ascii: "-"))
+                bytes.append(UInt8(ascii: "0"))
+            } else {
+                append(Int64(v))
+            }
+            return
+        }
+        var text = v.description
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends the shortest text that reads back as the `Float` `v` (`0.1` as a Float writes `0.1`).
+    ///
+    /// Integral values with magnitude below 2^24 are written without `.0`; others use Swift's form.
+    /// - Precondition: `v` is finite.
+    package mutating func append(_ v: Float) {
+        precondition(v.isFinite, "JSON cannot hold a non-finite number")
+        if v.magnitude < 0x1p24, v.rounded(.towardZero) == v {
+            if v == 0 && v.sign == .minus {
+                bytes.append(UInt8(ascii: "-"))
+                bytes.append(UInt8(ascii: "0"))
+            } else {
+                append(Int64(v))
+            }
+            return
+        }
+        var text = v.description
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,285 @@
+/// Decodes request and response bodies of both wire protocols into ``BodyTensor``s (records.md, "Bodies").
+///
+/// The protocol is detected from the body's keys unless fixed by the policy. Only structure is checked here:
+/// names, shapes, datatypes and values are checked against the declaration by the validator.
+package enum BodyDecoder {
+    /// Detects the protocol of a body: `instances`/`predictions` or a non-tensor `inputs`/`outputs` is TF Serving.
+    package static func detect(_ view: JSONView, _ body: Int, side: BodySide) -> WireFormat {
+        let listKey: StaticString = side == .request ? "inputs" : "outputs"
+        let rowKey: StaticString = side == .request ? "instances" : "predictions"
+        if view.member(of: body, rowKey) != nil { return .tfserving }
+        if side == .response && view.member(of: body, "model_name") != nil { return .v2 }
+        guard let list = view.member(of: body, listKey) else { return .v2 }
+        if view.kind(list) == .array, view.count(list) > 0, view.kind(list + 1) == .object,
+            view.member(of: list + 1, "datatype") != nil || view.member(of: list + 1, "shape") != nil
+        {
+            return .v2
+        }
+        return view.kind(list) == .array && view.count(list) == 0 ? .v2 : .tfserving
+    }
+
+    /// Decodes `body` (an object node) as `format`.
+    package static func decode(
+        _ view: JSONView, _ body: Int, side: BodySide, format: WireFormat, declared: DeclaredTensors,
+        into out: inout DecodedBody
+    ) throws(RecordError) {
+        out.tensors.removeAll(keepingCapacity: true)
+        out.format = format
+        out.rowFormat = false
+        out.named = false
+        out.modelName = -1
+        out.modelVersion = -1
+        out.bodyID = -1
+        out.requestedOutputs = -1
+        switch format {
+        case .v2: try decodeV2(view, body, side: side, declared: declared, into: &out)
+        case .tfserving: try decodeTF(view, body, side: side, declared: declared, into: &out)
+        }
+    }
+
+    // MARK: Open Inference Protocol v2
+
+    private static func decodeV2(
+        _ view: JSONView, _ body: Int, side: BodySide, declared: DeclaredTensors, into out: inout DecodedBody
+    ) throws(RecordError) {
+        let listKey = side == .request ? "inputs" : "outputs"
+        var list = -1
+        var problem: RecordError?
+        view.forEachMember(of: body) { key, value in
+            if view.stringEquals(key, listKey) {
+                list = value
+            } else if view.stringEquals(key, "id") {
+                out.bodyID = value
+                if view.kind(value) != .string { problem = wrongType(side, "id", "a string", view, value) }
+            } else if view.stringEquals(key, "parameters") {
+                if view.kind(value) != .object {
+                    problem = wrongType(side, "parameters", "an object", view, value)
+                }
+            } else if side == .request, view.stringEquals(key, "outputs") {
+                out.requestedOutputs = value
+                if view.kind(value) != .array { problem = wrongType(side, "outputs", "an array", view, value) }
+            } else if side == .response, view.stringEquals(key, "model_name") {
+                out.modelName = value
+                if view.kind(value) != .string { problem = wrongType(side, "model_name", "a string", view, value) }
+            } else if side == .response, view.stringEquals(key, "model_version") {
+                out.modelVersion = value
+                if view.kind(value) != .string {
+                    problem = wrongType(side, "model_version", "a string", view, value)
+                }
+            } else {
+                problem = RecordError(
+                    side.structureCode, "\(side.name): unknown key \(view.quoted(key)) for the v2 protocol")
+            }
+            return problem == nil
+        }
+        if let problem { throw problem }
+        guard list >= 0 else {
+            throw RecordError(side.structureCode, "\(side.name): missing \"\(listKey)\"")
+        }
+        guard view.kind(list) == .array else {
+            throw wrongType(side, listKey, "an array", view, list)
+        }
+        var failure: RecordError?
+        view.forEachElement(of: list) { position, element in
+            let path = "\(side.name).\(listKey)[\(position)]"
+            do throws(RecordError) {
+                out.tensors.append(try v2Tensor(view, element, path: path, side: side, declared: declared))
+                return true
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private static func v2Tensor(
+        _ view: JSONView, _ node: Int, path: String, side: BodySide, declared: DeclaredTensors
+    ) throws(RecordError) -> BodyTensor {
+        guard view.kind(node) == .object else {
+            throw RecordError(side.tensorCode, "\(path): a tensor must be an object, got \(view.kind(node).article)")
+        }
+        var tensor = BodyTensor(path: path, declared: nil)
+        var problem: RecordError?
+        view.forEachMember(of: node) { key, value in
+            if view.stringEquals(key, "name") {
+                tensor.nameNode = value
+                if view.kind(value) != .string { problem = wrongType(side, path, "name", "a string", view, value) }
+            } else if view.stringEquals(key, "shape") {
+                tensor.shapeNode = value
+                if view.kind(value) != .array { problem = wrongType(side, path, "shape", "an array", view, value) }
+            } else if view.stringEquals(key, "datatype") {
+                tensor.datatypeNode = value
+                if view.kind(value) != .string {
+                    problem = wrongType(side, path, "datatype", "a string", view, value)
+                }
+            } else if view.stringEquals(key, "data") {
+                tensor.data = value
+                if view.kind(value) != .array { problem = wrongType(side, path, "data", "an array", view, value) }
+            } else if view.stringEquals(key, "parameters") {
+                if view.kind(value) != .object {
+                    problem = wrongType(side, path, "parameters", "an object", view, value)
+                }
+            } else {
+                problem = RecordError(side.tensorCode, "\(path): unknown key \(view.quoted(key)) in a v2 tensor")
+            }
+            return problem == nil
+        }
+        if let problem { throw problem }
+        for (node, key) in [(tensor.nameNode, "name"), (tensor.shapeNode, "shape"), (tensor.datatypeNode, "datatype"),
+            (tensor.data, "data")] where node < 0 {
+            throw RecordError(side.tensorCode, "\(path): missing \"\(key)\"")
+        }
+        tensor.declared = declared.index(of: tensor.nameNode, in: view)
+        return tensor
+    }
+
+    // MARK: TensorFlow Serving
+
+    private static func decodeTF(
+        _ view: JSONView, _ body: Int, side: BodySide, declared: DeclaredTensors, into out: inout DecodedBody
+    ) throws(RecordError) {
+        let rowKey = side == .request ? "instances" : "predictions"
+        let columnKey = side == .request ? "inputs" : "outputs"
+        var rows = -1
+        var columns = -1
+        var problem: RecordError?
+        view.forEachMember(of: body) { key, value in
+            if view.stringEquals(key, rowKey) {
+                rows = value
+            } else if view.stringEquals(key, columnKey) {
+                columns = value
+            } else if side == .request, view.stringEquals(key, "signature_name") {
+                if view.kind(value) != .string {
+                    problem = wrongType(side, "signature_name", "a string", view, value)
+                }
+            } else {
+                problem = RecordError(
+                    side.structureCode, "\(side.name): unknown key \(view.quoted(key)) for the TF Serving protocol")
+            }
+            return problem == nil
+        }
+        if let problem { throw problem }
+        if rows >= 0 && columns >= 0 {
+            throw RecordError(side.structureCode, "\(side.name): \"\(rowKey)\" and \"\(columnKey)\" are exclusive")
+        }
+        if rows >= 0 {
+            guard view.kind(rows) == .array else { throw wrongType(side, rowKey, "an array", view, rows) }
+            out.rowFormat = true
+            try decodeRows(view, rows, side: side, key: rowKey, declared: declared, into: &out)
+        } else if columns >= 0 {
+            try decodeColumns(view, columns, side: side, key: columnKey, declared: declared, into: &out)
+        } else {
+            throw RecordError(side.structureCode, "\(side.name): missing \"\(rowKey)\" or \"\(columnKey)\"")
+        }
+    }
+
+    /// Whether a value is a name map rather than one tensor's value: an object that is not `{"b64": …}`.
+    private static func isNameMap(_ view: JSONView, _ node: Int) -> Bool {
+        guard view.kind(node) == .object else { return false }
+        return !(view.count(node) == 1 && view.stringEquals(node + 1, "b64"))
+    }
+
+    private static func decodeRows(
+        _ view: JSONView, _ list: Int, side: BodySide, key: String, declared: DeclaredTensors,
+        into out: inout DecodedBody
+    ) throws(RecordError) {
+        let base = "\(side.name).\(key)"
+        let named = view.count(list) > 0 && isNameMap(view, list + 1)
+        out.named = named
+        if !named {
+            guard declared.names.count == 1 else {
+                throw RecordError(
+                    side.tensorCode,
+                    "\(base): the model declares \(declared.names.count) tensors, so each row must be an object "
+                        + "naming them")
+            }
+            var tensor = BodyTensor(path: base, declared: 0)
+            var failure: RecordError?
+            view.forEachElement(of: list) { position, row in
+                if isNameMap(view, row) {
+                    failure = RecordError(side.tensorCode, "\(base)[\(position)]: rows mix named and unnamed forms")
+                    return false
+                }
+                tensor.rows.append(row)
+                return true
+            }
+            if let failure { throw failure }
+            out.tensors.append(tensor)
+            return
+        }
+        var tensors = declared.names.indices.map { BodyTensor(path: "\(base)[*].\(declared.names[$0])", declared: $0) }
+        var failure: RecordError?
+        view.forEachElement(of: list) { position, row in
+            guard isNameMap(view, row) else {
+                failure = RecordError(side.tensorCode, "\(base)[\(position)]: rows mix named and unnamed forms")
+                return false
+            }
+            var seen = 0
+            view.forEachMember(of: row) { name, value in
+                guard let index = declared.index(of: name, in: view) else {
+                    failure = RecordError(
+                        side.tensorCode, "\(base)[\(position)]: \(view.quoted(name)) is not a declared tensor")
+                    return false
+                }
+                tensors[index].rows.append(value)
+                seen += 1
+                return true
+            }
+            if failure == nil && seen != declared.names.count {
+                let missing = declared.names.indices.first { tensors[$0].rows.count <= position }!
+                failure = RecordError(
+                    side.tensorCode, "\(base)[\(position)]: missing declared tensor \"\(declared.names[missing])\"")
+            }
+            return failure == nil
+        }
+        if let failure { throw failure }
+        out.tensors.append(contentsOf: tensors)
+    }
+
+    private static func decodeColumns(
+        _ view: JSONView, _ value: Int, side: BodySide, key: String, declared: DeclaredTensors,
+        into out: inout DecodedBody
+    ) throws(RecordError) {
+        let base = "\(side.name).\(key)"
+        guard isNameMap(view, value) else {
+            guard declared.names.count == 1 else {
+                throw RecordError(
+                    side.tensorCode,
+                    "\(base): the model declares \(declared.names.count) tensors, so \"\(key)\" must be an object "
+                        + "naming them")
+            }
+            var tensor = BodyTensor(path: base, declared: 0)
+            tensor.data = value
+            out.tensors.append(tensor)
+            return
+        }
+        out.named = true
+        var failure: RecordError?
+        view.forEachMember(of: value) { name, column in
+            var tensor = BodyTensor(
+                path: "\(base).\(view.string(name))", declared: declared.index(of: name, in: view))
+            tensor.nameNode = name
+            guard tensor.declared != nil else {
+                failure = RecordError(side.tensorCode, "\(base): \(view.quoted(name)) is not a declared tensor")
+                return false
+            }
+            tensor.data = column
+            out.tensors.append(tensor)
+            return true
+        }
+        if let failure { throw failure }
+    }
+
+    private static func wrongType(
+        _ side: BodySide, _ key: String, _ expected: String, _ view: JSONView, _ node: Int
+    ) -> RecordError {
+        RecordError(side.structureCode, "\(side.name).\(key): must be \(expected), got \(view.kind(node).article)")
+    }
+
+    private static func wrongType(
+        _ side: BodySide, _ path: String, _ key: String, _ expected: String, _ view: JSONView, _ node: Int
+    ) -> RecordError {
+        RecordError(side.tensorCode, "\(path).\(key): must be \(expected), got \(view.kind(node).article)")
+    }
+}

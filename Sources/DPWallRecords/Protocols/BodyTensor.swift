@@ -1,0 +1,81 @@
+/// Which wire protocol a body uses (records.md, "Bodies").
+public enum WireFormat: Sendable {
+    /// Open Inference Protocol (KServe v2 / Triton) REST JSON.
+    case v2
+    /// TensorFlow Serving REST predict.
+    case tfserving
+}
+
+/// Which half of a record a body is, and so which codes its structural problems get.
+package enum BodySide: Sendable {
+    case request, response
+
+    /// The field name, for paths in messages.
+    package var name: String { self == .request ? "request" : "response" }
+    /// Code for a body that is not shaped like its protocol.
+    package var structureCode: DenialCode { self == .request ? .invalidField : .invalidResponse }
+    /// Code for a tensor that is malformed, undeclared or missing.
+    package var tensorCode: DenialCode { self == .request ? .invalidTensor : .invalidResponse }
+}
+
+/// The tensors a model declares on one side, by name, for decoding bodies that leave names implicit.
+package struct DeclaredTensors: Sendable {
+    /// Declared names in policy order.
+    package var names: [String]
+    /// Whether each declared tensor is BYTES (a `{"b64": …}` object is then a value, not a name map).
+    package var isBytes: [Bool]
+
+    /// Makes the declaration list.
+    package init(names: [String], isBytes: [Bool]) {
+        self.names = names
+        self.isBytes = isBytes
+    }
+
+    /// Index of the declared tensor whose name equals the string node, or nil.
+    package func index(of key: Int, in view: JSONView) -> Int? {
+        names.firstIndex { view.stringEquals(key, $0) }
+    }
+}
+
+/// One tensor found in a body, before it is checked against its declaration. No element is copied.
+package struct BodyTensor {
+    /// Where the tensor is, for messages: `request.inputs[0]`, `request.instances[*].text`, `response.predictions`.
+    package var path: String
+    /// Index of the declared tensor this one names (resolved for TF Serving; by name for v2), or nil if undeclared.
+    package var declared: Int?
+    /// Node of the `name` string (v2), or -1.
+    package var nameNode = -1
+    /// Node of the `datatype` string (v2), or -1.
+    package var datatypeNode = -1
+    /// Node of the `shape` array (v2), or -1.
+    package var shapeNode = -1
+    /// Node holding the whole tensor's data (batch axis included), or -1 when ``rows`` is used.
+    package var data = -1
+    /// One node per batch row (TF Serving row format), each holding one row without the batch axis.
+    package var rows: [Int] = []
+
+    /// A tensor found at `path`.
+    package init(path: String, declared: Int?) {
+        self.path = path
+        self.declared = declared
+    }
+}
+
+/// A body decoded into its tensors, plus what must be echoed when the body is released.
+package struct DecodedBody {
+    /// The protocol of the body.
+    package var format: WireFormat = .v2
+    /// Tensors in body order.
+    package var tensors: [BodyTensor] = []
+    /// TF Serving: true for the row format (`instances`/`predictions`), false for columnar (`inputs`/`outputs`).
+    package var rowFormat = false
+    /// TF Serving: true when the tensors are named (objects keyed by tensor name), false for one unnamed tensor.
+    package var named = false
+    /// v2 response: the `model_name`, `model_version` and `id` string nodes, or -1.
+    package var modelName = -1, modelVersion = -1, bodyID = -1
+    /// v2 request: node of the `outputs` array naming requested outputs, or -1.
+    package var requestedOutputs = -1
+
+    /// An empty body.
+    package init() {}
+}

@@ -1,0 +1,85 @@
+/// Parses RFC 3339 timestamps with an offset (`2026-11-26T10:00:00.123Z`, `2026-11-26T11:00:00+01:00`).
+///
+/// Event time drives rate limits, quotas and budget windows, so it is strict: the date must exist, the offset is
+/// required, and the result is milliseconds since the Unix epoch in UTC (fractions below a millisecond are
+/// truncated). A leap second (`:60`) is read as the last millisecond of its minute.
+package enum EventTime {
+    /// Milliseconds since 1970-01-01T00:00:00Z, or nil when `text` is not an RFC 3339 date-time with offset.
+    package static func parseMilliseconds(_ text: UnsafeRawBufferPointer) -> Int64? {
+        let n = text.count
+        guard n >= 20, n <= 40 else { return nil }
+        func digits(_ at: Int, _ count: Int) -> Int? {
+            var value = 0
+            for k in at..<(at + count) {
+                let d = Int(text[k]) &- 0x30
+                guard d >= 0 && d <= 9 else { return nil }
+                value = value * 10 + d
+            }
+            return value
+        }
+        guard let year = digits(0, 4), text[4] == 0x2D, let month = digits(5, 2), text[7] == 0x2D,
+            let day = digits(8, 2), text[10] == 0x54 || text[10] == 0x74,
+            let hour = digits(11, 2), text[13] == 0x3A, let minute = digits(14, 2), text[16] == 0x3A,
+            let second = digits(17, 2)
+        else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour <= 23,
+            minute <= 59, second <= 60
+        else { return nil }
+        var i = 19
+        var millis = 0
+        if text[i] == 0x2E {
+            i += 1
+            let fractionStart = i
+            while i < n, text[i] >= 0x30, text[i] <= 0x39 {
+                if i - fractionStart < 3 { millis = millis * 10 + Int(text[i] - 0x30) }
+                i += 1
+            }
+            let fractionDigits = i - fractionStart
+            guard fractionDigits >= 1 else { return nil }
+            if fractionDigits == 1 { millis *= 100 } else if fractionDigits == 2 { millis *= 10 }
+        }
+        guard i < n else { return nil }
+        var offsetMinutes = 0
+        if text[i] == 0x5A || text[i] == 0x7A {
+            i += 1
+        } else if text[i] == 0x2B || text[i] == 0x2D {
+            guard i + 6 == n, let oh = digits(i + 1, 2), text[i + 3] == 0x3A, let om = digits(i + 4, 2),
+                oh <= 23, om <= 59
+            else { return nil }
+            offsetMinutes = (oh * 60 + om) * (text[i] == 0x2D ? -1 : 1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == n else { return nil }
+        var secondOfMinute = second
+        if second == 60 {
+            secondOfMinute = 59
+            millis = 999
+        }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + secondOfMinute)
+            - Int64(offsetMinutes * 60)
+        return seconds * 1000 + Int64(millis)
+    }
+
+    /// Days in a month of the proleptic Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}

@@ -1,0 +1,83 @@
+public import ArgumentParser
+import DPWall
+import DPWallRecords
+
+extension ProgressMode: ExpressibleByArgument {}
+
+/// `dpwall filter`: records in, checked and privatized records out.
+struct FilterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "filter",
+        abstract: "Check and release request/response records (JSON Lines): one output line per input line.",
+        discussion: """
+            Reads standard input, `-`, or the files given, in order; names ending in .zst are decompressed.
+            Exit status: 0 input processed (denials are ordinary output), 64 bad usage, 65 corrupt .zst input,
+            66 an input cannot be opened, 74 an I/O error, 78 invalid policy, 130/143 interrupted after a clean
+            drain, 141 standard output closed.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The policy file (YAML or JSON).", valueName: "FILE"))
+    var policy: String
+
+    @Argument(help: ArgumentHelp("Input files (JSON Lines, optionally .zst); none or - reads standard input."))
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("Also write each denied input, with its code and first 4 KiB, here (mode 0600).", valueName: "FILE"))
+    var rejects: String?
+
+    @Flag(name: .customLong("no-annotate"), help: "Leave out the privacy object of released records.")
+    var noAnnotate = false
+
+    @Flag(help: "Keep the request next to a released response.")
+    var keepRequest = false
+
+    @Option(help: "Progress line on stderr: auto (when stderr is a terminal), always or never.")
+    var progress: ProgressMode = .auto
+
+    @Flag(help: "No summary line on stderr at the end.")
+    var quiet = false
+
+    func run() throws {
+        let loaded = try PolicyLoader.loadOrExit(policy)
+        guard loaded.auth.mode == .trusted else {
+            FileHandleStderr.write(
+                "dpwall: \(policy): auth.mode \(loaded.auth.mode.rawValue) is not available in this build yet; "
+                    + "use auth.mode: trusted behind a gateway that authenticates clients\n")
+            throw ExitCode(78)
+        }
+        for file in files where file != "-" {
+            do {
+                _ = try LineReaderProbe.check(file)
+            } catch {
+                FileHandleStderr.write("dpwall: \(error.message)\n")
+                throw ExitCode(error.code.exitStatus)
+            }
+        }
+        var configuration = FilterConfiguration(policy: loaded, inputs: files)
+        configuration.options.annotate = !noAnnotate
+        configuration.options.keepRequest = keepRequest
+        configuration.rejectsPath = rejects
+        configuration.progress = progress
+        SignalTrap.install()
+        let result: FilterResult
+        do {
+            result = try FilterRun(configuration).run()
+        } catch let error as InputError {
+            FileHandleStderr.write("dpwall: \(error.message)\n")
+            throw ExitCode(error.code.exitStatus)
+        } catch let error as OutputError {
+            FileHandleStderr.write("dpwall: \(error.message)\n")
+            throw ExitCode(74)
+        }
+        switch result.ending {
+        case .completed:
+            if !quiet { FileHandleStderr.write(result.summary + "\n") }
+        case .interrupted(let signal):
+            if !quiet { FileHandleStderr.write(result.summary + " (interrupted)\n") }
+            throw ExitCode(128 + signal)
+        case .outputClosed:
+            throw ExitCode(141)
+        }
+    }
+}

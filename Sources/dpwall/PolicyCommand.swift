@@ -1,0 +1,52 @@
+import ArgumentParser
+import DPWall
+
+/// `dpwall policy`: policy tools.
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Validate a policy and print what it means in numbers.",
+        subcommands: [PolicyCheckCommand.self]
+    )
+}
+
+/// Output formats of `policy check`.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// `dpwall policy check FILE`.
+struct PolicyCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a policy (exit 78 when invalid) and print it normalized, with warnings.",
+    )
+
+    @Argument(help: ArgumentHelp("The policy file (YAML or JSON).", valueName: "FILE"))
+    var file: String
+
+    @Option(help: "text or json.")
+    var format: ReportFormat = .text
+
+    func run() throws {
+        let policy = try PolicyLoader.loadOrExit(file)
+        let report = PolicyReport(policy: policy)
+        switch format {
+        case .text: print(report.text(), terminator: report.text().hasSuffix("\n") ? "" : "\n")
+        case .json: print(report.json())
+        }
+    }
+}
+
+/// Loads a policy or exits 78 with every problem on stderr.
+enum PolicyLoader {
+    static func loadOrExit(_ path: String) throws -> Policy {
+        do {
+            return try Policy.load(path: path)
+        } catch {
+            FileHandleStderr.write(
+                error.problems.map { "dpwall: \(path): \($0)\n" }.joined())
+            throw ExitCode(78)
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import DPWallRecords
+import Testing
+
+@Suite struct JSONParserTests {
+    @Test func tapeLayoutOfObjectsAndArrays() throws {
+        let text = #"{"a":[1,{"b":null}],"c":"x\ny","d":-2.5e3, "e":true,"f":false,"g":{}}"#
+        let nodes = try parseJSON(text).get()
+        #expect(nodes.map(\.kind) == [
+            .object, .string, .array, .number, .object, .string, .null, .string, .string, .string, .number,
+            .string, .true, .string, .false, .string, .object,
+        ])
+        #expect(nodes[0].count == 6)
+        #expect(nodes[0].next == 17)
+        #expect(nodes[0].start == 0)
+        #expect(Int(nodes[0].end) == text.utf8.count)
+        #expect(nodes[2].count == 2)
+        #expect(nodes[2].next == 7)
+        #expect(nodes[3].next == 4)
+        #expect(nodes[4].count == 1)
+        #expect(nodes[4].next == 7)
+        // "a": start just after the quote, end at the closing quote.
+        #expect(nodes[1].start == 2 && nodes[1].end == 3)
+        #expect(nodes[8].flags & JSONNode.hasEscapes != 0)
+        #expect(nodes[1].flags & JSONNode.hasEscapes == 0)
+        #expect(nodes[3].flags & JSONNode.isInteger != 0)
+        #expect(nodes[10].flags & JSONNode.isInteger == 0)
+        #expect(nodes[10].flags & JSONNode.isNegative != 0)
+        #expect(nodes[16].count == 0 && nodes[16].next == 17)
+    }
+
+    @Test(arguments: ["0", "-0", "\"\"", "true", "false", "null", " [ ] ", "\t{}\r\n", "1e5", "[[[]]]"])
+    func acceptsAnyValueAtTopLevel(_ text: String) throws {
+        let nodes = try parseJSON(text).get()
+        #expect(nodes[0].next == UInt32(nodes.count))
+    }
+
+    /// Each rejection: input, expected code, expected byte offset.
+    static let rejections: [(String, DenialCode, Int)] = [
+        ("", .malformedJSON, 0),
+        ("   ", .malformedJSON, 3),
+        ("{\"a\":1", .malformedJSON, 6),
+        ("{\"a\":1,}", .malformedJSON, 7),
+        ("[1,]", .malformedJSON, 3),
+        ("[01]", .malformedJSON, 1),
+        ("[-01]", .malformedJSON, 1),
+        ("[+1]", .malformedJSON, 1),
+        ("[.5]", .malformedJSON, 1),
+        ("[1.]", .malformedJSON, 3),
+        ("[1e]", .malformedJSON, 3),
+        ("[\"a\u{1}\"]", .malformedJSON, 3),
+        ("[\"\\x\"]", .malformedJSON, 2),
+        ("[\"\\u12G4\"]", .malformedJSON, 6),
+        ("\u{FEFF}{}", .malformedJSON, 0),
+        ("{} x", .malformedJSON, 3),
+        ("[1 2]", .malformedJSON, 3),
+        ("{\"a\" 1}", .malformedJSON, 5),
+        ("{1:2}", .malformedJSON, 1),
+        ("[tru]", .malformedJSON, 4),
+        ("[\u{0B}]", .malformedJSON, 1),
+        ("[\"abc", .malformedJSON, 1),
+        ("[NaN]", .nonFinite, 1),
+        ("{\"x\": Infinity}", .nonFinite, 6),
+        ("[-Infinity]", .nonFinite, 1),
+        ("[+Infinity]", .nonFinite, 1),
+        ("[-NaN]", .nonFinite, 1),
+        ("NaN", .nonFinite, 0),
+        ("[\"\\uD800\"]", .invalidUTF8, 2),
+        ("[\"ab\\uDC00\"]", .invalidUTF8, 4),
+        ("[\"\\uD800\\u0041\"]", .invalidUTF8, 2),
+        ("{\"a\":1,\"a\":2}", .duplicateKey, 7),
+    ]
+
+    @Test(arguments: 0..<rejections.count)
+    func rejectsWithCodeAndOffset(_ k: Int) throws {
+        let (text, code, offset) = Self.rejections[k]
+        let error = try #require(jsonError(text), "\(text) was accepted")
+        #expect(error.code == code, "\(text): \(error)")
+        #expect(error.offset == offset, "\(text): \(error)")
+        #expect(error.message.contains("at byte \(offset)"), "\(text): \(error)")
+    }
+
+    @Test func invalidUTF8IsReportedBeforeAnyOtherProblem() throws {
+        // A syntax error at byte 1, then an invalid byte at 5: invalid_utf8 wins, at the bad byte.
+        let error = try #require(jsonError([UInt8(ascii: "["), UInt8(ascii: ","), 0x20, 0x20, 0x20, 0xC0, 0x80]))
+        #expect(error.code == .invalidUTF8)
+        #expect(error.offset == 5)
+    }
+
+    @Test(arguments: [
+        ([0xC0, 0xAF], 0),  // overlong '/'
+        ([0xE0, 0x80, 0xAF], 0),  // overlong 3-byte
+        ([0xF0, 0x80, 0x80, 0xAF], 0),  // overlong 4-byte
+        ([0xED, 0xA0, 0x80], 0),  // UTF-8 encoded surrogate U+D800
+        ([0xF4, 0x90, 0x80, 0x80], 0),  // U+110000
+        ([0xF5, 0x80, 0x80, 0x80], 0),
+        ([0xE2, 0x82], 0),  // truncated
+        ([0x80], 0),  // stray continuation
+        ([0xFF], 0),
+    ] as [([UInt8], Int)])
+    func invalidUTF8Sequences(_ bad: [UInt8], _ at: Int) throws {
+        let prefix = Array("[\"0123456789abcdef".utf8)  // past the 8-byte fast path
+        let bytes = prefix + bad + Array("\"]".utf8)
+        let error = try #require(jsonError(bytes))
+        #expect(error.code == .invalidUTF8)
+        #expect(error.offset == prefix.count + at)
+    }
+
+    @Test func validUTF8IsAccepted() throws {
+        let text = "[\"aé€😀\u{10FFFF}\u{D7FF}\u{E000}\u{FFFF}\", \"\\u00e9\\ud83d\\ude00\"]"
+        let nodes = try parseJSON(text).get()
+        #expect(nodes.count == 3)
+        #expect(UTF8Validation.firstInvalidOffset(UnsafeRawBufferPointer(start: nil, count: 0)) == nil)
+    }
+
+    @Test func depthLimit() throws {
+        let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect((try? parseJSON(ok).get()) != nil)
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        let error = try #require(jsonError(deep))
+        #expect(error.code == .malformedJSON)
+        #expect(error.offset == 64)
+        #expect(error.message == "nesting deeper than 64 at byte 64")
+        let objects = String(repeating: "{\"a\":", count: 65) + "1" + String(repeating: "}", count: 65)
+        #expect(jsonError(objects)?.code == .malformedJSON)
+        if case .failure(let e) = parseJSON("[[[1]]]", maxDepth: 2) {
+            #expect(e.message == "nesting deeper than 2 at byte 2")
+        } else {
+            Issue.record("depth 3 accepted with maxDepth 2")
+        }
+        // A hostile 1 MB of brackets fails fast without recursion.
+        #expect(jsonError(String(repeating: "[", count: 1 << 20))?.code == .malformedJSON)
+    }
+
+    @Test func messagesNeverEchoMuchInput() throws {
+        let long = String(repeating: "x", count: 500)
+        for text in ["[\(long)]", "{\"\(long)\":1,\"\(long)\":2}", "[\"\\u\(long)\"]", "\(long)"] {
+            let error = try #require(jsonError(text))
+            #expect(error.message.utf8.count < 120, "\(error.message)")
+        }
+    }
+
+    @Test func parserIsReusable() throws {
+        var parser = JSONParser()
+        for text in ["[1,2,3]", "{\"a\":", "{\"b\":[true]}", "7"] {
+            let bytes = Array(text.utf8)
+            _ = try? bytes.withUnsafeBytes { try parser.parse($0) }
+        }
+        #expect(parser.nodes.map(\.kind) == [.number])
+        let bytes = Array("{\"b\":[true]}".utf8)
+        try bytes.withUnsafeBytes { try parser.parse($0) }
+        #expect(parser.nodes.map(\.kind) == [.object, .string, .array, .true])
+    }
+
+    @Test func whitespaceIsOnlySpaceTabNewlineReturn() throws {
+        #expect((try? parseJSON(" \t\n\r[ \t\n\r1 \t\n\r] \t\n\r").get()) != nil)
+        for space in ["\u{0C}", "\u{0B}", "\u{A0}", "\u{2028}", "\u{3000}"] {
+            #expect(jsonError("[1\(space)]")?.code == .malformedJSON)
+        }
+    }
+}
