@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(name: "DPWallPrivacyTests", dependencies: ["DPWallPrivacy"], swiftSettings: strict),
         .testTarget(name: "DPWallTests", dependencies: ["DPWall"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["DPWallRecords"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["dpwall"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

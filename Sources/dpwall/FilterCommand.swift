@@ -23,7 +23,9 @@ struct FilterCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Input files (JSON Lines, optionally .zst); none or - reads standard input."))
     var files: [String] = []
 
-    @Option(help: ArgumentHelp("Also write each denied input, with its code and first 4 KiB, here (mode 0600).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Also write each denied input, with its code and first 4 KiB, here (mode 0600).", valueName: "FILE"))
     var rejects: String?
 
     @Flag(name: .customLong("no-annotate"), help: "Leave out the privacy object of released records.")

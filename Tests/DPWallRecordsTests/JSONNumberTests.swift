@@ -60,10 +60,11 @@ import Testing
             }
         }
         // Halfway cases decided only by a far nonzero digit.
-        let half = "9007199254740993" + String(repeating: "0", count: 700)
-        #expect(try Self.convert(half).0 == 9_007_199_254_740_992)
-        #expect(try Self.convert(half + "1").0 == 9_007_199_254_740_994)
-        #expect(try Self.convert(half + "e-700").0 == 9.007_199_254_740_992)
+        let zeros = String(repeating: "0", count: 700)
+        #expect(try Self.convert("9007199254740993." + zeros).0 == 9_007_199_254_740_992)
+        #expect(try Self.convert("9007199254740993." + zeros + "1").0 == 9_007_199_254_740_994)
+        #expect(try Self.convert("9.007199254740993" + zeros + "e15").0 == 9_007_199_254_740_992)
+        #expect(try Self.convert("9.007199254740993" + zeros + "1e15").0 == 9_007_199_254_740_994)
         // A 100 000-digit token converts without truncation.
         let big = "1" + String(repeating: "0", count: 100_000) + "e-100000"
         #expect(try Self.convert(big).0 == 1)

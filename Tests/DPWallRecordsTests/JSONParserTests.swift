@@ -5,10 +5,11 @@ import Testing
     @Test func tapeLayoutOfObjectsAndArrays() throws {
         let text = #"{"a":[1,{"b":null}],"c":"x\ny","d":-2.5e3, "e":true,"f":false,"g":{}}"#
         let nodes = try parseJSON(text).get()
-        #expect(nodes.map(\.kind) == [
-            .object, .string, .array, .number, .object, .string, .null, .string, .string, .string, .number,
-            .string, .true, .string, .false, .string, .object,
-        ])
+        #expect(
+            nodes.map(\.kind) == [
+                .object, .string, .array, .number, .object, .string, .null, .string, .string, .string, .number,
+                .string, .true, .string, .false, .string, .object,
+            ])
         #expect(nodes[0].count == 6)
         #expect(nodes[0].next == 17)
         #expect(nodes[0].start == 0)
@@ -86,17 +87,18 @@ import Testing
         #expect(error.offset == 5)
     }
 
-    @Test(arguments: [
-        ([0xC0, 0xAF], 0),  // overlong '/'
-        ([0xE0, 0x80, 0xAF], 0),  // overlong 3-byte
-        ([0xF0, 0x80, 0x80, 0xAF], 0),  // overlong 4-byte
-        ([0xED, 0xA0, 0x80], 0),  // UTF-8 encoded surrogate U+D800
-        ([0xF4, 0x90, 0x80, 0x80], 0),  // U+110000
-        ([0xF5, 0x80, 0x80, 0x80], 0),
-        ([0xE2, 0x82], 0),  // truncated
-        ([0x80], 0),  // stray continuation
-        ([0xFF], 0),
-    ] as [([UInt8], Int)])
+    @Test(
+        arguments: [
+            ([0xC0, 0xAF], 0),  // overlong '/'
+            ([0xE0, 0x80, 0xAF], 0),  // overlong 3-byte
+            ([0xF0, 0x80, 0x80, 0xAF], 0),  // overlong 4-byte
+            ([0xED, 0xA0, 0x80], 0),  // UTF-8 encoded surrogate U+D800
+            ([0xF4, 0x90, 0x80, 0x80], 0),  // U+110000
+            ([0xF5, 0x80, 0x80, 0x80], 0),
+            ([0xE2, 0x82], 0),  // truncated
+            ([0x80], 0),  // stray continuation
+            ([0xFF], 0),
+        ] as [([UInt8], Int)])
     func invalidUTF8Sequences(_ bad: [UInt8], _ at: Int) throws {
         let prefix = Array("[\"0123456789abcdef".utf8)  // past the 8-byte fast path
         let bytes = prefix + bad + Array("\"]".utf8)

@@ -86,8 +86,7 @@ public final class FilterRun {
         reader.shouldStop = { SignalTrap.pending != nil }
         var ending = FilterEnding.completed
         do {
-            while try reader.next({ line in processor.process(line, inputName: reader.inputName(line.inputIndex)) })
-            {
+            while try reader.next({ line in processor.process(line, inputName: reader.inputName(line.inputIndex)) }) {
                 try flush()
                 progress.update(processor.counts, consumed: reader.consumedBytes, total: reader.currentInputSize)
             }

@@ -46,7 +46,8 @@ struct ProgressLine {
         guard force || now - lastDrawn >= 0.25 else { return }
         lastDrawn = now
         let elapsed = max(now - started, 1e-9)
-        var line = "\r\(counts.records) records  \(Int(Double(counts.records) / elapsed)) rec/s  "
+        var line =
+            "\r\(counts.records) records  \(Int(Double(counts.records) / elapsed)) rec/s  "
             + "\(format(Double(counts.bytes) / elapsed / 1e6)) MB/s  \(counts.deniedTotal) denied"
         if let total, total > 0, consumed <= total {
             let fraction = Double(consumed) / Double(total)

@@ -83,7 +83,9 @@ final class RecordProcessor {
         parser.nodes.withUnsafeBufferPointer { nodes in
             let view = JSONView(nodes: nodes, bytes: line.bytes)
             if view.kind(0) != .object {
-                denyLine(line, inputName, RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)"))
+                denyLine(
+                    line, inputName,
+                    RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)"))
                 return
             }
             if let problem = decide(view) {

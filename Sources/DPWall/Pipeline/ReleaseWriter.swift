@@ -60,7 +60,9 @@ struct ReleaseWriter {
                     out.append(checker.dims[tensor.dimsStart + axis])
                 }
                 out.append(raw: "],\"data\":")
-                let dims = tensor.nested ? checker.dims[tensor.dimsStart..<(tensor.dimsStart + tensor.rank)] : [tensor.count][...]
+                let dims =
+                    tensor.nested
+                    ? checker.dims[tensor.dimsStart..<(tensor.dimsStart + tensor.rank)] : [tensor.count][...]
                 writeNested(view, checker, tensor, released, dims: dims, first: 0, into: &out)
                 out.appendByte(UInt8(ascii: "}"))
             }

@@ -49,11 +49,12 @@ extension Policy {
     /// composed again, and the decoder reports the marked keys.
     private static func compose(_ yaml: String, source: String) throws(PolicyError) -> Node? {
         var text = yaml
-        for _ in 0..<PolicyDiagnostics.maximumProblems {
+        for attempt in 0..<PolicyDiagnostics.maximumProblems {
             do {
                 return try Yams.compose(yaml: text)
             } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
-                guard let marked = markKey(in: text, at: context.mark) else {
+                guard let marked = markKey(in: text, at: context.mark, prefix: YAMLValue.duplicateKeyPrefix(attempt))
+                else {
                     let keys = duplicates.map { YAMLValue.quoted($0) }.joined(separator: ", ")
                     throw PolicyError(path: "\(source):\(context.mark)", message: "duplicate key \(keys)")
                 }
@@ -67,8 +68,8 @@ extension Policy {
         throw PolicyError(path: source, message: "too many duplicate keys")
     }
 
-    /// `text` with ``YAMLValue/duplicateKeyMarker`` inserted at the start of the plain or quoted key at `mark`.
-    private static func markKey(in text: String, at mark: Mark) -> String? {
+    /// `text` with `prefix` inserted at the start of the plain or quoted key at `mark`.
+    private static func markKey(in text: String, at mark: Mark, prefix: String) -> String? {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard mark.line >= 1, mark.line <= lines.count else { return nil }
         let line = lines[mark.line - 1]
@@ -84,7 +85,7 @@ extension Policy {
         default: break
         }
         var marked = line.unicodeScalars
-        marked.insert(contentsOf: YAMLValue.duplicateKeyMarker.unicodeScalars, at: position)
+        marked.insert(contentsOf: prefix.unicodeScalars, at: position)
         lines[mark.line - 1] = String(marked)
         return lines.joined(separator: "\n")
     }

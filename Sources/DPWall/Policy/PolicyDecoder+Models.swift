@@ -64,7 +64,8 @@ extension PolicyDecoder {
             if let datatype, !datatype.isNumeric {
                 value.report("only numeric datatypes take a range; this tensor is \(datatype.rawValue)")
             } else if lower > upper {
-                value.report("lo must be <= hi, got [\(lower), \(upper)]")
+                value.report(
+                    "lo must be <= hi, got [\(PolicyValueSyntax.format(lower)), \(PolicyValueSyntax.format(upper))]")
             } else {
                 tensor.range = lower...upper
             }

@@ -90,7 +90,8 @@ extension PolicyDecoder {
                 if lower < upper {
                     spec.clamp = lower...upper
                 } else {
-                    clamp.report("lo must be < hi, got [\(lower), \(upper)]")
+                    clamp.report(
+                        "lo must be < hi, got [\(PolicyValueSyntax.format(lower)), \(PolicyValueSyntax.format(upper))]")
                     valid = false
                 }
             } else {
@@ -98,7 +99,8 @@ extension PolicyDecoder {
             }
         }
         if let round = map["round"] {
-            spec.round = check(round.integer("in 0...\(Self.maximumRound)", { (0...Self.maximumRound).contains($0) }), present: true)
+            spec.round = check(
+                round.integer("in 0...\(Self.maximumRound)", { (0...Self.maximumRound).contains($0) }), present: true)
         }
         if valid, mechanism != .none, spec.sensitivity == nil {
             if spec.clamp == nil {

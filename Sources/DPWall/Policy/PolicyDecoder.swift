@@ -62,7 +62,8 @@ final class PolicyDecoder {
         guard let map = value.mapping(allowed: Self.limitsKeys) else { return limits }
         let bytes = Policy.Limits.maxRecordBytesRange
         let depth = Policy.Limits.maxDepthRange
-        if let number = map["max_record_bytes"]?.integer("in \(bytes.lowerBound)...\(bytes.upperBound)", bytes.contains) {
+        if let number = map["max_record_bytes"]?.integer("in \(bytes.lowerBound)...\(bytes.upperBound)", bytes.contains)
+        {
             limits.maxRecordBytes = number
         }
         if let number = map["max_depth"]?.integer("in \(depth.lowerBound)...\(depth.upperBound)", depth.contains) {

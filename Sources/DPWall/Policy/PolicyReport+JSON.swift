@@ -73,9 +73,11 @@ extension PolicyReport {
         if let rate = tier.rate { object["rate_per_second"] = rate.requestsPerSecond }
         if let quota = tier.quota { object["quota"] = Self.json(quota) }
         if let budget = tier.budget {
-            object["budget"] = [
+            var limit: [String: Any] = [
                 "epsilon": budget.epsilon, "delta": budget.delta, "window": budget.window.text,
-            ] as [String: Any]
+            ]
+            if case .seconds(let seconds) = budget.window { limit["window_seconds"] = seconds }
+            object["budget"] = limit
         }
         return object
     }
@@ -91,7 +93,10 @@ extension PolicyReport {
             var override: [String: Any] = [:]
             if let epsilon = budget.epsilon { override["epsilon"] = epsilon }
             if let delta = budget.delta { override["delta"] = delta }
-            if let window = budget.window { override["window"] = window.text }
+            if let window = budget.window {
+                override["window"] = window.text
+                if case .seconds(let seconds) = window { override["window_seconds"] = seconds }
+            }
             object["budget"] = override
         }
         return object
@@ -139,11 +144,12 @@ extension PolicyReport {
         if let epsilon = privacy.epsilon { object["epsilon"] = epsilon }
         if let delta = privacy.delta { object["delta"] = delta }
         if let sensitivity = privacy.resolvedSensitivity(for: tensor) {
-            object["sensitivity"] = [
-                "value": sensitivity.value,
-                "norm": sensitivity.norm.rawValue,
-                "source": sensitivity.source.rawValue,
-            ] as [String: Any]
+            object["sensitivity"] =
+                [
+                    "value": sensitivity.value,
+                    "norm": sensitivity.norm.rawValue,
+                    "source": sensitivity.source.rawValue,
+                ] as [String: Any]
         }
         if let clamp = privacy.clamp { object["clamp"] = [clamp.lowerBound, clamp.upperBound] }
         if let round = privacy.round { object["round"] = round }

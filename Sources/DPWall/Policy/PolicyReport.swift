@@ -49,7 +49,8 @@ public struct PolicyReport: Sendable {
             "limits: max_record_bytes \(limits.maxRecordBytes) bytes, max_depth \(limits.maxDepth), "
                 + "max_batch \(limits.maxBatch) rows"
         )
-        lines.append("passthrough: " + (policy.passthrough.isEmpty ? "none" : policy.passthrough.joined(separator: ", ")))
+        lines.append(
+            "passthrough: " + (policy.passthrough.isEmpty ? "none" : policy.passthrough.joined(separator: ", ")))
         for tier in policy.tiers {
             lines.append("")
             lines.append("tier \(tier.name)")
@@ -143,7 +144,9 @@ public struct PolicyReport: Sendable {
             lines.append("sensitivity: " + Self.text(sensitivity))
         }
         var post: [String] = []
-        post.append("clamp " + (privacy.clamp.map { "[\(Self.number($0.lowerBound)), \(Self.number($0.upperBound))]" } ?? "none"))
+        post.append(
+            "clamp "
+                + (privacy.clamp.map { "[\(Self.number($0.lowerBound)), \(Self.number($0.upperBound))]" } ?? "none"))
         if privacy.mechanism != .none {
             post.append("normalize \(privacy.normalize)")
         }
@@ -195,7 +198,6 @@ public struct PolicyReport: Sendable {
 
     /// A number in its shortest round-tripping form, without a trailing `.0` for integers.
     static func number(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
+        PolicyValueSyntax.format(value)
     }
 }

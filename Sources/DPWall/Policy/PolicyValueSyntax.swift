@@ -84,6 +84,12 @@ enum PolicyValueSyntax {
             }
     }
 
+    /// A number in its shortest round-tripping form, without a trailing `.0` for integers (`1`, `0.1`, `1e-06`).
+    static func format(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+
     /// Digits with at most one decimal point (`10`, `0.5`), no sign or exponent.
     private static func decimal(_ text: Substring) -> Double? {
         var dots = 0

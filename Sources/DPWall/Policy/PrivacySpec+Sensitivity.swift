@@ -24,6 +24,13 @@ public struct ResolvedSensitivity: Sendable, Equatable {
     public var norm: Norm
     /// Where the value comes from.
     public var source: Source
+
+    /// Creates a resolved sensitivity.
+    public init(value: Double, norm: Norm, source: Source) {
+        self.value = value
+        self.norm = norm
+        self.source = source
+    }
 }
 
 extension PrivacySpec {

@@ -3,8 +3,14 @@ import Yams
 /// A node of the policy document with its key path: typed accessors that report a problem (and return `nil`)
 /// when the node is not what the schema expects.
 struct YAMLValue {
-    /// The prefix given to the first of two equal keys so that the document parses (see `Policy+Loading`).
-    static let duplicateKeyMarker = "dpwall-duplicate-key~"
+    /// The start of the prefix given to the first of two equal keys so that the document parses (see
+    /// `Policy+Loading`); the prefix is this, a counter and `~`, so that marked keys differ from each other.
+    static let duplicateKeyMarker = "dpwall-duplicate-key-"
+
+    /// The prefix of the `number`th marked key.
+    static func duplicateKeyPrefix(_ number: Int) -> String {
+        "\(duplicateKeyMarker)\(number)~"
+    }
 
     let node: Node
     let path: PolicyPath
@@ -51,13 +57,15 @@ struct YAMLValue {
         var result: [(key: String, value: YAMLValue)] = []
         for (keyNode, valueNode) in mapping {
             guard case .scalar(let keyScalar) = keyNode else {
-                report("keys must be strings, got \(YAMLValue(node: keyNode, path: path, diagnostics: diagnostics).summary)")
+                report(
+                    "keys must be strings, got \(YAMLValue(node: keyNode, path: path, diagnostics: diagnostics).summary)"
+                )
                 continue
             }
             var key = keyScalar.string
             let value = YAMLValue(node: valueNode, path: path.key(key), diagnostics: diagnostics)
-            if key.hasPrefix(Self.duplicateKeyMarker) {
-                key.removeFirst(Self.duplicateKeyMarker.count)
+            if key.hasPrefix(Self.duplicateKeyMarker), let end = key.firstIndex(of: "~") {
+                key = String(key[key.index(after: end)...])
                 diagnostics.report(path.key(key), "duplicate key; each key may appear once")
                 continue
             }

@@ -92,11 +92,14 @@ struct BodyChecker {
         guard let index = tensor.declared else {
             let name = tensor.nameNode >= 0 ? view.quoted(tensor.nameNode) : "(unnamed)"
             collector.report(
-                Self.code(side, .invalidTensor), "\(tensor.path): \(name) is not a declared \(what) of \(model.spec.name)")
+                Self.code(side, .invalidTensor),
+                "\(tensor.path): \(name) is not a declared \(what) of \(model.spec.name)")
             return
         }
         if seen[index] {
-            collector.report(Self.code(side, .invalidTensor), "\(tensor.path): \(what) \"\(model.declared(side).names[index])\" appears twice")
+            collector.report(
+                Self.code(side, .invalidTensor),
+                "\(tensor.path): \(what) \"\(model.declared(side).names[index])\" appears twice")
             return
         }
         seen[index] = true
@@ -111,20 +114,23 @@ struct BodyChecker {
             if count != product {
                 collector.report(
                     Self.code(side, .invalidTensor),
-                    "\(tensor.path).data: \(count) elements, but shape \(Self.shapeText(dims[dimsStart...])) needs \(product)")
+                    "\(tensor.path).data: \(count) elements, but shape \(Self.shapeText(dims[dimsStart...])) needs \(product)"
+                )
                 return
             }
             nested = !NestedData.isFlat(view, tensor.data)
             if nested && !NestedData.matches(view, tensor.data, dims[dimsStart...]) {
                 collector.report(
                     Self.code(side, .invalidShape),
-                    "\(tensor.path).data: nested data is not rectangular or does not match shape \(Self.shapeText(dims[dimsStart...]))")
+                    "\(tensor.path).data: nested data is not rectangular or does not match shape \(Self.shapeText(dims[dimsStart...]))"
+                )
                 return
             }
         } else if tensor.data >= 0 {
             NestedData.inferShape(view, tensor.data, into: &dims)
             if !NestedData.matches(view, tensor.data, dims[dimsStart...]) {
-                collector.report(Self.code(side, .invalidShape), "\(tensor.path): nested data is ragged (not rectangular)")
+                collector.report(
+                    Self.code(side, .invalidShape), "\(tensor.path): nested data is ragged (not rectangular)")
                 return
             }
         } else {
@@ -133,7 +139,8 @@ struct BodyChecker {
             for (row, node) in tensor.rows.enumerated()
             where !NestedData.matches(view, node, dims[(dimsStart + 1)...]) {
                 collector.report(
-                    Self.code(side, .invalidShape), "\(tensor.path) row \(row): nested data is ragged (not rectangular)")
+                    Self.code(side, .invalidShape), "\(tensor.path) row \(row): nested data is ragged (not rectangular)"
+                )
                 return
             }
         }
@@ -142,7 +149,9 @@ struct BodyChecker {
         guard collector.wants(Self.code(side, .invalidShape)) else { return }
         let actual = dims[dimsStart...]
         if rank != spec.shape.count
-            || zip(actual, spec.shape).contains(where: { declaredAxis in declaredAxis.1 != -1 && declaredAxis.0 != declaredAxis.1 })
+            || zip(actual, spec.shape).contains(where: { declaredAxis in
+                declaredAxis.1 != -1 && declaredAxis.0 != declaredAxis.1
+            })
         {
             collector.report(
                 Self.code(side, .invalidShape),
@@ -158,7 +167,8 @@ struct BodyChecker {
         }
         if let batch, batch != rows {
             collector.report(
-                Self.code(side, .invalidShape), "\(tensor.path): batch of \(rows) rows differs from \(batch) in another tensor")
+                Self.code(side, .invalidShape),
+                "\(tensor.path): batch of \(rows) rows differs from \(batch) in another tensor")
             return
         }
         batch = rows
@@ -176,12 +186,16 @@ struct BodyChecker {
         let leavesStart = leaves.count
         let count: Int
         if tensor.data >= 0 {
-            count = checkElements(view, tensor.data, first: 0, spec: spec, side: side, model: model, index: index, path: element, keep: keepValues)
+            count = checkElements(
+                view, tensor.data, first: 0, spec: spec, side: side, model: model, index: index, path: element,
+                keep: keepValues)
         } else {
             var next = 0
             for row in tensor.rows {
                 let before = next
-                next = checkElements(view, row, first: next, spec: spec, side: side, model: model, index: index, path: element, keep: keepValues)
+                next = checkElements(
+                    view, row, first: next, spec: spec, side: side, model: model, index: index, path: element,
+                    keep: keepValues)
                 if next < 0 { break }
                 _ = before
             }
@@ -250,31 +264,37 @@ struct BodyChecker {
                 }
                 let value = view.float(leaf)
                 guard value.isFinite else {
-                    failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as FP32")
+                    failed = report(
+                        side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as FP32")
                     return false
                 }
                 return accept(Double(value), leaf, range, side, path, position, keep, &failed, view)
             case .fp64, .fp16, .bf16:
                 guard view.kind(leaf) == .number else {
-                    failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(datatype.rawValue)")
+                    failed = report(
+                        side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(datatype.rawValue)")
                     return false
                 }
                 let value = view.double(leaf)
                 guard value.isFinite, value.magnitude <= datatype.largestFiniteMagnitude! else {
                     failed = report(
-                        side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(datatype.rawValue)")
+                        side, .outOfRange, path, position,
+                        "\(view.quoted(leaf)) is not representable as \(datatype.rawValue)")
                     return false
                 }
                 return accept(value, leaf, range, side, path, position, keep, &failed, view)
             case .bool:
                 guard view.kind(leaf) == .true || view.kind(leaf) == .false else {
-                    failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not BOOL (true or false)")
+                    failed = report(
+                        side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not BOOL (true or false)")
                     return false
                 }
                 if keep { leaves.append(leaf) }
                 return true
             case .bytes:
-                return checkText(view, leaf, spec: spec, side: side, model: model, index: index, path: path, position: position, keep: keep, failed: &failed)
+                return checkText(
+                    view, leaf, spec: spec, side: side, model: model, index: index, path: path, position: position,
+                    keep: keep, failed: &failed)
             default:
                 return checkInteger(view, leaf, datatype, range, side, path, position, keep, &failed)
             }
@@ -287,7 +307,9 @@ struct BodyChecker {
         _ keep: Bool, _ failed: inout Bool, _ view: JSONView
     ) -> Bool {
         if let range, !range.contains(value) {
-            failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is outside [\(Self.format(range.lowerBound)), \(Self.format(range.upperBound))]")
+            failed = report(
+                side, .outOfRange, path, position,
+                "\(view.quoted(leaf)) is outside [\(Self.format(range.lowerBound)), \(Self.format(range.upperBound))]")
             return false
         }
         if keep { values.append(value) }
@@ -313,28 +335,35 @@ struct BodyChecker {
         let value: Double
         if view.isNegative(leaf) {
             guard let signed = view.int64(leaf) else {
-                failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(name)")
+                failed = report(
+                    side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(name)")
                 return false
             }
             guard signed >= bounds.min else {
-                failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(name) (below \(bounds.min))")
+                failed = report(
+                    side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(name) (below \(bounds.min))")
                 return false
             }
             value = Double(signed)
         } else {
             guard let unsigned = view.uint64(leaf) else {
-                failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(name)")
+                failed = report(
+                    side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(name)")
                 return false
             }
             guard unsigned <= bounds.max else {
                 let message = "\(view.quoted(leaf)) is not \(name) (above \(bounds.max))"
-                failed = report(side, bounds.max == UInt64.max || bounds.max == UInt64(Int64.max) ? .outOfRange : .invalidDatatype, path, position, message)
+                failed = report(
+                    side, bounds.max == UInt64.max || bounds.max == UInt64(Int64.max) ? .outOfRange : .invalidDatatype,
+                    path, position, message)
                 return false
             }
             value = Double(unsigned)
         }
         if let range, !range.contains(value) {
-            failed = report(side, .outOfRange, path, position, "\(view.quoted(leaf)) is outside [\(Self.format(range.lowerBound)), \(Self.format(range.upperBound))]")
+            failed = report(
+                side, .outOfRange, path, position,
+                "\(view.quoted(leaf)) is outside [\(Self.format(range.lowerBound)), \(Self.format(range.upperBound))]")
             return false
         }
         if keep { leaves.append(leaf) }
@@ -361,14 +390,16 @@ struct BodyChecker {
             return false
         }
         if let limit = spec.maxLength, text.count > limit {
-            failed = report(side, .invalidText, path, position, "text of \(text.count) bytes exceeds max_length \(limit)")
+            failed = report(
+                side, .invalidText, path, position, "text of \(text.count) bytes exceeds max_length \(limit)")
             return false
         }
         let patterns = model.denyPatterns(side, index)
         if !patterns.isEmpty {
             let string = String(decoding: text, as: UTF8.self)
             for (number, pattern) in patterns.enumerated() where (try? pattern.firstMatch(in: string)) != nil {
-                failed = report(side, .invalidText, path, position, "text matches deny pattern \(number) of \(spec.name)")
+                failed = report(
+                    side, .invalidText, path, position, "text matches deny pattern \(number) of \(spec.name)")
                 return false
             }
         }

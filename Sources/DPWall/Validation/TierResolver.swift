@@ -26,7 +26,8 @@ final class TierResolver {
             return RecordError(
                 .forbidden, "client is in no tier (set auth.default_tier, or a tier under clients in the policy)")
         }
-        return selection.contains(model) ? nil : RecordError(.forbidden, "model \"\(model)\" is not in the client's tier")
+        return selection.contains(model)
+            ? nil : RecordError(.forbidden, "model \"\(model)\" is not in the client's tier")
     }
 
     private func resolve(_ client: String) -> Policy.ModelSelection? {

@@ -16,6 +16,17 @@ package struct InputLine {
     package var inputLine: Int
     /// The full length in bytes when the line was longer than the limit (then `bytes` is only a prefix), else nil.
     package var oversizeLength: Int?
+
+    /// Makes a line description.
+    package init(
+        bytes: UnsafeRawBufferPointer, number: Int, inputIndex: Int, inputLine: Int, oversizeLength: Int?
+    ) {
+        self.bytes = bytes
+        self.number = number
+        self.inputIndex = inputIndex
+        self.inputLine = inputLine
+        self.oversizeLength = oversizeLength
+    }
 }
 
 /// Splits a sequence of inputs into lines, never holding more than `maxRecordBytes` of one line.

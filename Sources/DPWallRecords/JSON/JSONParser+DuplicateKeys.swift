@@ -45,30 +45,32 @@ extension JSONParser {
     /// Throws `duplicate_key` if the key node `key` of the object `container`, which has `members` completed
     /// members before it, repeats an earlier key of that object (compared unescaped).
     mutating func checkDuplicate(
-        _ p: UnsafeRawPointer, _ n: Int, container: UInt32, members: UInt32, key: UInt32
+        _ p: UnsafeRawPointer, _ tape: JSONTapeWriter, container: UInt32, members: UInt32, key: UInt32
     ) throws(JSONError) {
         if members < Self.linearKeyLimit {
             var j = Int(container) &+ 1
             for _ in 0..<members {
-                if keysEqual(p, j, Int(key)) { throw duplicateKey(p, Int(key)) }
-                j = Int(nodes[j &+ 1].next)
+                if keysEqual(p, tape, j, Int(key)) { throw duplicateKey(p, tape[Int(key)]) }
+                j = Int(tape[j &+ 1].next)
             }
             return
         }
         if members == Self.linearKeyLimit {
             var j = Int(container) &+ 1
             for _ in 0..<members {
-                _ = insertKey(p, container: container, key: UInt32(truncatingIfNeeded: j))
-                j = Int(nodes[j &+ 1].next)
+                _ = insertKey(p, tape, container: container, key: UInt32(truncatingIfNeeded: j))
+                j = Int(tape[j &+ 1].next)
             }
         }
-        if !insertKey(p, container: container, key: key) { throw duplicateKey(p, Int(key)) }
+        if !insertKey(p, tape, container: container, key: key) { throw duplicateKey(p, tape[Int(key)]) }
     }
 
     /// Adds the key to the table; returns false (adding nothing) when the object already has an equal key.
-    private mutating func insertKey(_ p: UnsafeRawPointer, container: UInt32, key: UInt32) -> Bool {
+    private mutating func insertKey(
+        _ p: UnsafeRawPointer, _ tape: JSONTapeWriter, container: UInt32, key: UInt32
+    ) -> Bool {
         if (keyTable.count &+ 1) * 2 > keyTable.slots.count { keyTable.grow() }
-        let hash = keyHash(p, Int(key))
+        let hash = keyHash(p, tape[Int(key)])
         let mask = keyTable.slots.count &- 1
         var k = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -78,19 +80,19 @@ extension JSONParser {
                 keyTable.count &+= 1
                 return true
             }
-            if slot.hash == hash, slot.container == container, keysEqual(p, Int(slot.key), Int(key)) {
+            if slot.hash == hash, slot.container == container, keysEqual(p, tape, Int(slot.key), Int(key)) {
                 return false
             }
             k = (k &+ 1) & mask
         }
     }
 
-    /// The hash of the unescaped bytes of the key node `i`.
-    private mutating func keyHash(_ p: UnsafeRawPointer, _ i: Int) -> UInt64 {
-        let node = nodes[i]
+    /// The hash of the unescaped bytes of the key node `node`.
+    private mutating func keyHash(_ p: UnsafeRawPointer, _ node: JSONNode) -> UInt64 {
         var hasher = Hasher()
         if node.flags & JSONNode.hasEscapes == 0 {
-            hasher.combine(bytes: UnsafeRawBufferPointer(start: p + Int(node.start), count: Int(node.end &- node.start)))
+            hasher.combine(
+                bytes: UnsafeRawBufferPointer(start: p + Int(node.start), count: Int(node.end &- node.start)))
         } else {
             JSONUnescape.unescape(p, Int(node.start), Int(node.end), into: &scratchA)
             scratchA.withUnsafeBytes { hasher.combine(bytes: $0) }
@@ -99,9 +101,9 @@ extension JSONParser {
     }
 
     /// Whether the key nodes `a` and `b` have the same unescaped bytes.
-    private mutating func keysEqual(_ p: UnsafeRawPointer, _ a: Int, _ b: Int) -> Bool {
-        let x = nodes[a]
-        let y = nodes[b]
+    private mutating func keysEqual(_ p: UnsafeRawPointer, _ tape: JSONTapeWriter, _ a: Int, _ b: Int) -> Bool {
+        let x = tape[a]
+        let y = tape[b]
         if (x.flags | y.flags) & JSONNode.hasEscapes == 0 {
             let length = Int(x.end &- x.start)
             guard length == Int(y.end &- y.start) else { return false }
@@ -112,9 +114,8 @@ extension JSONParser {
         return scratchA == scratchB
     }
 
-    /// The `duplicate_key` error for the key node `i`, quoting the key (at most 64 bytes of it).
-    private mutating func duplicateKey(_ p: UnsafeRawPointer, _ i: Int) -> JSONError {
-        let node = nodes[i]
+    /// The `duplicate_key` error for the key node `node`, quoting the key (at most 64 bytes of it).
+    private mutating func duplicateKey(_ p: UnsafeRawPointer, _ node: JSONNode) -> JSONError {
         JSONUnescape.unescape(p, Int(node.start), Int(node.end), into: &scratchA)
         var writer = JSONWriter(capacity: 80)
         scratchA.withUnsafeBytes { writer.appendStringTruncating(bytes: $0, limit: 64) }

@@ -1,7 +1,8 @@
 extension JSONParser {
     /// The input ended where `expected` should be.
     static func unexpectedEnd(_ i: Int, expected: String) -> JSONError {
-        JSONError(code: .malformedJSON, offset: i, message: "unexpected end of input at byte \(i), expected \(expected)")
+        JSONError(
+            code: .malformedJSON, offset: i, message: "unexpected end of input at byte \(i), expected \(expected)")
     }
 
     /// The error for a byte at `i` that cannot start a value: `non_finite` for `NaN`, `Infinity` and their signed
@@ -13,7 +14,8 @@ extension JSONParser {
         let c = p.load(fromByteOffset: i, as: UInt8.self)
         let what: String
         switch c {
-        case 0xEF where i &+ 2 < n && p.load(fromByteOffset: i &+ 1, as: UInt8.self) == 0xBB
+        case 0xEF
+        where i &+ 2 < n && p.load(fromByteOffset: i &+ 1, as: UInt8.self) == 0xBB
             && p.load(fromByteOffset: i &+ 2, as: UInt8.self) == 0xBF:
             what = "byte order mark"
         case UInt8(ascii: "+"):
@@ -23,7 +25,8 @@ extension JSONParser {
         default:
             what = describe(p, i, n)
         }
-        return JSONError(code: .malformedJSON, offset: i, message: "unexpected \(what) at byte \(i), expected a JSON value")
+        return JSONError(
+            code: .malformedJSON, offset: i, message: "unexpected \(what) at byte \(i), expected a JSON value")
     }
 
     /// `NaN`, `Infinity` or one of them signed, when the bytes at `i` spell it.

@@ -79,7 +79,8 @@ extension JSONParser {
             guard let digit = hexValue(c) else {
                 throw JSONError(
                     code: .malformedJSON, offset: i &+ k,
-                    message: "invalid \\u escape: \(describe(p, i &+ k, n)) is not a hexadecimal digit at byte \(i &+ k)"
+                    message:
+                        "invalid \\u escape: \(describe(p, i &+ k, n)) is not a hexadecimal digit at byte \(i &+ k)"
                 )
             }
             unit = unit << 4 | digit

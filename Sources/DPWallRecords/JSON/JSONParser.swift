@@ -18,6 +18,8 @@ package struct JSONParser {
     var scratchA: [UInt8]
     /// Second scratch buffer for unescaping keys.
     var scratchB: [UInt8]
+    /// Where the tape is written during a parse, before it is copied into ``nodes``.
+    let tapeStorage: JSONTapeStorage
 
     /// An open array or object.
     struct Frame {
@@ -37,6 +39,7 @@ package struct JSONParser {
         self.keyTable = KeyTable()
         self.scratchA = []
         self.scratchB = []
+        self.tapeStorage = JSONTapeStorage(capacity: 256)
         nodes.reserveCapacity(256)
         stack.reserveCapacity(min(max(maxDepth, 0), 64) + 1)
     }
@@ -44,7 +47,7 @@ package struct JSONParser {
     /// Parses exactly one RFC 8259 JSON text (any value, surrounding whitespace allowed) covering all of `bytes`.
     ///
     /// On success the tape is in ``nodes`` until the next call. Storage is reused: no allocation per call in
-    /// steady state. On failure ``nodes`` holds an unspecified partial tape.
+    /// steady state. On failure ``nodes`` is empty.
     package mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) {
         nodes.removeAll(keepingCapacity: true)
         stack.removeAll(keepingCapacity: true)
@@ -62,12 +65,18 @@ package struct JSONParser {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONError(code: .malformedJSON, offset: 0, message: "input of 4 GiB or more at byte 0")
         }
-        try run(p, bytes.count)
+        tapeStorage.shrink(to: 1 << 16)
+        var tape = JSONTapeWriter(tapeStorage)
+        try run(p, bytes.count, &tape)
+        nodes.append(contentsOf: UnsafeBufferPointer(start: tape.base, count: tape.count))
     }
 
     /// The state machine over the bytes `p[0..<n]` (already valid UTF-8).
-    private mutating func run(_ p: UnsafeRawPointer, _ n: Int) throws(JSONError) {
+    private mutating func run(_ p: UnsafeRawPointer, _ n: Int, _ tape: inout JSONTapeWriter) throws(JSONError) {
         var i = Self.skipWhitespace(p, 0, n)
+        // The innermost open container lives in locals; the outer ones are on `stack`.
+        var top = Frame(node: 0, count: 0, isObject: false)
+        var depth = 0
         while true {
             // A value is expected at i.
             guard i < n else { throw Self.unexpectedEnd(i, expected: "a JSON value") }
@@ -75,28 +84,28 @@ package struct JSONParser {
             switch c {
             case UInt8(ascii: "\""):
                 let (end, flags) = try Self.scanString(p, i &+ 1, n)
-                let index = UInt32(truncatingIfNeeded: nodes.count)
-                nodes.append(
+                let index = UInt32(truncatingIfNeeded: tape.count)
+                tape.append(
                     JSONNode(
                         kind: .string, flags: flags, start: UInt32(truncatingIfNeeded: i &+ 1),
                         end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
                 i = end &+ 1
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let (end, flags) = try Self.scanNumber(p, i, n)
-                let index = UInt32(truncatingIfNeeded: nodes.count)
-                nodes.append(
+                let index = UInt32(truncatingIfNeeded: tape.count)
+                tape.append(
                     JSONNode(
                         kind: .number, flags: flags, start: UInt32(truncatingIfNeeded: i),
                         end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
                 i = end
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 let isObject = c == UInt8(ascii: "{")
-                guard stack.count < maxDepth else {
+                guard depth < maxDepth else {
                     throw JSONError(
                         code: .malformedJSON, offset: i, message: "nesting deeper than \(maxDepth) at byte \(i)")
                 }
-                let index = UInt32(truncatingIfNeeded: nodes.count)
-                nodes.append(
+                let index = UInt32(truncatingIfNeeded: tape.count)
+                tape.append(
                     JSONNode(
                         kind: isObject ? .object : .array, flags: 0, start: UInt32(truncatingIfNeeded: i), end: 0,
                         next: 0))
@@ -104,26 +113,28 @@ package struct JSONParser {
                 let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
                 if i < n, p.load(fromByteOffset: i, as: UInt8.self) == close {
                     i &+= 1
-                    nodes[Int(index)].end = UInt32(truncatingIfNeeded: i)
-                    nodes[Int(index)].next = index &+ 1
+                    tape[Int(index)].end = UInt32(truncatingIfNeeded: i)
+                    tape[Int(index)].next = index &+ 1
                 } else {
-                    stack.append(Frame(node: index, count: 0, isObject: isObject))
-                    if isObject { i = try scanKey(p, i, n) }
+                    if depth > 0 { stack.append(top) }
+                    top = Frame(node: index, count: 0, isObject: isObject)
+                    depth &+= 1
+                    if isObject { i = try scanKey(p, i, n, top, &tape) }
                     continue
                 }
             case UInt8(ascii: "t"):
-                i = try literal(p, i, n, "true", .true)
+                i = try literal(p, i, n, &tape, "true", .true)
             case UInt8(ascii: "f"):
-                i = try literal(p, i, n, "false", .false)
+                i = try literal(p, i, n, &tape, "false", .false)
             case UInt8(ascii: "n"):
-                i = try literal(p, i, n, "null", .null)
+                i = try literal(p, i, n, &tape, "null", .null)
             default:
                 throw Self.badValueStart(p, i, n)
             }
             // After a complete value: close containers or move to the next element or member.
             while true {
-                guard !stack.isEmpty else {
-                    i = Self.skipWhitespace(p, i, n)
+                i = Self.skipWhitespace(p, i, n)
+                guard depth > 0 else {
                     guard i == n else {
                         throw JSONError(
                             code: .malformedJSON, offset: i,
@@ -131,39 +142,39 @@ package struct JSONParser {
                     }
                     return
                 }
-                i = Self.skipWhitespace(p, i, n)
-                let top = stack.count &- 1
-                let isObject = stack[top].isObject
                 guard i < n else {
-                    throw Self.unexpectedEnd(i, expected: isObject ? "',' or '}'" : "',' or ']'")
+                    throw Self.unexpectedEnd(i, expected: top.isObject ? "',' or '}'" : "',' or ']'")
                 }
                 let c = p.load(fromByteOffset: i, as: UInt8.self)
-                stack[top].count &+= 1
+                top.count &+= 1
                 if c == UInt8(ascii: ",") {
                     i = Self.skipWhitespace(p, i &+ 1, n)
-                    if isObject { i = try scanKey(p, i, n) }
+                    if top.isObject { i = try scanKey(p, i, n, top, &tape) }
                     break
                 }
-                if c == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                    let frame = stack.removeLast()
-                    let index = Int(frame.node)
+                if c == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    let index = Int(top.node)
                     i &+= 1
-                    nodes[index].end = UInt32(truncatingIfNeeded: i)
-                    nodes[index].count = frame.count
-                    nodes[index].next = UInt32(truncatingIfNeeded: nodes.count)
+                    tape[index].end = UInt32(truncatingIfNeeded: i)
+                    tape[index].count = top.count
+                    tape[index].next = UInt32(truncatingIfNeeded: tape.count)
+                    depth &-= 1
+                    if depth > 0 { top = stack.removeLast() }
                     continue
                 }
                 throw JSONError(
                     code: .malformedJSON, offset: i,
                     message: "unexpected \(Self.describe(p, i, n)) at byte \(i), expected "
-                        + (isObject ? "',' or '}'" : "',' or ']'"))
+                        + (top.isObject ? "',' or '}'" : "',' or ']'"))
             }
         }
     }
 
-    /// Parses an object key, its duplicate check, and the `:` after it; returns the offset of the value.
+    /// Parses a key of the object `frame`, its duplicate check, and the `:` after it; returns the offset of the value.
     @inline(__always)
-    private mutating func scanKey(_ p: UnsafeRawPointer, _ i: Int, _ n: Int) throws(JSONError) -> Int {
+    private mutating func scanKey(
+        _ p: UnsafeRawPointer, _ i: Int, _ n: Int, _ frame: Frame, _ tape: inout JSONTapeWriter
+    ) throws(JSONError) -> Int {
         guard i < n else { throw Self.unexpectedEnd(i, expected: "a string key") }
         guard p.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "\"") else {
             throw JSONError(
@@ -171,14 +182,13 @@ package struct JSONParser {
                 message: "unexpected \(Self.describe(p, i, n)) at byte \(i), expected a string key")
         }
         let (end, flags) = try Self.scanString(p, i &+ 1, n)
-        let index = UInt32(truncatingIfNeeded: nodes.count)
-        nodes.append(
+        let index = UInt32(truncatingIfNeeded: tape.count)
+        tape.append(
             JSONNode(
                 kind: .string, flags: flags, start: UInt32(truncatingIfNeeded: i &+ 1),
                 end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
-        let frame = stack[stack.count &- 1]
         if frame.count > 0 {
-            try checkDuplicate(p, n, container: frame.node, members: frame.count, key: index)
+            try checkDuplicate(p, tape, container: frame.node, members: frame.count, key: index)
         }
         var j = Self.skipWhitespace(p, end &+ 1, n)
         guard j < n else { throw Self.unexpectedEnd(j, expected: "':'") }
@@ -194,7 +204,8 @@ package struct JSONParser {
     /// Appends a literal node after checking the bytes spell `word`; returns the offset after it.
     @inline(__always)
     private mutating func literal(
-        _ p: UnsafeRawPointer, _ i: Int, _ n: Int, _ word: StaticString, _ kind: JSONKind
+        _ p: UnsafeRawPointer, _ i: Int, _ n: Int, _ tape: inout JSONTapeWriter, _ word: StaticString,
+        _ kind: JSONKind
     ) throws(JSONError) -> Int {
         let length = word.utf8CodeUnitCount
         var k = 1
@@ -207,8 +218,8 @@ package struct JSONParser {
             }
             k &+= 1
         }
-        let index = UInt32(truncatingIfNeeded: nodes.count)
-        nodes.append(
+        let index = UInt32(truncatingIfNeeded: tape.count)
+        tape.append(
             JSONNode(
                 kind: kind, flags: 0, start: UInt32(truncatingIfNeeded: i),
                 end: UInt32(truncatingIfNeeded: i &+ length), next: index &+ 1))

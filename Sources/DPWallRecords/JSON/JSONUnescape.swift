@@ -93,7 +93,8 @@ enum JSONUnescape {
     static func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
         var k = 0
         while k &+ 8 <= count {
-            if a.loadUnaligned(fromByteOffset: k, as: UInt64.self) != b.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            if a.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+                != b.loadUnaligned(fromByteOffset: k, as: UInt64.self)
             {
                 return false
             }

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension JSONView {
@@ -26,7 +26,8 @@ extension JSONView {
                 value = Double(d.mantissa) / Self.powersOfTen[-d.exponent]
             } else if d.exponent > 22 && d.exponent <= 22 + 15 {
                 // Move extra powers of ten into the mantissa while it stays exact.
-                let (scaled, overflow) = d.mantissa.multipliedReportingOverflow(by: Self.integerPowersOfTen[d.exponent - 22])
+                let (scaled, overflow) = d.mantissa.multipliedReportingOverflow(
+                    by: Self.integerPowersOfTen[d.exponent - 22])
                 if !overflow && scaled <= 1 << 53 { value = Double(scaled) * 1e22 }
             }
             if let value { return d.negative ? -value : value }

@@ -126,8 +126,10 @@ package enum BodyDecoder {
             return problem == nil
         }
         if let problem { throw problem }
-        for (node, key) in [(tensor.nameNode, "name"), (tensor.shapeNode, "shape"), (tensor.datatypeNode, "datatype"),
-            (tensor.data, "data")] where node < 0 {
+        for (node, key) in [
+            (tensor.nameNode, "name"), (tensor.shapeNode, "shape"), (tensor.datatypeNode, "datatype"),
+            (tensor.data, "data"),
+        ] where node < 0 {
             throw RecordError(side.tensorCode, "\(path): missing \"\(key)\"")
         }
         tensor.declared = declared.index(of: tensor.nameNode, in: view)

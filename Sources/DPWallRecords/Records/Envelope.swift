@@ -164,8 +164,9 @@ package struct EnvelopeDecoder {
         }
         var problem: RecordError?
         view.forEachMember(of: node) { key, value in
-            guard view.stringEquals(key, "api_key") || view.stringEquals(key, "bearer")
-                || view.stringEquals(key, "client_cert")
+            guard
+                view.stringEquals(key, "api_key") || view.stringEquals(key, "bearer")
+                    || view.stringEquals(key, "client_cert")
             else {
                 problem = RecordError(
                     .invalidField,

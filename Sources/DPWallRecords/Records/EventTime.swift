@@ -58,7 +58,8 @@ package enum EventTime {
             millis = 999
         }
         let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + secondOfMinute)
+        let seconds =
+            Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + secondOfMinute)
             - Int64(offsetMinutes * 60)
         return seconds * 1000 + Int64(millis)
     }

@@ -39,7 +39,9 @@ extension JSONView {
         default:
             let range = rawRange(i)
             let cut = min(range.count, Self.quoteLimit)
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range.lowerBound..<(range.lowerBound + cut)]), as: UTF8.self)
+            let text = String(
+                decoding: UnsafeRawBufferPointer(rebasing: bytes[range.lowerBound..<(range.lowerBound + cut)]),
+                as: UTF8.self)
             return cut < range.count ? text + "…" : text
         }
     }

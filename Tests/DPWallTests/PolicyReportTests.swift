@@ -1,0 +1,147 @@
+import DPWall
+import Foundation
+import Testing
+
+@Suite("policy check report")
+struct PolicyReportTests {
+    let policy: Policy
+    init() throws {
+        policy = try Policy.parse(yaml: PolicyTexts.full, source: "full.yaml")
+    }
+
+    @Test("text names accounting, auth, limits, tiers and models")
+    func textSummary() {
+        let text = PolicyReport(policy: policy).text()
+        #expect(text.contains("accounting: rdp"))
+        #expect(text.contains("auth: api_key, 2 API keys, default tier free"))
+        #expect(text.contains("limits: max_record_bytes 1048576 bytes, max_depth 64, max_batch 64 rows"))
+        #expect(text.contains("passthrough: trace_id, latency_ms"))
+        #expect(text.contains("tier free\n  models: digits, sentiment\n  rate: 10 requests/s, burst 20"))
+        #expect(text.contains("  quota: 10000 requests/day (UTC)"))
+        #expect(text.contains("  budget: epsilon 1, delta 1e-06, window 1d"))
+        #expect(text.contains("tier pro\n  models: * (every model)"))
+        #expect(text.contains("client acme\n  budget: epsilon 20"))
+        #expect(text.contains("model fraud\n  protocol: auto, max_batch 16 rows"))
+        #expect(text.contains("  input features: FP32 [-1, 30], range [-5, 5]"))
+        #expect(text.contains("  input text: BYTES [-1, 1], max_length 2000 bytes, 1 deny pattern"))
+        #expect(text.hasSuffix("\n"))
+    }
+
+    @Test("text gives the privacy of every output and where the sensitivity comes from")
+    func textPrivacy() {
+        let text = PolicyReport(policy: policy).text()
+        #expect(text.contains("    privacy: gaussian, epsilon 0.1 per row, delta 1e-07 per row"))
+        #expect(text.contains("    sensitivity: L2 1.4142135623730951 (given)"))
+        #expect(text.contains("    clamp [0, 1], normalize true, round 2 decimals, top_k 0, label_only false"))
+        #expect(text.contains("    privacy: laplace, epsilon 0.5 per row\n"))
+        #expect(
+            text.contains("    sensitivity: L1 2 (derived from clamp and normalize: the probability simplex bound)"))
+        #expect(text.components(separatedBy: PolicyReport.calibrationUnavailable).count == 3)
+    }
+
+    @Test("text warns about outputs released without noise and unused auth sections")
+    func textWarnings() {
+        let text = PolicyReport(policy: policy).text()
+        #expect(
+            text.contains(
+                "    privacy: none\n    clamp none, round 3 decimals\n    WARNING: releases raw model outputs without noise"
+            ))
+        #expect(text.contains("WARNING: models.digits.outputs[0] (logits) releases raw model outputs without noise"))
+        #expect(text.contains("WARNING: models.digits.outputs[1] (label) releases raw INT64 outputs as they are"))
+        #expect(text.contains("WARNING: auth.jwt is not used: auth.mode is api_key"))
+        #expect(text.contains("WARNING: auth.client_cert is not used: auth.mode is api_key"))
+    }
+
+    @Test("a policy without warnings prints none")
+    func noWarnings() throws {
+        let policy = try Policy.parse(yaml: PolicyTexts.policy(), source: "t.yaml")
+        let report = PolicyReport(policy: policy)
+        #expect(report.warnings.isEmpty)
+        #expect(!report.text().contains("WARNING"))
+        #expect(report.text().contains("sensitivity: L1 3 (derived from clamp: d·(hi−lo))"))
+    }
+
+    @Test("json parses back with the same facts")
+    func jsonRoundTrip() throws {
+        let json = PolicyReport(policy: policy).json()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["accounting"] as? String == "rdp")
+        #expect(object["version"] as? Int == 1)
+        let limits = try #require(object["limits"] as? [String: Any])
+        #expect(limits["max_record_bytes"] as? Int == 1_048_576)
+        let auth = try #require(object["auth"] as? [String: Any])
+        #expect(auth["mode"] as? String == "api_key")
+        #expect(auth["default_tier"] as? String == "free")
+        let tiers = try #require(object["tiers"] as? [[String: Any]])
+        #expect(tiers.map { $0["name"] as? String } == ["free", "pro"])
+        #expect(tiers[0]["rate_per_second"] as? Double == 10)
+        #expect(tiers[1]["models"] as? String == "*")
+        let budget = try #require(tiers[0]["budget"] as? [String: Any])
+        #expect(budget["window"] as? String == "1d")
+        #expect(budget["delta"] as? Double == 1e-6)
+        let models = try #require(object["models"] as? [[String: Any]])
+        #expect(models.map { $0["name"] as? String } == ["fraud", "sentiment", "digits"])
+        let outputs = try #require(models[1]["outputs"] as? [[String: Any]])
+        let privacy = try #require(outputs[0]["privacy"] as? [String: Any])
+        #expect(privacy["mechanism"] as? String == "laplace")
+        #expect(privacy["calibration"] as? String == "unavailable")
+        let sensitivity = try #require(privacy["sensitivity"] as? [String: Any])
+        #expect(sensitivity["value"] as? Double == 2)
+        #expect(sensitivity["norm"] as? String == "L1")
+        #expect(sensitivity["source"] as? String == "simplex")
+        let warnings = try #require(object["warnings"] as? [String])
+        #expect(warnings.contains { $0.contains("releases raw model outputs without noise") })
+    }
+
+    @Test("json is deterministic")
+    func jsonDeterministic() {
+        #expect(PolicyReport(policy: policy).json() == PolicyReport(policy: policy).json())
+        #expect(PolicyReport(policy: policy).json().contains("\"accounting\" : \"rdp\""))
+    }
+}
+
+@Suite("derived sensitivity")
+struct SensitivityTests {
+    static let row4 = TensorSpec(name: "p", datatype: .fp32, shape: [-1, 4])
+
+    @Test("laplace from clamp: L1 = d·(hi−lo)")
+    func laplaceClamp() {
+        let spec = PrivacySpec(mechanism: .laplace, epsilon: 1, clamp: -1...1)
+        #expect(spec.resolvedSensitivity(for: Self.row4) == ResolvedSensitivity(value: 8, norm: .l1, source: .clamp))
+    }
+
+    @Test("gaussian from clamp: L2 = √d·(hi−lo)")
+    func gaussianClamp() {
+        let spec = PrivacySpec(mechanism: .gaussian, epsilon: 1, delta: 1e-6, clamp: 0...3)
+        #expect(spec.resolvedSensitivity(for: Self.row4) == ResolvedSensitivity(value: 6, norm: .l2, source: .clamp))
+    }
+
+    @Test("a row is every axis after the batch axis")
+    func rank3() {
+        let tensor = TensorSpec(name: "p", datatype: .fp32, shape: [-1, 2, 3])
+        let spec = PrivacySpec(mechanism: .laplace, epsilon: 1, clamp: 0...1)
+        #expect(spec.resolvedSensitivity(for: tensor)?.value == 6)
+        #expect(tensor.fixedLastAxis == 3)
+        #expect(TensorSpec(name: "s", datatype: .fp32, shape: [-1]).rowElementCount == 1)
+    }
+
+    @Test("normalize with clamp [0, 1]: the simplex bound when smaller")
+    func simplex() {
+        let spec = PrivacySpec(mechanism: .gaussian, epsilon: 1, delta: 1e-6, clamp: 0...1, normalize: true)
+        #expect(
+            spec.resolvedSensitivity(for: Self.row4)
+                == ResolvedSensitivity(value: Double(2).squareRoot(), norm: .l2, source: .simplex)
+        )
+        let variable = TensorSpec(name: "p", datatype: .fp32, shape: [-1, -1])
+        #expect(spec.resolvedSensitivity(for: variable)?.source == .simplex)
+        let one = TensorSpec(name: "p", datatype: .fp32, shape: [-1, 1])
+        #expect(spec.resolvedSensitivity(for: one) == ResolvedSensitivity(value: 1, norm: .l2, source: .clamp))
+    }
+
+    @Test("given sensitivity wins; none has none")
+    func givenAndNone() {
+        let given = PrivacySpec(mechanism: .laplace, epsilon: 1, sensitivity: 0.5, clamp: 0...1)
+        #expect(given.resolvedSensitivity(for: Self.row4)?.source == .given)
+        #expect(PrivacySpec(mechanism: .none).resolvedSensitivity(for: Self.row4) == nil)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A running `dpwall` whose standard input and output are pipes held by the test, for streaming and signal tests.
+///
+/// Reads block: a test that waits for a line only passes when dpwall writes it. A watchdog kills the child after
+/// a deadline so that a missing answer ends in EOF (a failed expectation) instead of a hung test run.
+final class StreamingProcess {
+    let process: Process
+    private let stdinPipe = Pipe()
+    private let stdoutPipe = Pipe()
+    private let stderrURL: URL
+    private let stderrHandle: FileHandle
+    private let watchdog: Watchdog
+    private var buffer = Data()
+    private var stdinOpen = true
+    private var stdoutOpen = true
+    /// Everything read from standard output so far.
+    private(set) var received = Data()
+
+    /// Starts `dpwall ARGUMENTS`; standard error goes to a file in `scratch`.
+    init(_ arguments: [String], stdin: FileHandle? = nil, in scratch: TemporaryDirectory, deadline: Double = 60)
+        throws
+    {
+        process = try DPWall.process(arguments)
+        stderrURL = scratch.file("stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        stderrHandle = try FileHandle(forWritingTo: stderrURL)
+        if let stdin {
+            process.standardInput = stdin
+            try? stdinPipe.fileHandleForWriting.close()
+            stdinOpen = false
+        } else {
+            process.standardInput = stdinPipe
+        }
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrHandle
+        try process.run()
+        // The child holds its own copies now; keep only the test's ends open.
+        try? stdinPipe.fileHandleForReading.close()
+        try? stdoutPipe.fileHandleForWriting.close()
+        try? stderrHandle.close()
+        watchdog = Watchdog(pid: process.processIdentifier, seconds: deadline)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        watchdog.cancel()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Writes bytes to dpwall's standard input.
+    func write(_ data: Data) throws {
+        try stdinPipe.fileHandleForWriting.write(contentsOf: data)
+    }
+
+    /// Closes dpwall's standard input (EOF).
+    func closeStdin() throws {
+        guard stdinOpen else { return }
+        stdinOpen = false
+        try stdinPipe.fileHandleForWriting.close()
+    }
+
+    /// Closes the test's read end of dpwall's standard output.
+    func closeStdout() throws {
+        guard stdoutOpen else { return }
+        stdoutOpen = false
+        try stdoutPipe.fileHandleForReading.close()
+    }
+
+    /// Blocks until one full line (without its newline) arrives on standard output; nil at EOF.
+    func readLine() -> Data? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Data(buffer[buffer.startIndex..<newline])
+                buffer = Data(buffer[(newline + 1)...])
+                return line
+            }
+            let chunk = readChunk()
+            if chunk.isEmpty { return nil }
+            buffer.append(chunk)
+        }
+    }
+
+    /// Reads standard output to EOF; returns what had not been returned by ``readLine()`` yet.
+    func readToEnd() -> Data {
+        while true {
+            let chunk = readChunk()
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+        }
+        defer { buffer = Data() }
+        return buffer
+    }
+
+    private func readChunk() -> Data {
+        var bytes = [UInt8](repeating: 0, count: 65536)
+        let fd = stdoutPipe.fileHandleForReading.fileDescriptor
+        while true {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return Data() }
+            let chunk = Data(bytes[0..<n])
+            received.append(chunk)
+            return chunk
+        }
+    }
+
+    /// Sends `signal` to dpwall.
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for dpwall to exit; returns its status (128 + signal when killed) and whether the watchdog fired.
+    func wait() -> (status: Int32, killedByWatchdog: Bool) {
+        process.waitUntilExit()
+        watchdog.cancel()
+        return (DPWall.exitStatus(process), watchdog.fired)
+    }
+
+    /// What dpwall wrote to standard error (complete once it has exited).
+    var stderrText: String {
+        (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
+    }
+}
