@@ -482,10 +482,10 @@ class Gen:
         rec = {"id": rid, "ts": ts or self.next_ts(), "client": client, "model": model}
         version = None
         r = rng.random()
-        if r < 0.3:
+        if r < 0.5:
             version = rng.choice(MODELS[model]["versions"])
             rec["version"] = version
-        if rng.random() < 0.4:
+        if rng.random() < 0.7:
             rec["trace_id"] = "%032x" % rng.getrandbits(128)
         ins = self.mg.inputs(model, b)
         outs = None
@@ -502,7 +502,7 @@ class Gen:
                 rec["response"] = self.v2_response(model, outs, b, nested, version)
             else:
                 rec["response"] = self.tf_response(model, outs, b, columnar)
-            if rng.random() < 0.3:
+            if rng.random() < 0.6:
                 rec["latency_ms"] = Raw(fmt(rng.uniform(1, 80), 1) if rng.random() < 0.7 else str(rng.randint(1, 200)))
         info = dict(model=model, proto=proto, b=b, client=client, ins=ins, outs=outs, columnar=columnar)
         return rec, info
@@ -524,10 +524,10 @@ class Gen:
         spec = MODELS[model]
         parts = ['{"id":"%s","ts":"%s","client":"%s","model":"%s"' % (rid, self.next_ts(), client, model)]
         version = None
-        if r() < 0.3:
+        if r() < 0.5:
             version = rng.choice(spec["versions"])
             parts.append(',"version":"%s"' % version)
-        if r() < 0.4:
+        if r() < 0.7:
             parts.append(',"trace_id":"%032x"' % rng.getrandbits(128))
         if model == "fraud" and b == 1 and r() < 0.995:  # the benchmark's model: pre-joined rows, no lists
             fs, ps, rb = self.pools.feat_s, self.pools.prob2_s, rng.getrandbits
@@ -545,7 +545,7 @@ class Gen:
                 parts.append(',"request":{"instances":[[%s]]}' % row)
                 if response:
                     parts.append(',"response":{"predictions":[[%s]]}' % ps[rb(12)])
-            if response and r() < 0.3:
+            if response and r() < 0.6:
                 parts.append(',"latency_ms":' + (fmt(rng.uniform(1, 80), 1) if r() < 0.7 else str(rng.randint(1, 200))))
             parts.append("}")
             return "".join(parts)
@@ -584,7 +584,7 @@ class Gen:
                 else:
                     body = self.tf_response(model, outs, b, columnar)
                 parts.append(',"response":' + enc(body))
-        if response and r() < 0.3:
+        if response and r() < 0.6:
             parts.append(',"latency_ms":' + (fmt(rng.uniform(1, 80), 1) if r() < 0.7 else str(rng.randint(1, 200))))
         parts.append("}")
         return "".join(parts)

@@ -44,8 +44,10 @@ enum PolicyLoader {
         do {
             return try Policy.load(path: path)
         } catch {
-            FileHandleStderr.write(
-                error.problems.map { "dpwall: \(path): \($0)\n" }.joined())
+            let lines = error.problems.map { problem in
+                problem.path == path ? "dpwall: \(problem.description)\n" : "dpwall: \(path): \(problem.description)\n"
+            }
+            FileHandleStderr.write(lines.joined())
             throw ExitCode(78)
         }
     }

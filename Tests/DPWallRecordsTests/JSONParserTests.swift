@@ -153,6 +153,31 @@ import Testing
         #expect(parser.nodes.map(\.kind) == [.object, .string, .array, .true])
     }
 
+    @Test func copiesOfAParserAreIndependent() throws {
+        var first = JSONParser()
+        let a = Array("[1,[2]]".utf8)
+        try a.withUnsafeBytes { try first.parse($0) }
+        var second = first
+        let b = Array("{\"k\":\"v\"}".utf8)
+        try b.withUnsafeBytes { try second.parse($0) }
+        #expect(first.nodes.map(\.kind) == [.array, .number, .array, .number])
+        #expect(second.nodes.map(\.kind) == [.object, .string, .string])
+        try a.withUnsafeBytes { try first.parse($0) }
+        #expect(second.nodes.map(\.kind) == [.object, .string, .string])
+        let sendable: any Sendable = first
+        _ = sendable
+    }
+
+    @Test func hugeDocumentsThenSmallOnes() throws {
+        var parser = JSONParser()
+        let huge = Array(("[" + Array(repeating: "1", count: 300_000).joined(separator: ",") + "]").utf8)
+        try huge.withUnsafeBytes { try parser.parse($0) }
+        #expect(parser.nodes.count == 300_001)
+        let small = Array("[true]".utf8)
+        try small.withUnsafeBytes { try parser.parse($0) }
+        #expect(parser.nodes.map(\.kind) == [.array, .true])
+    }
+
     @Test func whitespaceIsOnlySpaceTabNewlineReturn() throws {
         #expect((try? parseJSON(" \t\n\r[ \t\n\r1 \t\n\r] \t\n\r").get()) != nil)
         for space in ["\u{0C}", "\u{0B}", "\u{A0}", "\u{2028}", "\u{3000}"] {

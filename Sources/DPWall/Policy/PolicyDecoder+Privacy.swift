@@ -37,8 +37,9 @@ extension PolicyDecoder {
         else { return nil }
         var spec = PrivacySpec(mechanism: mechanism)
         var valid = true
-        func check<T>(_ result: T?, present: Bool) -> T? {
-            if present && result == nil { valid = false }
+        /// `result`, noting that a present key failed when it is `nil`.
+        func check<T>(_ result: T?) -> T? {
+            if result == nil { valid = false }
             return result
         }
 
@@ -51,7 +52,7 @@ extension PolicyDecoder {
             }
         } else {
             if let epsilon = map.required("epsilon", "the privacy cost of one released row, > 0") {
-                spec.epsilon = check(epsilon.number("> 0", { $0 > 0 }), present: true)
+                spec.epsilon = check(epsilon.number("> 0", { $0 > 0 }))
             } else {
                 valid = false
             }
@@ -60,25 +61,25 @@ extension PolicyDecoder {
                 delta.report("not allowed with mechanism laplace (pure epsilon-DP; use gaussian for a delta)")
                 valid = false
             case (.gaussian, let delta?):
-                spec.delta = check(delta.number("in (0, 1)", { $0 > 0 && $0 < 1 }), present: true)
+                spec.delta = check(delta.number("in (0, 1)", { $0 > 0 && $0 < 1 }))
             case (.gaussian, nil):
                 diagnostics.report(map.path.key("delta"), "required with mechanism gaussian, in (0, 1)")
                 valid = false
             default: break
             }
             if let sensitivity = map["sensitivity"] {
-                spec.sensitivity = check(sensitivity.number("> 0", { $0 > 0 }), present: true)
+                spec.sensitivity = check(sensitivity.number("> 0", { $0 > 0 }))
             }
             if let normalize = map["normalize"] {
-                spec.normalize = check(normalize.bool(), present: true) ?? false
+                spec.normalize = check(normalize.bool()) ?? false
             }
             if let topK = map["top_k"] {
                 let last = tensor.fixedLastAxis
                 let requirement = last.map { "in 0...\($0) (the last axis)" } ?? ">= 0"
-                spec.topK = check(topK.integer(requirement, { $0 >= 0 && $0 <= (last ?? Int.max) }), present: true) ?? 0
+                spec.topK = check(topK.integer(requirement, { $0 >= 0 && $0 <= (last ?? Int.max) })) ?? 0
             }
             if let labelOnly = map["label_only"] {
-                spec.labelOnly = check(labelOnly.bool(), present: true) ?? false
+                spec.labelOnly = check(labelOnly.bool()) ?? false
             }
             if spec.topK > 0, spec.labelOnly, let labelOnly = map["label_only"] {
                 labelOnly.report("top_k and label_only exclude each other")
@@ -100,7 +101,7 @@ extension PolicyDecoder {
         }
         if let round = map["round"] {
             spec.round = check(
-                round.integer("in 0...\(Self.maximumRound)", { (0...Self.maximumRound).contains($0) }), present: true)
+                round.integer("in 0...\(Self.maximumRound)", { (0...Self.maximumRound).contains($0) }))
         }
         if valid, mechanism != .none, spec.sensitivity == nil {
             if spec.clamp == nil {

@@ -26,12 +26,6 @@ struct YAMLValue {
         Tag.Name(rawValue: node.tag.rawValue)
     }
 
-    /// Whether the node is a null scalar (`~`, `null` or nothing).
-    var isNull: Bool {
-        if case .scalar = node { return tagName == .null }
-        return false
-    }
-
     /// How the node is named in messages: `"text"` for strings, the literal for other scalars, "a mapping"…
     var summary: String {
         switch node {

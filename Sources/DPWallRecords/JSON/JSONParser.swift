@@ -18,8 +18,9 @@ package struct JSONParser {
     var scratchA: [UInt8]
     /// Second scratch buffer for unescaping keys.
     var scratchB: [UInt8]
-    /// Where the tape is written during a parse, before it is copied into ``nodes``.
-    let tapeStorage: JSONTapeStorage
+    /// Where the tape is written during a parse, before it is copied into ``nodes`` (copy-on-parse: a parser whose
+    /// storage is shared with a copy of itself allocates its own before writing).
+    var tapeStorage: JSONTapeStorage
 
     /// An open array or object.
     struct Frame {
@@ -65,9 +66,11 @@ package struct JSONParser {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONError(code: .malformedJSON, offset: 0, message: "input of 4 GiB or more at byte 0")
         }
+        if !isKnownUniquelyReferenced(&tapeStorage) { tapeStorage = JSONTapeStorage(capacity: 256) }
         tapeStorage.shrink(to: 1 << 16)
         var tape = JSONTapeWriter(tapeStorage)
         try run(p, bytes.count, &tape)
+        if nodes.capacity > 1 << 18 && tape.count < 1 << 16 { nodes = [] }  // after a huge document
         nodes.append(contentsOf: UnsafeBufferPointer(start: tape.base, count: tape.count))
     }
 

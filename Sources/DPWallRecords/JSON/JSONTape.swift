@@ -1,8 +1,9 @@
 /// Growable raw storage for tape nodes while a document is parsed, freed with the last parser copy that uses it.
 ///
 /// Writing nodes through a raw pointer avoids `Array`'s uniqueness and capacity checks per node; the finished
-/// tape is copied into ``JSONParser/nodes`` in one move.
-final class JSONTapeStorage {
+/// tape is copied into ``JSONParser/nodes`` in one move. Only a parser holding the sole reference writes to it
+/// (``JSONParser/parse(_:)`` checks), so sharing it between copies sent to other tasks is safe.
+final class JSONTapeStorage: @unchecked Sendable {
     /// The first node slot (uninitialized memory of a trivial type).
     private(set) var base: UnsafeMutablePointer<JSONNode>
     /// The number of node slots.
