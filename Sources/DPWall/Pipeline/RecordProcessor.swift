@@ -40,10 +40,12 @@ final class RecordProcessor {
     private var parser: JSONParser
     private let envelopeDecoder: EnvelopeDecoder
     private var envelope = Envelope()
-    private var request = BodyChecker()
-    private var response = BodyChecker()
-    private var releaser = ReleaseWriter()
+    private let request = BodyChecker()
+    private let response = BodyChecker()
+    private let releaser = ReleaseWriter()
     private var required: [Bool] = []
+    /// The model of the record being decided (set once its name is known).
+    private var currentModel: ModelRuntime?
     /// Output lines of the current batch.
     var output = JSONWriter(capacity: 1 << 20)
     /// Rejects lines of the current batch (when enabled).
@@ -107,6 +109,7 @@ final class RecordProcessor {
         guard let model = models[modelName] else {
             return RecordError(.unknownModel, "model \(view.quoted(envelope.model)) is not in the policy")
         }
+        currentModel = model
         if envelope.client >= 0, let problem = tiers.check(client: view.string(envelope.client), model: modelName) {
             return problem
         }
@@ -170,7 +173,7 @@ final class RecordProcessor {
         }
         if envelope.response >= 0 {
             output.append(raw: ",\"response\":")
-            let model = models[view.string(envelope.model)]!
+            let model = currentModel!
             releaser.writeResponse(view, response, model: model, into: &output)
             if options.annotate {
                 output.append(raw: ",\"privacy\":{\"epsilon\":0,\"delta\":0}")

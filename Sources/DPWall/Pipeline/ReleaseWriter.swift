@@ -3,11 +3,11 @@ import DPWallRecords
 
 /// Writes released bodies: each checked output in the protocol and nesting it came in, its values
 /// post-processed as the policy says. Raw model outputs never reach a message, only this writer.
-struct ReleaseWriter {
+final class ReleaseWriter {
     private var scratch: [Double] = []
 
     /// Applies the policy's post-processing to the checked outputs' values (mechanism `none`: clamp, round).
-    mutating func postProcess(_ checker: BodyChecker, model: ModelRuntime) -> [Double] {
+    func postProcess(_ checker: BodyChecker, model: ModelRuntime) -> [Double] {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: checker.values)
         for tensor in checker.checked {
@@ -25,7 +25,7 @@ struct ReleaseWriter {
     }
 
     /// Appends the released response body.
-    mutating func writeResponse(
+    func writeResponse(
         _ view: JSONView, _ checker: BodyChecker, model: ModelRuntime, into out: inout JSONWriter
     ) {
         let released = postProcess(checker, model: model)

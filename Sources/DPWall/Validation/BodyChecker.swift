@@ -35,7 +35,7 @@ struct CheckedTensor {
 /// Checks one request or response body against a model's declarations (records.md, "What is checked"): tensor
 /// names, element counts, shapes, batch limits, datatypes, values, ranges and text rules, reporting the problem
 /// that the spec's order ranks first, with its path. Buffers are reused from record to record.
-struct BodyChecker {
+final class BodyChecker {
     private(set) var body = DecodedBody()
     private(set) var checked: [CheckedTensor] = []
     private(set) var dims: [Int] = []
@@ -48,7 +48,7 @@ struct BodyChecker {
     private var text: [UInt8] = []
 
     /// Checks `bodyNode`; returns the first problem by the spec's order, or nil. `keep` stores output values.
-    mutating func check(
+    func check(
         _ view: JSONView, _ bodyNode: Int, side: BodySide, model: ModelRuntime, keepValues: Bool,
         required: [Bool]? = nil
     ) -> RecordError? {
@@ -85,7 +85,7 @@ struct BodyChecker {
         side == .response ? .invalidResponse : code
     }
 
-    private mutating func checkTensor(
+    private func checkTensor(
         _ view: JSONView, _ tensor: BodyTensor, side: BodySide, model: ModelRuntime, keepValues: Bool
     ) {
         let what = side == .request ? "input" : "output"
@@ -181,20 +181,19 @@ struct BodyChecker {
                     + spec.datatype.rawValue)
             return
         }
-        let element = body.format == .v2 ? "\(tensor.path).data" : tensor.path
         let valuesStart = values.count
         let leavesStart = leaves.count
         let count: Int
         if tensor.data >= 0 {
             count = checkElements(
-                view, tensor.data, first: 0, spec: spec, side: side, model: model, index: index, path: element,
+                view, tensor.data, first: 0, spec: spec, side: side, model: model, index: index, path: tensor.path,
                 keep: keepValues)
         } else {
             var next = 0
             for row in tensor.rows {
                 let before = next
                 next = checkElements(
-                    view, row, first: next, spec: spec, side: side, model: model, index: index, path: element,
+                    view, row, first: next, spec: spec, side: side, model: model, index: index, path: tensor.path,
                     keep: keepValues)
                 if next < 0 { break }
                 _ = before
@@ -217,7 +216,7 @@ struct BodyChecker {
     }
 
     /// Reads a v2 `shape` into ``dims``; false (with the problem reported) when it is not non-negative integers.
-    private mutating func readShape(_ view: JSONView, _ tensor: BodyTensor, side: BodySide) -> Bool {
+    private func readShape(_ view: JSONView, _ tensor: BodyTensor, side: BodySide) -> Bool {
         var ok = true
         var product = 1
         view.forEachElement(of: tensor.shapeNode) { position, axis in
@@ -248,9 +247,9 @@ struct BodyChecker {
 
     /// Checks the leaves under `node` against the datatype and the value rules; returns the next flat index,
     /// or -1 after reporting a problem.
-    private mutating func checkElements(
+    private func checkElements(
         _ view: JSONView, _ node: Int, first: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int,
-        path: String, keep: Bool
+        path: TensorPath, keep: Bool
     ) -> Int {
         var failed = false
         let datatype = spec.datatype
@@ -302,8 +301,8 @@ struct BodyChecker {
         return failed ? -1 : end
     }
 
-    private mutating func accept(
-        _ value: Double, _ leaf: Int, _ range: ClosedRange<Double>?, _ side: BodySide, _ path: String, _ position: Int,
+    private func accept(
+        _ value: Double, _ leaf: Int, _ range: ClosedRange<Double>?, _ side: BodySide, _ path: TensorPath, _ position: Int,
         _ keep: Bool, _ failed: inout Bool, _ view: JSONView
     ) -> Bool {
         if let range, !range.contains(value) {
@@ -316,9 +315,9 @@ struct BodyChecker {
         return true
     }
 
-    private mutating func checkInteger(
+    private func checkInteger(
         _ view: JSONView, _ leaf: Int, _ datatype: TensorDatatype, _ range: ClosedRange<Double>?, _ side: BodySide,
-        _ path: String, _ position: Int, _ keep: Bool, _ failed: inout Bool
+        _ path: TensorPath, _ position: Int, _ keep: Bool, _ failed: inout Bool
     ) -> Bool {
         let name = datatype.rawValue
         guard view.kind(leaf) == .number else {
@@ -370,8 +369,8 @@ struct BodyChecker {
         return true
     }
 
-    private mutating func checkText(
-        _ view: JSONView, _ leaf: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int, path: String,
+    private func checkText(
+        _ view: JSONView, _ leaf: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int, path: TensorPath,
         position: Int, keep: Bool, failed: inout Bool
     ) -> Bool {
         text.removeAll(keepingCapacity: true)
@@ -408,10 +407,10 @@ struct BodyChecker {
     }
 
     /// Reports an element problem at `path[position]`; returns true for `failed`.
-    private mutating func report(
-        _ side: BodySide, _ problem: DenialCode, _ path: String, _ position: Int, _ message: String
+    private func report(
+        _ side: BodySide, _ problem: DenialCode, _ path: TensorPath, _ position: Int, _ message: String
     ) -> Bool {
-        collector.report(Self.code(side, problem), "\(path)[\(position)]: \(message)")
+        collector.report(Self.code(side, problem), "\(path.element(position)): \(message)")
         return true
     }
 

@@ -14,6 +14,8 @@ package protocol ByteSource: AnyObject {
     var totalBytes: Int? { get }
     /// Bytes of the underlying file consumed so far (compressed bytes for `.zst`).
     var consumedBytes: Int { get }
+    /// Whether a read now would return without waiting (data is buffered or ready, or the stream is at its end).
+    func isReady() -> Bool
 }
 
 /// Thin wrappers over the system calls, so that tests can see exactly which calls are made.
@@ -30,9 +32,6 @@ enum SystemCalls {
         String(cString: strerror(code))
     }
 }
-
-/// Raised when a read is interrupted by a signal that asks the process to stop (see ``LineReader/shouldStop``).
-package struct InterruptedRead: Error {}
 
 /// A file descriptor read with `read(2)`: a regular file, a pipe or a terminal.
 package final class FileByteSource: ByteSource {
@@ -73,6 +72,12 @@ package final class FileByteSource: ByteSource {
 
     deinit {
         if ownsDescriptor { close(fd) }
+    }
+
+    package func isReady() -> Bool {
+        if totalBytes != nil { return true }  // regular files never block
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
     }
 
     package func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {

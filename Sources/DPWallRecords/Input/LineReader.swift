@@ -78,6 +78,9 @@ package final class LineReader {
     /// Bytes consumed from the inputs so far (compressed bytes for `.zst`), for progress.
     package var consumedBytes: Int { closedInputsBytes + (source?.consumedBytes ?? 0) }
 
+    /// Whether the next ``next(_:)`` would not wait for input: more is buffered or ready, or an input ended.
+    package var isReady: Bool { source?.isReady() ?? true }
+
     /// The current input's size when it is a regular file, for progress (nil on pipes).
     package var currentInputSize: Int? { source?.totalBytes }
 

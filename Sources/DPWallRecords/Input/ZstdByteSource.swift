@@ -42,6 +42,8 @@ package final class ZstdByteSource: ByteSource {
         input.deallocate()
     }
 
+    package func isReady() -> Bool { finished || inputPosition < inputEnd || file.isReady() }
+
     package func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         if finished || buffer.count == 0 { return 0 }
         while true {

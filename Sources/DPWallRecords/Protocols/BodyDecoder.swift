@@ -81,7 +81,7 @@ package enum BodyDecoder {
         }
         var failure: RecordError?
         view.forEachElement(of: list) { position, element in
-            let path = "\(side.name).\(listKey)[\(position)]"
+            let path = TensorPath(side: side, form: .v2(position: position))
             do throws(RecordError) {
                 out.tensors.append(try v2Tensor(view, element, path: path, side: side, declared: declared))
                 return true
@@ -94,7 +94,7 @@ package enum BodyDecoder {
     }
 
     private static func v2Tensor(
-        _ view: JSONView, _ node: Int, path: String, side: BodySide, declared: DeclaredTensors
+        _ view: JSONView, _ node: Int, path: TensorPath, side: BodySide, declared: DeclaredTensors
     ) throws(RecordError) -> BodyTensor {
         guard view.kind(node) == .object else {
             throw RecordError(side.tensorCode, "\(path): a tensor must be an object, got \(view.kind(node).article)")
@@ -126,11 +126,10 @@ package enum BodyDecoder {
             return problem == nil
         }
         if let problem { throw problem }
-        for (node, key) in [
-            (tensor.nameNode, "name"), (tensor.shapeNode, "shape"), (tensor.datatypeNode, "datatype"),
-            (tensor.data, "data"),
-        ] where node < 0 {
-            throw RecordError(side.tensorCode, "\(path): missing \"\(key)\"")
+        if tensor.nameNode < 0 || tensor.shapeNode < 0 || tensor.datatypeNode < 0 || tensor.data < 0 {
+            let missing =
+                tensor.nameNode < 0 ? "name" : tensor.shapeNode < 0 ? "shape" : tensor.datatypeNode < 0 ? "datatype" : "data"
+            throw RecordError(side.tensorCode, "\(path): missing \"\(missing)\"")
         }
         tensor.declared = declared.index(of: tensor.nameNode, in: view)
         return tensor
@@ -196,7 +195,7 @@ package enum BodyDecoder {
                     "\(base): the model declares \(declared.names.count) tensors, so each row must be an object "
                         + "naming them")
             }
-            var tensor = BodyTensor(path: base, declared: 0)
+            var tensor = BodyTensor(path: TensorPath(side: side, form: .rows), declared: 0)
             var failure: RecordError?
             view.forEachElement(of: list) { position, row in
                 if isNameMap(view, row) {
@@ -210,7 +209,9 @@ package enum BodyDecoder {
             out.tensors.append(tensor)
             return
         }
-        var tensors = declared.names.indices.map { BodyTensor(path: "\(base)[*].\(declared.names[$0])", declared: $0) }
+        var tensors = declared.names.indices.map {
+            BodyTensor(path: TensorPath(side: side, form: .rows, name: declared.names[$0]), declared: $0)
+        }
         var failure: RecordError?
         view.forEachElement(of: list) { position, row in
             guard isNameMap(view, row) else {
@@ -251,7 +252,7 @@ package enum BodyDecoder {
                     "\(base): the model declares \(declared.names.count) tensors, so \"\(key)\" must be an object "
                         + "naming them")
             }
-            var tensor = BodyTensor(path: base, declared: 0)
+            var tensor = BodyTensor(path: TensorPath(side: side, form: .columns), declared: 0)
             tensor.data = value
             out.tensors.append(tensor)
             return
@@ -260,7 +261,8 @@ package enum BodyDecoder {
         var failure: RecordError?
         view.forEachMember(of: value) { name, column in
             var tensor = BodyTensor(
-                path: "\(base).\(view.string(name))", declared: declared.index(of: name, in: view))
+                path: TensorPath(side: side, form: .columns, name: view.string(name)),
+                declared: declared.index(of: name, in: view))
             tensor.nameNode = name
             guard tensor.declared != nil else {
                 failure = RecordError(side.tensorCode, "\(base): \(view.quoted(name)) is not a declared tensor")
@@ -280,7 +282,7 @@ package enum BodyDecoder {
     }
 
     private static func wrongType(
-        _ side: BodySide, _ path: String, _ key: String, _ expected: String, _ view: JSONView, _ node: Int
+        _ side: BodySide, _ path: TensorPath, _ key: String, _ expected: String, _ view: JSONView, _ node: Int
     ) -> RecordError {
         RecordError(side.tensorCode, "\(path).\(key): must be \(expected), got \(view.kind(node).article)")
     }

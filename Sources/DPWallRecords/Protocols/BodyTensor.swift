@@ -37,10 +37,57 @@ package struct DeclaredTensors: Sendable {
     }
 }
 
+/// Where a tensor is in its body, for messages: `request.inputs[0]`, `request.instances[*].text`,
+/// `response.predictions`. Built into text only when a message needs it, so the hot path allocates nothing.
+package struct TensorPath: CustomStringConvertible {
+    /// How the tensor appears in the body.
+    package enum Form {
+        /// A v2 tensor object at this position of `inputs`/`outputs`.
+        case v2(position: Int)
+        /// TF Serving row format (`instances`/`predictions`), named or not.
+        case rows
+        /// TF Serving columnar format (`inputs`/`outputs`), named or not.
+        case columns
+    }
+
+    /// The half of the record.
+    package var side: BodySide
+    /// How the tensor appears.
+    package var form: Form
+    /// The tensor's name when the body names it per row or per column (TF Serving), else nil.
+    package var name: String?
+
+    /// Makes a path.
+    package init(side: BodySide, form: Form, name: String? = nil) {
+        self.side = side
+        self.form = form
+        self.name = name
+    }
+
+    package var description: String {
+        switch form {
+        case .v2(let position):
+            return "\(side.name).\(side == .request ? "inputs" : "outputs")[\(position)]"
+        case .rows:
+            let base = "\(side.name).\(side == .request ? "instances" : "predictions")"
+            return name.map { "\(base)[*].\($0)" } ?? base
+        case .columns:
+            let base = "\(side.name).\(side == .request ? "inputs" : "outputs")"
+            return name.map { "\(base).\($0)" } ?? base
+        }
+    }
+
+    /// The path of element `index` (row-major, counted over the whole tensor): `request.inputs[0].data[3]`.
+    package func element(_ index: Int) -> String {
+        if case .v2 = form { return "\(self).data[\(index)]" }
+        return "\(self)[\(index)]"
+    }
+}
+
 /// One tensor found in a body, before it is checked against its declaration. No element is copied.
 package struct BodyTensor {
-    /// Where the tensor is, for messages: `request.inputs[0]`, `request.instances[*].text`, `response.predictions`.
-    package var path: String
+    /// Where the tensor is, for messages.
+    package var path: TensorPath
     /// Index of the declared tensor this one names (resolved for TF Serving; by name for v2), or nil if undeclared.
     package var declared: Int?
     /// Node of the `name` string (v2), or -1.
@@ -55,7 +102,7 @@ package struct BodyTensor {
     package var rows: [Int] = []
 
     /// A tensor found at `path`.
-    package init(path: String, declared: Int?) {
+    package init(path: TensorPath, declared: Int?) {
         self.path = path
         self.declared = declared
     }
