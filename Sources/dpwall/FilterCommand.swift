@@ -40,6 +40,13 @@ struct FilterCommand: ParsableCommand {
     @Flag(help: "No summary line on stderr at the end.")
     var quiet = false
 
+    @Option(help: "Threads deciding records (default: every online core).")
+    var threads: Int = FilterConfiguration.onlineCores
+
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
+    }
+
     func run() throws {
         let loaded = try PolicyLoader.loadOrExit(policy)
         guard loaded.auth.mode == .trusted else {
@@ -61,6 +68,7 @@ struct FilterCommand: ParsableCommand {
         configuration.options.keepRequest = keepRequest
         configuration.rejectsPath = rejects
         configuration.progress = progress
+        configuration.threads = threads
         SignalTrap.install()
         let result: FilterResult
         do {

@@ -68,7 +68,8 @@ enum DPWall {
         for directory in directories {
             let candidate = directory.appendingPathComponent("dpwall")
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory),
+                !isDirectory.boolValue,
                 FileManager.default.isExecutableFile(atPath: candidate.path)
             {
                 return candidate
@@ -81,8 +82,9 @@ enum DPWall {
     static func requireExecutable(sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
         try #require(
             executable,
-            "the dpwall executable was not found next to the test bundle (\(Bundle.main.bundlePath), "
-                + "\(CommandLine.arguments.first ?? "?")); build it with `swift build`",
+            Comment(
+                rawValue: "the dpwall executable was not found next to the test bundle (\(Bundle.main.bundlePath), "
+                    + "\(CommandLine.arguments.first ?? "?")); build it with `swift build`"),
             sourceLocation: sourceLocation)
     }
 
@@ -105,8 +107,8 @@ enum DPWall {
         let stdoutURL = scratch.file("stdout-\(UUID().uuidString)")
         let stderrURL = scratch.file("stderr-\(UUID().uuidString)")
         try stdin.write(to: stdinURL)
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let input = try FileHandle(forReadingFrom: stdinURL)
         let output = try FileHandle(forWritingTo: stdoutURL)
         let errors = try FileHandle(forWritingTo: stderrURL)
@@ -118,13 +120,26 @@ enum DPWall {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
+        try spawn(process)
         let watchdog = Watchdog(pid: process.processIdentifier, seconds: 120)
         process.waitUntilExit()
         watchdog.cancel()
         #expect(!watchdog.fired, "dpwall \(arguments) did not finish within 120 s and was killed")
         return DPWallResult(
-            status: exitStatus(process), stdout: try Data(contentsOf: stdoutURL), stderr: try Data(contentsOf: stderrURL))
+            status: exitStatus(process), stdout: try Data(contentsOf: stdoutURL),
+            stderr: try Data(contentsOf: stderrURL))
+    }
+
+    /// Starts `process` with exactly `blocked` signals blocked, as a shell would start it (a child inherits the
+    /// signal mask of the thread that spawns it, and test-runner threads block most signals).
+    static func spawn(_ process: Process, blocked: [Int32] = []) throws {
+        var mask = sigset_t()
+        var saved = sigset_t()
+        sigemptyset(&mask)
+        for signal in blocked { sigaddset(&mask, signal) }
+        pthread_sigmask(SIG_SETMASK, &mask, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        try process.run()
     }
 
     /// The exit status of a finished process; 128 + the signal when it was killed by one.

@@ -29,7 +29,8 @@ struct OutputLine {
 
 /// Parses every line of a run's standard output, recording a test issue for any line that is not a JSON object.
 func parseOutput(_ result: DPWallResult, sourceLocation: SourceLocation = #_sourceLocation) -> [OutputLine] {
-    #expect(result.stdoutEndsWithNewline, "standard output ends in the middle of a line", sourceLocation: sourceLocation)
+    #expect(
+        result.stdoutEndsWithNewline, "standard output ends in the middle of a line", sourceLocation: sourceLocation)
     var parsed: [OutputLine] = []
     for (index, raw) in result.lines.enumerated() {
         if let line = OutputLine(raw) {
@@ -66,8 +67,12 @@ struct Summary: Equatable {
         self.allowed = allowed
         self.denied = denied
         byCode = [:]
-        if let open = line.firstIndex(of: "("), let close = line[open...].firstIndex(of: ")") {
-            for part in line[line.index(after: open)..<close].split(separator: ",") {
+        // "… denied (too_large 1, malformed_json 2) in …": the codes follow "denied" directly.
+        let afterDenied = line[line.range(of: " denied")!.upperBound...]
+        if afterDenied.hasPrefix(" ("), let close = afterDenied.firstIndex(of: ")") {
+            for part in afterDenied[afterDenied.index(afterDenied.startIndex, offsetBy: 2)..<close].split(
+                separator: ",")
+            {
                 let pair = part.split(separator: " ")
                 guard pair.count == 2, let count = Int(pair[1]) else { return nil }
                 byCode[String(pair[0])] = count

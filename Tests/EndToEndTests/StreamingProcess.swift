@@ -25,12 +25,14 @@ final class StreamingProcess {
     private(set) var received = Data()
 
     /// Starts `dpwall ARGUMENTS`; standard error goes to a file in `scratch`.
-    init(_ arguments: [String], stdin: FileHandle? = nil, in scratch: TemporaryDirectory, deadline: Double = 60)
-        throws
-    {
+    /// `blocked` signals start out blocked in the child (none by default, as from a shell).
+    init(
+        _ arguments: [String], stdin: FileHandle? = nil, in scratch: TemporaryDirectory, deadline: Double = 30,
+        blocked: [Int32] = []
+    ) throws {
         process = try DPWall.process(arguments)
         stderrURL = scratch.file("stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         stderrHandle = try FileHandle(forWritingTo: stderrURL)
         if let stdin {
             process.standardInput = stdin
@@ -41,7 +43,7 @@ final class StreamingProcess {
         }
         process.standardOutput = stdoutPipe
         process.standardError = stderrHandle
-        try process.run()
+        try DPWall.spawn(process, blocked: blocked)
         // The child holds its own copies now; keep only the test's ends open.
         try? stdinPipe.fileHandleForReading.close()
         try? stdoutPipe.fileHandleForWriting.close()
@@ -87,6 +89,15 @@ final class StreamingProcess {
             if chunk.isEmpty { return nil }
             buffer.append(chunk)
         }
+    }
+
+    /// Blocks until one full line arrives and parses it; a test failure when EOF comes first or it is not JSON.
+    func readOutputLine(sourceLocation: SourceLocation = #_sourceLocation) throws -> OutputLine {
+        let raw = try #require(
+            readLine(), "dpwall wrote no (complete) line before EOF", sourceLocation: sourceLocation)
+        return try #require(
+            OutputLine(raw), "output line is not a JSON object: \(String(decoding: raw, as: UTF8.self))",
+            sourceLocation: sourceLocation)
     }
 
     /// Reads standard output to EOF; returns what had not been returned by ``readLine()`` yet.

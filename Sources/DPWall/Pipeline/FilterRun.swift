@@ -1,4 +1,11 @@
 import DPWallRecords
+import Dispatch
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Everything `dpwall filter` needs.
 public struct FilterConfiguration: Sendable {
@@ -14,6 +21,11 @@ public struct FilterConfiguration: Sendable {
     public var progress = ProgressMode.auto
     /// Bytes asked of each `read(2)`.
     public var chunkBytes = 256 * 1024
+    /// Threads deciding records (`--threads`); the default is every online core.
+    public var threads = FilterConfiguration.onlineCores
+
+    /// The number of online cores.
+    public static var onlineCores: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
     /// A configuration with defaults.
     public init(policy: Policy, inputs: [String]) {
@@ -58,22 +70,46 @@ public struct FilterResult: Sendable {
 
 /// The `filter` pipeline: read lines → decide each record → write one output line per input line, in order.
 ///
-/// The output of a chunk of input (one `read(2)`) is written before the next read, so a slow pipe is answered
-/// line by line, and memory is bounded by the chunk and the line limit. Later stages (ledger, audit) slot in
-/// between deciding and writing, per chunk.
+/// Input is read in rounds. A round takes what is ready to read, up to one chunk per worker, and stops early when
+/// the input would block, so a slow pipe is answered line by line. The workers decide their chunks at the same
+/// time (the record stage is stateless), and then the round's output is written in input order. Memory is
+/// bounded by the chunks and the line limit. Later, stateful stages (rate limits, ledger, audit) run between
+/// deciding and writing, in input order, on the main thread.
 public final class FilterRun {
     private let configuration: FilterConfiguration
-    private let processor: RecordProcessor
+    private let workers: [Worker]
     private let output = OutputSink(standardOutput: ())
     private let rejects: OutputSink?
+
+    /// One worker: its own record stage and batch. During a round, only one thread touches a worker, and the
+    /// round ends (`concurrentPerform` returns) before the main thread reads it, which orders the accesses.
+    private final class Worker: @unchecked Sendable {
+        let processor: RecordProcessor
+        var batch = LineBatch()
+        var inputNames: [String] = []
+
+        init(_ processor: RecordProcessor) { self.processor = processor }
+
+        func decide() {
+            batch.forEach { line in processor.process(line, inputName: inputNames[line.inputIndex]) }
+        }
+    }
 
     /// Prepares a run: compiles the policy's models and opens the rejects file.
     public init(_ configuration: FilterConfiguration) throws {
         self.configuration = configuration
         var options = configuration.options
         options.writeRejects = configuration.rejectsPath != nil
-        processor = try RecordProcessor(policy: configuration.policy, options: options)
+        workers = try (0..<max(1, configuration.threads)).map { _ in
+            Worker(try RecordProcessor(policy: configuration.policy, options: options))
+        }
         rejects = try configuration.rejectsPath.map { path throws(OutputError) in try OutputSink(path: path) }
+    }
+
+    private var counts: DecisionCounts {
+        workers.dropFirst().reduce(into: workers[0].processor.counts) { total, worker in
+            total.add(worker.processor.counts)
+        }
     }
 
     /// Runs to the end of input, a stop signal, or a closed output. Throws ``InputError`` or ``OutputError``.
@@ -84,34 +120,70 @@ public final class FilterRun {
             paths: configuration.inputs, maxRecordBytes: configuration.policy.limits.maxRecordBytes,
             chunkBytes: configuration.chunkBytes)
         reader.shouldStop = { SignalTrap.pending != nil }
+        reader.wakeDescriptor = SignalTrap.wakeDescriptor
+        let names = (configuration.inputs.isEmpty ? ["-"] : configuration.inputs)
+        for worker in workers { worker.inputNames = names }
         var ending = FilterEnding.completed
         do {
-            while try reader.next({ line in processor.process(line, inputName: reader.inputName(line.inputIndex)) }) {
+            var more = true
+            while more {
+                more = try readRound(reader)
+                decideRound()
                 try flush()
-                progress.update(processor.counts, consumed: reader.consumedBytes, total: reader.currentInputSize)
+                progress.update(counts, consumed: reader.consumedBytes, total: reader.currentInputSize)
             }
-            try flush()
             if let signal = SignalTrap.pending { ending = .interrupted(signal: signal) }
         } catch let error as OutputError where error.closed {
             ending = .outputClosed
         } catch {
-            // Release what was decided before the failure, then report it.
+            // Release what was read before the failure, then report it.
+            decideRound()
             try? flush()
             progress.finish()
             throw error
         }
         progress.finish()
-        return FilterResult(ending: ending, counts: processor.counts, seconds: Clock.now() - started)
+        return FilterResult(ending: ending, counts: counts, seconds: Clock.now() - started)
     }
 
-    private func flush() throws(OutputError) {
-        if !processor.output.bytes.isEmpty {
-            try output.write(processor.output.bytes)
-            processor.output.removeAll()
+    /// Fills the workers' batches with what is ready, one chunk each at most; false when the input has ended.
+    private func readRound(_ reader: LineReader) throws -> Bool {
+        for worker in workers { worker.batch.removeAll() }
+        var index = 0
+        while true {
+            let worker = workers[index]
+            guard try reader.next({ line in worker.batch.append(line) }) else { return false }
+            if worker.batch.byteCount >= configuration.chunkBytes {
+                index += 1
+                if index == workers.count { return true }
+            }
+            if !reader.isReady { return true }
         }
-        if let rejects, !processor.rejects.bytes.isEmpty {
-            try rejects.write(processor.rejects.bytes)
-            processor.rejects.removeAll()
+    }
+
+    /// Decides the round's batches, on as many threads as there are non-empty batches.
+    private func decideRound() {
+        let busy = workers.prefix { !$0.batch.isEmpty }
+        if busy.count <= 1 {
+            busy.first?.decide()
+        } else {
+            let round = Array(busy)
+            DispatchQueue.concurrentPerform(iterations: round.count) { round[$0].decide() }
+        }
+    }
+
+    /// Writes the round's output lines (and rejects) in input order.
+    private func flush() throws(OutputError) {
+        for worker in workers {
+            let processor = worker.processor
+            if !processor.output.bytes.isEmpty {
+                try output.write(processor.output.bytes)
+                processor.output.removeAll()
+            }
+            if let rejects, !processor.rejects.bytes.isEmpty {
+                try rejects.write(processor.rejects.bytes)
+                processor.rejects.removeAll()
+            }
         }
     }
 }

@@ -33,6 +33,12 @@ final class OutputSink {
         guard opened >= 0 else {
             throw OutputError(closed: false, message: "\(path): cannot create: \(String(cString: strerror(errno)))")
         }
+        // O_CREAT's mode applies only to a new file: make an existing one private too.
+        guard fchmod(opened, mode) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(opened)
+            throw OutputError(closed: false, message: "\(path): cannot set mode \(String(mode, radix: 8)): \(reason)")
+        }
         name = path
         fd = opened
         owns = true

@@ -26,6 +26,14 @@ public struct DecisionCounts: Sendable {
 
     /// Total denials.
     public var deniedTotal: Int { denied.reduce(0, +) }
+
+    /// Adds another worker's counts.
+    public mutating func add(_ other: DecisionCounts) {
+        records += other.records
+        allowed += other.allowed
+        bytes += other.bytes
+        for index in denied.indices { denied[index] += other.denied[index] }
+    }
 }
 
 /// The record stage: one input line in, one output line out (records.md, "What comes out").
@@ -66,6 +74,10 @@ final class RecordProcessor {
 
     /// Decides one line and appends its output line (and rejects line) to the batch buffers.
     func process(_ line: InputLine, inputName: String) {
+        // Write into a local buffer: appends then need no exclusivity check or reference counting per call.
+        var out = JSONWriter(capacity: 0)
+        swap(&out, &output)
+        defer { swap(&out, &output) }
         counts.records += 1
         counts.bytes += (line.oversizeLength ?? line.bytes.count) + 1
         if let length = line.oversizeLength {
@@ -73,13 +85,14 @@ final class RecordProcessor {
                 line, inputName,
                 RecordError(
                     .tooLarge,
-                    "line of \(length) bytes exceeds limits.max_record_bytes (\(policy.limits.maxRecordBytes))"))
+                    "line of \(length) bytes exceeds limits.max_record_bytes (\(policy.limits.maxRecordBytes))"),
+                &out)
             return
         }
         do {
             try parser.parse(line.bytes)
         } catch {
-            denyLine(line, inputName, RecordError(error.code, error.message))
+            denyLine(line, inputName, RecordError(error.code, error.message), &out)
             return
         }
         parser.nodes.withUnsafeBufferPointer { nodes in
@@ -87,13 +100,13 @@ final class RecordProcessor {
             if view.kind(0) != .object {
                 denyLine(
                     line, inputName,
-                    RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)"))
+                    RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)"), &out)
                 return
             }
             if let problem = decide(view) {
-                denyRecord(view, line, inputName, problem)
+                denyRecord(view, line, inputName, problem, &out)
             } else {
-                release(view)
+                release(view, &out)
             }
         }
     }
@@ -163,36 +176,36 @@ final class RecordProcessor {
 
     // MARK: Output lines
 
-    private func release(_ view: JSONView) {
+    private func release(_ view: JSONView, _ out: inout JSONWriter) {
         counts.allowed += 1
-        output.appendByte(UInt8(ascii: "{"))
-        writeEnvelope(view, everything: true)
+        out.appendByte(UInt8(ascii: "{"))
+        writeEnvelope(view, everything: true, &out)
         if envelope.request >= 0 && (envelope.response < 0 || options.keepRequest) {
-            output.append(raw: ",\"request\":")
-            output.append(raw: raw(view, envelope.request))
+            out.append(raw: ",\"request\":")
+            out.append(raw: raw(view, envelope.request))
         }
         if envelope.response >= 0 {
-            output.append(raw: ",\"response\":")
+            out.append(raw: ",\"response\":")
             let model = currentModel!
-            releaser.writeResponse(view, response, model: model, into: &output)
+            releaser.writeResponse(view, response, model: model, into: &out)
             if options.annotate {
-                output.append(raw: ",\"privacy\":{\"epsilon\":0,\"delta\":0}")
+                out.append(raw: ",\"privacy\":{\"epsilon\":0,\"delta\":0}")
             }
         }
-        output.append(raw: "}\n")
+        out.append(raw: "}\n")
     }
 
     /// Writes `"id":…,"ts":…` and the other envelope fields that are present and readable.
-    private func writeEnvelope(_ view: JSONView, everything: Bool) {
+    private func writeEnvelope(_ view: JSONView, everything: Bool, _ out: inout JSONWriter) {
         var first = true
         func field(_ name: StaticString, _ node: Int) {
             guard node >= 0, view.kind(node) == .string, view.unescapedLength(node) <= 128 else { return }
-            if !first { output.appendByte(UInt8(ascii: ",")) }
+            if !first { out.appendByte(UInt8(ascii: ",")) }
             first = false
-            output.appendByte(UInt8(ascii: "\""))
-            output.append(raw: name)
-            output.append(raw: "\":")
-            output.append(raw: raw(view, node))
+            out.appendByte(UInt8(ascii: "\""))
+            out.append(raw: name)
+            out.append(raw: "\":")
+            out.append(raw: raw(view, node))
         }
         field("id", envelope.id)
         field("ts", envelope.ts)
@@ -201,42 +214,44 @@ final class RecordProcessor {
         guard everything else { return }
         field("version", envelope.version)
         for (key, value) in envelope.passthrough {
-            output.appendByte(UInt8(ascii: ","))
-            output.append(raw: raw(view, key))
-            output.appendByte(UInt8(ascii: ":"))
-            output.append(raw: raw(view, value))
+            out.appendByte(UInt8(ascii: ","))
+            out.append(raw: raw(view, key))
+            out.appendByte(UInt8(ascii: ":"))
+            out.append(raw: raw(view, value))
         }
     }
 
-    private func denyRecord(_ view: JSONView, _ line: InputLine, _ inputName: String, _ problem: RecordError) {
+    private func denyRecord(
+        _ view: JSONView, _ line: InputLine, _ inputName: String, _ problem: RecordError, _ out: inout JSONWriter
+    ) {
         counts.denied[problem.code.index] += 1
-        output.appendByte(UInt8(ascii: "{"))
-        let before = output.bytes.count
-        writeEnvelope(view, everything: false)
-        if output.bytes.count > before { output.appendByte(UInt8(ascii: ",")) }
-        writeError(problem)
-        output.append(raw: "}\n")
+        out.appendByte(UInt8(ascii: "{"))
+        let before = out.bytes.count
+        writeEnvelope(view, everything: false, &out)
+        if out.bytes.count > before { out.appendByte(UInt8(ascii: ",")) }
+        writeError(problem, &out)
+        out.append(raw: "}\n")
         writeReject(line, inputName, problem)
     }
 
-    private func denyLine(_ line: InputLine, _ inputName: String, _ problem: RecordError) {
+    private func denyLine(_ line: InputLine, _ inputName: String, _ problem: RecordError, _ out: inout JSONWriter) {
         counts.denied[problem.code.index] += 1
-        output.append(raw: "{\"line\":")
-        output.append(line.number)
-        output.appendByte(UInt8(ascii: ","))
-        writeError(problem)
-        output.append(raw: "}\n")
+        out.append(raw: "{\"line\":")
+        out.append(line.number)
+        out.appendByte(UInt8(ascii: ","))
+        writeError(problem, &out)
+        out.append(raw: "}\n")
         writeReject(line, inputName, problem)
     }
 
-    private func writeError(_ problem: RecordError) {
-        output.append(raw: "\"error\":{\"code\":")
-        output.appendString(problem.code.name)
-        output.append(raw: ",\"status\":")
-        output.append(problem.code.status)
-        output.append(raw: ",\"message\":")
-        output.appendString(problem.message)
-        output.appendByte(UInt8(ascii: "}"))
+    private func writeError(_ problem: RecordError, _ out: inout JSONWriter) {
+        out.append(raw: "\"error\":{\"code\":")
+        out.appendString(problem.code.name)
+        out.append(raw: ",\"status\":")
+        out.append(problem.code.status)
+        out.append(raw: ",\"message\":")
+        out.appendString(problem.message)
+        out.appendByte(UInt8(ascii: "}"))
     }
 
     private func writeReject(_ line: InputLine, _ inputName: String, _ problem: RecordError) {

@@ -9,19 +9,45 @@ import Synchronization
 /// The stop signal received, or 0. Written from the signal handler (a lock-free store is async-signal-safe).
 private let receivedSignal = Atomic<Int32>(0)
 
+/// The write end of the self-pipe the handler writes one byte to, or -1 (`write(2)` is async-signal-safe).
+private let wakeWriteEnd = Atomic<Int32>(-1)
+
 /// SIGINT and SIGTERM ask the pipeline to drain and stop; SIGPIPE is ignored so a closed stdout is seen as EPIPE.
 public enum SignalTrap {
-    /// Installs the handlers. Reads are not restarted, so a blocked `read(2)` returns and the drain starts.
+    /// The read end of the self-pipe that becomes readable when a stop signal arrives, or -1 before ``install()``.
+    /// Input waits poll it together with the input, so a signal that lands just before a wait still ends it.
+    public private(set) nonisolated(unsafe) static var wakeDescriptor: Int32 = -1
+
+    /// Installs the handlers and unblocks SIGINT and SIGTERM (a parent may have started dpwall with them
+    /// blocked). Call once, before reading input.
     public static func install() {
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            for end in ends {
+                _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(end, F_SETFL, O_NONBLOCK)
+            }
+            wakeDescriptor = ends[0]
+            wakeWriteEnd.store(ends[1], ordering: .relaxed)
+        }
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signal in [SIGINT, SIGTERM] {
             var action = sigaction()
             #if canImport(Glibc)
                 action.__sigaction_handler.sa_handler = { received in
                     receivedSignal.store(received, ordering: .relaxed)
+                    var byte: UInt8 = 1
+                    _ = write(wakeWriteEnd.load(ordering: .relaxed), &byte, 1)
                 }
             #else
                 action.__sigaction_u.__sa_handler = { received in
                     receivedSignal.store(received, ordering: .relaxed)
+                    var byte: UInt8 = 1
+                    _ = write(wakeWriteEnd.load(ordering: .relaxed), &byte, 1)
                 }
             #endif
             sigemptyset(&action.sa_mask)

@@ -251,6 +251,9 @@ final class BodyChecker {
         _ view: JSONView, _ node: Int, first: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int,
         path: TensorPath, keep: Bool
     ) -> Int {
+        if spec.datatype.isFloatingPoint {
+            return checkFloats(view, node, first: first, spec: spec, side: side, path: path, keep: keep)
+        }
         var failed = false
         let datatype = spec.datatype
         let range = spec.range
@@ -301,8 +304,60 @@ final class BodyChecker {
         return failed ? -1 : end
     }
 
+    /// The hot path for floating-point tensors: one loop over the leaves, on local buffers (no closure, no
+    /// exclusivity checks per element). Same rules and messages as the general path.
+    private func checkFloats(
+        _ view: JSONView, _ node: Int, first: Int, spec: TensorSpec, side: BodySide, path: TensorPath, keep: Bool
+    ) -> Int {
+        let datatype = spec.datatype
+        let limit = datatype.largestFiniteMagnitude!
+        let low = spec.range?.lowerBound ?? -.infinity
+        let high = spec.range?.upperBound ?? .infinity
+        var kept: [Double] = []
+        swap(&kept, &values)
+        var position = first
+        var i = view.kind(node) == .array ? node + 1 : node
+        let end = view.next(node)
+        var problem: (code: DenialCode, leaf: Int, representable: Bool)?
+        while i < end {
+            let kind = view.kind(i)
+            if kind == .array {
+                i += 1
+                continue
+            }
+            guard kind == .number else {
+                problem = (.invalidDatatype, i, true)
+                break
+            }
+            let value = datatype == .fp32 ? Double(view.float(i)) : view.double(i)
+            guard value.isFinite, value.magnitude <= limit else {
+                problem = (.outOfRange, i, false)
+                break
+            }
+            guard value >= low && value <= high else {
+                problem = (.outOfRange, i, true)
+                break
+            }
+            if keep { kept.append(value) }
+            position += 1
+            i = view.next(i)
+        }
+        swap(&kept, &values)
+        guard let problem else { return position }
+        let quoted = view.quoted(problem.leaf)
+        let message =
+            problem.code == .invalidDatatype
+            ? "\(quoted) is not \(datatype.rawValue)"
+            : problem.representable
+                ? "\(quoted) is outside [\(Self.format(low)), \(Self.format(high))]"
+                : "\(quoted) is not representable as \(datatype.rawValue)"
+        _ = report(side, problem.code, path, position, message)
+        return -1
+    }
+
     private func accept(
-        _ value: Double, _ leaf: Int, _ range: ClosedRange<Double>?, _ side: BodySide, _ path: TensorPath, _ position: Int,
+        _ value: Double, _ leaf: Int, _ range: ClosedRange<Double>?, _ side: BodySide, _ path: TensorPath,
+        _ position: Int,
         _ keep: Bool, _ failed: inout Bool, _ view: JSONView
     ) -> Bool {
         if let range, !range.contains(value) {
@@ -370,7 +425,8 @@ final class BodyChecker {
     }
 
     private func checkText(
-        _ view: JSONView, _ leaf: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int, path: TensorPath,
+        _ view: JSONView, _ leaf: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int,
+        path: TensorPath,
         position: Int, keep: Bool, failed: inout Bool
     ) -> Bool {
         text.removeAll(keepingCapacity: true)

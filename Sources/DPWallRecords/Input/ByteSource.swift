@@ -80,8 +80,26 @@ package final class FileByteSource: ByteSource {
         return poll(&descriptor, 1, 0) > 0
     }
 
+    /// A descriptor that becomes readable when reading should stop (the signal self-pipe), or -1.
+    package var wakeDescriptor: Int32 = -1
+
     package func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         while true {
+            if totalBytes == nil && wakeDescriptor >= 0 {
+                // Wait for input or for a stop signal, whichever comes first: no window where a signal that
+                // arrives just before the wait is missed.
+                var waits = [
+                    pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0),
+                ]
+                let ready = poll(&waits, 2, -1)
+                if ready < 0 && errno != EINTR {
+                    let err = errno
+                    throw InputError(.readFailed, "\(name): poll failed: \(SystemCalls.errorText(err))")
+                }
+                if interrupted() { return 0 }
+                if ready <= 0 || waits[0].revents == 0 { continue }
+            }
             let n = SystemCalls.read(fd, buffer)
             if n >= 0 {
                 consumedBytes += n

@@ -3,8 +3,9 @@ package struct LineBatch {
     /// The lines' bytes, back to back.
     package private(set) var bytes: [UInt8] = []
     /// Per line: offset and length in ``bytes``, and the line's description.
-    package private(set) var lines: [(offset: Int, length: Int, number: Int, inputIndex: Int, inputLine: Int, oversize: Int?)] =
-        []
+    package private(set) var lines:
+        [(offset: Int, length: Int, number: Int, inputIndex: Int, inputLine: Int, oversize: Int?)] =
+            []
 
     /// An empty batch.
     package init() {}

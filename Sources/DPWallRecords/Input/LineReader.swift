@@ -56,6 +56,9 @@ package final class LineReader {
 
     /// Checked before each read and when a read is interrupted; returning true ends the input early.
     package var shouldStop: () -> Bool = { false }
+    /// A descriptor that becomes readable when ``shouldStop`` turns true (a signal self-pipe), or -1: waits on
+    /// pipes and terminals poll it too, so they end at once.
+    package var wakeDescriptor: Int32 = -1
 
     /// Makes a reader over `paths` in order (`-` is standard input; names ending in `.zst` are decompressed).
     package init(paths: [String], maxRecordBytes: Int, chunkBytes: Int = 256 * 1024) {
@@ -87,10 +90,11 @@ package final class LineReader {
     /// Opens the source for `path`, decompressing `.zst` names.
     /// `interrupted` is asked whether to end the stream when a read is interrupted by a signal.
     package static func open(
-        _ path: String, interrupted: @escaping () -> Bool = { false }
+        _ path: String, interrupted: @escaping () -> Bool = { false }, wake: Int32 = -1
     ) throws(InputError) -> any ByteSource {
         let file = try FileByteSource(path: path)
         file.interrupted = interrupted
+        file.wakeDescriptor = wake
         return path.hasSuffix(".zst") ? try ZstdByteSource(file) : file
     }
 
@@ -101,7 +105,8 @@ package final class LineReader {
         if source == nil {
             inputIndex += 1
             if inputIndex >= paths.count { return false }
-            source = try Self.open(paths[inputIndex], interrupted: { [unowned self] in self.shouldStop() })
+            source = try Self.open(
+                paths[inputIndex], interrupted: { [unowned self] in self.shouldStop() }, wake: wakeDescriptor)
             inputLine = 0
         }
         guard let current = source else { return false }

@@ -12,6 +12,12 @@ extension JSONView {
     /// Exact fast path (Clinger) for at most 19 significant digits with a value ≤ 2^53 and a power of ten within
     /// ±22; otherwise the C library's correctly rounded `strtod` on a copy of the token, in the C locale.
     package func double(_ i: Int) -> Double {
+        if let value = shortDecimal(i, maxDigits: 15, maxScale: 22) {
+            // ≤ 15 digits is < 2^53, and 10^scale ≤ 10^22 is exact: one correctly rounded division.
+            return value.negative
+                ? -(Double(value.mantissa) / Self.exactPowerOfTen(value.scale))
+                : Double(value.mantissa) / Self.exactPowerOfTen(value.scale)
+        }
         let token = body(i)
         let d = DecimalParts(token)
         if d.mantissa == 0 { return d.negative ? -0.0 : 0.0 }
@@ -40,6 +46,11 @@ extension JSONView {
     ///
     /// Exact fast path for a mantissa ≤ 2^24 and a power of ten within ±10; otherwise `strtof` in the C locale.
     package func float(_ i: Int) -> Float {
+        if let value = shortDecimal(i, maxDigits: 7, maxScale: 10), value.mantissa <= 1 << 24 {
+            // The mantissa ≤ 2^24 and 10^scale ≤ 10^10 are exact Floats: one correctly rounded division.
+            let quotient = Float(value.mantissa) / Float(Self.exactPowerOfTen(value.scale))
+            return value.negative ? -quotient : quotient
+        }
         let token = body(i)
         let d = DecimalParts(token)
         if d.mantissa == 0 { return d.negative ? -0.0 : 0.0 }
@@ -87,6 +98,69 @@ extension JSONView {
             magnitude = sum
         }
         return (negative, magnitude)
+    }
+
+    /// The hot path of ``double(_:)`` and ``float(_:)``: a plain decimal `-?digits(.digits)?` with no exponent,
+    /// at most `maxDigits` digits in all and at most `maxScale` after the point, read in one pass over the bytes.
+    /// Nil sends the caller to the general path.
+    @inline(__always)
+    private func shortDecimal(_ i: Int, maxDigits: Int, maxScale: Int) -> (
+        negative: Bool, mantissa: UInt64, scale: Int
+    )? {
+        let node = nodes[i]
+        var p = bytes.baseAddress! + Int(node.start)
+        let end = bytes.baseAddress! + Int(node.end)
+        let negative = p.load(as: UInt8.self) == UInt8(ascii: "-")
+        if negative { p += 1 }
+        guard end - p <= maxDigits + 1 else { return nil }  // digits and one point at most
+        var mantissa: UInt64 = 0
+        var scale = 0
+        var afterPoint = false
+        while p < end {
+            let c = p.load(as: UInt8.self)
+            let digit = c &- UInt8(ascii: "0")
+            if digit < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                if afterPoint { scale &+= 1 }
+            } else if c == UInt8(ascii: ".") {
+                afterPoint = true
+            } else {
+                return nil  // an exponent
+            }
+            p += 1
+        }
+        guard scale <= maxScale else { return nil }
+        return (negative, mantissa, scale)
+    }
+
+    /// 10^k for k in 0...22, each exact in binary64.
+    @inline(__always)
+    static func exactPowerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
     }
 
     /// Exactly representable powers of ten, 10^0 ... 10^22.

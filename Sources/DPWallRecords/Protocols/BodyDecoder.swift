@@ -128,7 +128,8 @@ package enum BodyDecoder {
         if let problem { throw problem }
         if tensor.nameNode < 0 || tensor.shapeNode < 0 || tensor.datatypeNode < 0 || tensor.data < 0 {
             let missing =
-                tensor.nameNode < 0 ? "name" : tensor.shapeNode < 0 ? "shape" : tensor.datatypeNode < 0 ? "datatype" : "data"
+                tensor.nameNode < 0
+                ? "name" : tensor.shapeNode < 0 ? "shape" : tensor.datatypeNode < 0 ? "datatype" : "data"
             throw RecordError(side.tensorCode, "\(path): missing \"\(missing)\"")
         }
         tensor.declared = declared.index(of: tensor.nameNode, in: view)
