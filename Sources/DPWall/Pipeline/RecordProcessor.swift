@@ -41,17 +41,24 @@ public struct DecisionCounts: Sendable {
 /// Stateless across records apart from reused buffers, so batches of lines could be split across cores; the
 /// stateful stages (rate limits, budgets, ledger, audit) come after it in input order.
 final class RecordProcessor {
+    /// What deciding one record works on. It lives in a local variable while a record is decided, so the hot
+    /// path mutates plain values: no exclusivity checks or reference counting on every access.
+    struct Scratch {
+        var envelope = Envelope()
+        var request = BodyChecker()
+        var response = BodyChecker()
+        var required: [Bool] = []
+        var out = JSONWriter(capacity: 0)
+    }
+
     private let policy: Policy
     private let options: ProcessorOptions
     private let models: [String: ModelRuntime]
     private let tiers: TierResolver
     private var parser: JSONParser
     private let envelopeDecoder: EnvelopeDecoder
-    private var envelope = Envelope()
-    private let request = BodyChecker()
-    private let response = BodyChecker()
-    private let releaser = ReleaseWriter()
-    private var required: [Bool] = []
+    /// Per-record working state, moved into a local for each record (see ``process(_:inputName:)``).
+    private var scratch = Scratch()
     /// The model of the record being decided (set once its name is known).
     private var currentModel: ModelRuntime?
     /// Output lines of the current batch.
@@ -74,10 +81,13 @@ final class RecordProcessor {
 
     /// Decides one line and appends its output line (and rejects line) to the batch buffers.
     func process(_ line: InputLine, inputName: String) {
-        // Write into a local buffer: appends then need no exclusivity check or reference counting per call.
-        var out = JSONWriter(capacity: 0)
-        swap(&out, &output)
-        defer { swap(&out, &output) }
+        var s = Scratch()
+        swap(&s, &scratch)
+        swap(&s.out, &output)
+        defer {
+            swap(&s.out, &output)
+            swap(&s, &scratch)
+        }
         counts.records += 1
         counts.bytes += (line.oversizeLength ?? line.bytes.count) + 1
         if let length = line.oversizeLength {
@@ -86,13 +96,13 @@ final class RecordProcessor {
                 RecordError(
                     .tooLarge,
                     "line of \(length) bytes exceeds limits.max_record_bytes (\(policy.limits.maxRecordBytes))"),
-                &out)
+                &s.out)
             return
         }
         do {
             try parser.parse(line.bytes)
         } catch {
-            denyLine(line, inputName, RecordError(error.code, error.message), &out)
+            denyLine(line, inputName, RecordError(error.code, error.message), &s.out)
             return
         }
         parser.nodes.withUnsafeBufferPointer { nodes in
@@ -100,50 +110,50 @@ final class RecordProcessor {
             if view.kind(0) != .object {
                 denyLine(
                     line, inputName,
-                    RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)"), &out)
+                    RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)"), &s.out)
                 return
             }
-            if let problem = decide(view) {
-                denyRecord(view, line, inputName, problem, &out)
+            if let problem = decide(view, &s) {
+                denyRecord(view, s.envelope, line, inputName, problem, &s.out)
             } else {
-                release(view, &out)
+                release(view, &s)
             }
         }
     }
 
     /// The checks of records.md in their order; nil when the record is allowed.
-    private func decide(_ view: JSONView) -> RecordError? {
+    private func decide(_ view: JSONView, _ s: inout Scratch) -> RecordError? {
         do {
-            try envelopeDecoder.decode(view, into: &envelope)
+            try envelopeDecoder.decode(view, into: &s.envelope)
         } catch {
             return error
         }
-        let modelName = view.string(envelope.model)
+        let modelName = view.string(s.envelope.model)
         guard let model = models[modelName] else {
-            return RecordError(.unknownModel, "model \(view.quoted(envelope.model)) is not in the policy")
+            return RecordError(.unknownModel, "model \(view.quoted(s.envelope.model)) is not in the policy")
         }
         currentModel = model
-        if envelope.client >= 0, let problem = tiers.check(client: view.string(envelope.client), model: modelName) {
+        if s.envelope.client >= 0, let problem = tiers.check(client: view.string(s.envelope.client), model: modelName) {
             return problem
         }
-        if envelope.request >= 0,
-            let problem = request.check(view, envelope.request, side: .request, model: model, keepValues: false)
+        if s.envelope.request >= 0,
+            let problem = s.request.check(view, s.envelope.request, side: .request, model: model, keepValues: false)
         {
             return problem
         }
-        if envelope.response >= 0 {
-            requiredOutputs(view, model)
-            if let problem = response.check(
-                view, envelope.response, side: .response, model: model, keepValues: true, required: required)
+        if s.envelope.response >= 0 {
+            requiredOutputs(view, model, &s)
+            if let problem = s.response.check(
+                view, s.envelope.response, side: .response, model: model, keepValues: true, required: s.required)
             {
                 return problem
             }
-            if envelope.request >= 0, let rows = request.batch, let released = response.batch, rows != released {
+            if s.envelope.request >= 0, let rows = s.request.batch, let released = s.response.batch, rows != released {
                 return RecordError(
                     .invalidResponse, "response: batch of \(released) rows differs from the request's \(rows)")
             }
             if let noised = model.firstNoisedOutput,
-                response.checked.contains(where: { $0.declared == noised })
+                s.response.checked.contains(where: { $0.declared == noised })
             {
                 let output = model.spec.outputs[noised]
                 return RecordError(
@@ -155,20 +165,20 @@ final class RecordProcessor {
         return nil
     }
 
-    /// Outputs a v2 request asked for by name (`request.outputs`); all declared outputs otherwise.
-    private func requiredOutputs(_ view: JSONView, _ model: ModelRuntime) {
-        required.removeAll(keepingCapacity: true)
-        let asked = envelope.request >= 0 ? request.body.requestedOutputs : -1
+    /// Outputs a v2 request asked for by name (`s.request.outputs`); all declared outputs otherwise.
+    private func requiredOutputs(_ view: JSONView, _ model: ModelRuntime, _ s: inout Scratch) {
+        s.required.removeAll(keepingCapacity: true)
+        let asked = s.envelope.request >= 0 ? s.request.body.requestedOutputs : -1
         guard asked >= 0, view.count(asked) > 0 else {
-            required.append(contentsOf: repeatElement(true, count: model.outputs.names.count))
+            s.required.append(contentsOf: repeatElement(true, count: model.outputs.names.count))
             return
         }
-        required.append(contentsOf: repeatElement(false, count: model.outputs.names.count))
+        s.required.append(contentsOf: repeatElement(false, count: model.outputs.names.count))
         view.forEachElement(of: asked) { _, element in
             if view.kind(element) == .object, let name = view.member(of: element, "name"),
                 view.kind(name) == .string, let index = model.outputs.index(of: name, in: view)
             {
-                required[index] = true
+                s.required[index] = true
             }
             return true
         }
@@ -176,27 +186,28 @@ final class RecordProcessor {
 
     // MARK: Output lines
 
-    private func release(_ view: JSONView, _ out: inout JSONWriter) {
+    private func release(_ view: JSONView, _ s: inout Scratch) {
         counts.allowed += 1
-        out.appendByte(UInt8(ascii: "{"))
-        writeEnvelope(view, everything: true, &out)
-        if envelope.request >= 0 && (envelope.response < 0 || options.keepRequest) {
-            out.append(raw: ",\"request\":")
-            out.append(raw: raw(view, envelope.request))
+        s.out.appendByte(UInt8(ascii: "{"))
+        writeEnvelope(view, s.envelope, everything: true, &s.out)
+        if s.envelope.request >= 0 && (s.envelope.response < 0 || options.keepRequest) {
+            s.out.append(raw: ",\"request\":")
+            s.out.append(raw: raw(view, s.envelope.request))
         }
-        if envelope.response >= 0 {
-            out.append(raw: ",\"response\":")
+        if s.envelope.response >= 0 {
+            s.out.append(raw: ",\"response\":")
             let model = currentModel!
-            releaser.writeResponse(view, response, model: model, into: &out)
+            s.response.postProcess(model: model)
+            ReleaseWriter.writeResponse(view, s.response, model: model, into: &s.out)
             if options.annotate {
-                out.append(raw: ",\"privacy\":{\"epsilon\":0,\"delta\":0}")
+                s.out.append(raw: ",\"privacy\":{\"epsilon\":0,\"delta\":0}")
             }
         }
-        out.append(raw: "}\n")
+        s.out.append(raw: "}\n")
     }
 
     /// Writes `"id":…,"ts":…` and the other envelope fields that are present and readable.
-    private func writeEnvelope(_ view: JSONView, everything: Bool, _ out: inout JSONWriter) {
+    private func writeEnvelope(_ view: JSONView, _ envelope: Envelope, everything: Bool, _ out: inout JSONWriter) {
         var first = true
         func field(_ name: StaticString, _ node: Int) {
             guard node >= 0, view.kind(node) == .string, view.unescapedLength(node) <= 128 else { return }
@@ -222,12 +233,13 @@ final class RecordProcessor {
     }
 
     private func denyRecord(
-        _ view: JSONView, _ line: InputLine, _ inputName: String, _ problem: RecordError, _ out: inout JSONWriter
+        _ view: JSONView, _ envelope: Envelope, _ line: InputLine, _ inputName: String, _ problem: RecordError,
+        _ out: inout JSONWriter
     ) {
         counts.denied[problem.code.index] += 1
         out.appendByte(UInt8(ascii: "{"))
         let before = out.bytes.count
-        writeEnvelope(view, everything: false, &out)
+        writeEnvelope(view, envelope, everything: false, &out)
         if out.bytes.count > before { out.appendByte(UInt8(ascii: ",")) }
         writeError(problem, &out)
         out.append(raw: "}\n")

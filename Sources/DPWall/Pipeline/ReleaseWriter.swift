@@ -3,32 +3,12 @@ import DPWallRecords
 
 /// Writes released bodies: each checked output in the protocol and nesting it came in, its values
 /// post-processed as the policy says. Raw model outputs never reach a message, only this writer.
-final class ReleaseWriter {
-    private var scratch: [Double] = []
-
-    /// Applies the policy's post-processing to the checked outputs' values (mechanism `none`: clamp, round).
-    func postProcess(_ checker: BodyChecker, model: ModelRuntime) -> [Double] {
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: checker.values)
-        for tensor in checker.checked {
-            guard let privacy = model.spec.outputs[tensor.declared].privacy,
-                model.spec.outputs[tensor.declared].tensor.datatype.isFloatingPoint
-            else { continue }
-            for k in tensor.valuesStart..<(tensor.valuesStart + tensor.count) {
-                var value = scratch[k]
-                if let clamp = privacy.clamp { value = PostProcessing.clamp(value, to: clamp) }
-                if let decimals = privacy.round { value = PostProcessing.round(value, decimals: decimals) }
-                scratch[k] = value
-            }
-        }
-        return scratch
-    }
-
+enum ReleaseWriter {
     /// Appends the released response body.
-    func writeResponse(
+    static func writeResponse(
         _ view: JSONView, _ checker: BodyChecker, model: ModelRuntime, into out: inout JSONWriter
     ) {
-        let released = postProcess(checker, model: model)
+        let released = checker.values
         let body = checker.body
         switch (body.format, body.rowFormat) {
         case (.v2, _):
@@ -103,12 +83,12 @@ final class ReleaseWriter {
         }
     }
 
-    private func raw(_ view: JSONView, _ node: Int) -> UnsafeRawBufferPointer {
+    private static func raw(_ view: JSONView, _ node: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: view.bytes[view.rawRange(node)])
     }
 
     /// Writes elements `first…` of a tensor nested as `dims` (a scalar when `dims` is empty).
-    private func writeNested(
+    private static func writeNested(
         _ view: JSONView, _ checker: BodyChecker, _ tensor: CheckedTensor, _ released: [Double],
         dims: ArraySlice<Int>, first: Int, into out: inout JSONWriter
     ) {
@@ -130,7 +110,7 @@ final class ReleaseWriter {
         out.appendByte(UInt8(ascii: "]"))
     }
 
-    private func writeElement(
+    private static func writeElement(
         _ view: JSONView, _ checker: BodyChecker, _ tensor: CheckedTensor, _ released: [Double], _ k: Int,
         into out: inout JSONWriter
     ) {

@@ -1,3 +1,4 @@
+import DPWallPrivacy
 import DPWallRecords
 import Foundation
 
@@ -35,7 +36,7 @@ struct CheckedTensor {
 /// Checks one request or response body against a model's declarations (records.md, "What is checked"): tensor
 /// names, element counts, shapes, batch limits, datatypes, values, ranges and text rules, reporting the problem
 /// that the spec's order ranks first, with its path. Buffers are reused from record to record.
-final class BodyChecker {
+struct BodyChecker {
     private(set) var body = DecodedBody()
     private(set) var checked: [CheckedTensor] = []
     private(set) var dims: [Int] = []
@@ -48,7 +49,7 @@ final class BodyChecker {
     private var text: [UInt8] = []
 
     /// Checks `bodyNode`; returns the first problem by the spec's order, or nil. `keep` stores output values.
-    func check(
+    mutating func check(
         _ view: JSONView, _ bodyNode: Int, side: BodySide, model: ModelRuntime, keepValues: Bool,
         required: [Bool]? = nil
     ) -> RecordError? {
@@ -85,7 +86,7 @@ final class BodyChecker {
         side == .response ? .invalidResponse : code
     }
 
-    private func checkTensor(
+    private mutating func checkTensor(
         _ view: JSONView, _ tensor: BodyTensor, side: BodySide, model: ModelRuntime, keepValues: Bool
     ) {
         let what = side == .request ? "input" : "output"
@@ -215,8 +216,23 @@ final class BodyChecker {
                 leavesStart: leavesStart, count: count, nested: nested, style: style))
     }
 
+    /// Applies the policy's post-processing to the kept output values, in place (mechanism `none`: clamp, then
+    /// round). Post-processing reads only the released values, so it costs no privacy.
+    mutating func postProcess(model: ModelRuntime) {
+        for tensor in checked {
+            let output = model.spec.outputs[tensor.declared]
+            guard let privacy = output.privacy, output.tensor.datatype.isFloatingPoint else { continue }
+            for k in tensor.valuesStart..<(tensor.valuesStart + tensor.count) {
+                var value = values[k]
+                if let clamp = privacy.clamp { value = PostProcessing.clamp(value, to: clamp) }
+                if let decimals = privacy.round { value = PostProcessing.round(value, decimals: decimals) }
+                values[k] = value
+            }
+        }
+    }
+
     /// Reads a v2 `shape` into ``dims``; false (with the problem reported) when it is not non-negative integers.
-    private func readShape(_ view: JSONView, _ tensor: BodyTensor, side: BodySide) -> Bool {
+    private mutating func readShape(_ view: JSONView, _ tensor: BodyTensor, side: BodySide) -> Bool {
         var ok = true
         var product = 1
         view.forEachElement(of: tensor.shapeNode) { position, axis in
@@ -247,7 +263,7 @@ final class BodyChecker {
 
     /// Checks the leaves under `node` against the datatype and the value rules; returns the next flat index,
     /// or -1 after reporting a problem.
-    private func checkElements(
+    private mutating func checkElements(
         _ view: JSONView, _ node: Int, first: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int,
         path: TensorPath, keep: Bool
     ) -> Int {
@@ -306,7 +322,7 @@ final class BodyChecker {
 
     /// The hot path for floating-point tensors: one loop over the leaves, on local buffers (no closure, no
     /// exclusivity checks per element). Same rules and messages as the general path.
-    private func checkFloats(
+    private mutating func checkFloats(
         _ view: JSONView, _ node: Int, first: Int, spec: TensorSpec, side: BodySide, path: TensorPath, keep: Bool
     ) -> Int {
         let datatype = spec.datatype
@@ -355,7 +371,7 @@ final class BodyChecker {
         return -1
     }
 
-    private func accept(
+    private mutating func accept(
         _ value: Double, _ leaf: Int, _ range: ClosedRange<Double>?, _ side: BodySide, _ path: TensorPath,
         _ position: Int,
         _ keep: Bool, _ failed: inout Bool, _ view: JSONView
@@ -370,7 +386,7 @@ final class BodyChecker {
         return true
     }
 
-    private func checkInteger(
+    private mutating func checkInteger(
         _ view: JSONView, _ leaf: Int, _ datatype: TensorDatatype, _ range: ClosedRange<Double>?, _ side: BodySide,
         _ path: TensorPath, _ position: Int, _ keep: Bool, _ failed: inout Bool
     ) -> Bool {
@@ -424,7 +440,7 @@ final class BodyChecker {
         return true
     }
 
-    private func checkText(
+    private mutating func checkText(
         _ view: JSONView, _ leaf: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int,
         path: TensorPath,
         position: Int, keep: Bool, failed: inout Bool
@@ -463,7 +479,7 @@ final class BodyChecker {
     }
 
     /// Reports an element problem at `path[position]`; returns true for `failed`.
-    private func report(
+    private mutating func report(
         _ side: BodySide, _ problem: DenialCode, _ path: TensorPath, _ position: Int, _ message: String
     ) -> Bool {
         collector.report(Self.code(side, problem), "\(path.element(position)): \(message)")

@@ -39,34 +39,38 @@ package enum BodyDecoder {
 
     // MARK: Open Inference Protocol v2
 
+    private static let v2RequestKeys = KeyTable(["inputs", "id", "parameters", "outputs"])
+    private static let v2ResponseKeys = KeyTable(["outputs", "id", "parameters", "model_name", "model_version"])
+    private static let v2TensorKeys = KeyTable(["name", "shape", "datatype", "data", "parameters"])
+
     private static func decodeV2(
         _ view: JSONView, _ body: Int, side: BodySide, declared: DeclaredTensors, into out: inout DecodedBody
     ) throws(RecordError) {
         let listKey = side == .request ? "inputs" : "outputs"
         var list = -1
         var problem: RecordError?
+        let keys = side == .request ? v2RequestKeys : v2ResponseKeys
         view.forEachMember(of: body) { key, value in
-            if view.stringEquals(key, listKey) {
+            switch keys.index(of: key, in: view) {
+            case 0:  // inputs / outputs
                 list = value
-            } else if view.stringEquals(key, "id") {
+            case 1:  // id
                 out.bodyID = value
                 if view.kind(value) != .string { problem = wrongType(side, "id", "a string", view, value) }
-            } else if view.stringEquals(key, "parameters") {
-                if view.kind(value) != .object {
-                    problem = wrongType(side, "parameters", "an object", view, value)
-                }
-            } else if side == .request, view.stringEquals(key, "outputs") {
+            case 2:  // parameters
+                if view.kind(value) != .object { problem = wrongType(side, "parameters", "an object", view, value) }
+            case 3 where side == .request:  // outputs
                 out.requestedOutputs = value
                 if view.kind(value) != .array { problem = wrongType(side, "outputs", "an array", view, value) }
-            } else if side == .response, view.stringEquals(key, "model_name") {
+            case 3:  // model_name
                 out.modelName = value
                 if view.kind(value) != .string { problem = wrongType(side, "model_name", "a string", view, value) }
-            } else if side == .response, view.stringEquals(key, "model_version") {
+            case 4:  // model_version
                 out.modelVersion = value
                 if view.kind(value) != .string {
                     problem = wrongType(side, "model_version", "a string", view, value)
                 }
-            } else {
+            default:
                 problem = RecordError(
                     side.structureCode, "\(side.name): unknown key \(view.quoted(key)) for the v2 protocol")
             }
@@ -102,25 +106,26 @@ package enum BodyDecoder {
         var tensor = BodyTensor(path: path, declared: nil)
         var problem: RecordError?
         view.forEachMember(of: node) { key, value in
-            if view.stringEquals(key, "name") {
+            switch v2TensorKeys.index(of: key, in: view) {
+            case 0:
                 tensor.nameNode = value
                 if view.kind(value) != .string { problem = wrongType(side, path, "name", "a string", view, value) }
-            } else if view.stringEquals(key, "shape") {
+            case 1:
                 tensor.shapeNode = value
                 if view.kind(value) != .array { problem = wrongType(side, path, "shape", "an array", view, value) }
-            } else if view.stringEquals(key, "datatype") {
+            case 2:
                 tensor.datatypeNode = value
                 if view.kind(value) != .string {
                     problem = wrongType(side, path, "datatype", "a string", view, value)
                 }
-            } else if view.stringEquals(key, "data") {
+            case 3:
                 tensor.data = value
                 if view.kind(value) != .array { problem = wrongType(side, path, "data", "an array", view, value) }
-            } else if view.stringEquals(key, "parameters") {
+            case 4:
                 if view.kind(value) != .object {
                     problem = wrongType(side, path, "parameters", "an object", view, value)
                 }
-            } else {
+            default:
                 problem = RecordError(side.tensorCode, "\(path): unknown key \(view.quoted(key)) in a v2 tensor")
             }
             return problem == nil

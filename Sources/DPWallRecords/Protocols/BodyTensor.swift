@@ -20,21 +20,21 @@ package enum BodySide: Sendable {
 
 /// The tensors a model declares on one side, by name, for decoding bodies that leave names implicit.
 package struct DeclaredTensors: Sendable {
-    /// Declared names in policy order.
-    package var names: [String]
+    private let table: KeyTable
     /// Whether each declared tensor is BYTES (a `{"b64": …}` object is then a value, not a name map).
-    package var isBytes: [Bool]
+    package let isBytes: [Bool]
 
     /// Makes the declaration list.
     package init(names: [String], isBytes: [Bool]) {
-        self.names = names
+        table = KeyTable(names)
         self.isBytes = isBytes
     }
 
+    /// Declared names in policy order.
+    package var names: [String] { table.names }
+
     /// Index of the declared tensor whose name equals the string node, or nil.
-    package func index(of key: Int, in view: JSONView) -> Int? {
-        names.firstIndex { view.stringEquals(key, $0) }
-    }
+    package func index(of key: Int, in view: JSONView) -> Int? { table.index(of: key, in: view) }
 }
 
 /// Where a tensor is in its body, for messages: `request.inputs[0]`, `request.instances[*].text`,

@@ -30,18 +30,20 @@ package struct Envelope {
 /// Reads and checks the envelope of a parsed record, in the order of records.md's table:
 /// every `missing_field` problem before any `invalid_field`, before any `unknown_field`.
 package struct EnvelopeDecoder {
-    private let passthroughNames: [String]
+    private let passthroughNames: KeyTable
+    /// The envelope's own fields, in ``Field``'s order.
+    private static let fieldNames = KeyTable(Field.allCases.map(\.name))
     private let clientRequired: Bool
 
     /// `passthrough` lists the extra fields copied to the output; `clientRequired` is true in `trusted` auth mode.
     package init(passthrough: [String], clientRequired: Bool) {
-        passthroughNames = passthrough
+        passthroughNames = KeyTable(passthrough)
         self.clientRequired = clientRequired
     }
 
-    private enum Field: CaseIterable {
+    private enum Field: Int, CaseIterable {
         case id, ts, client, credentials, model, version, request, response
-        var key: StaticString {
+        var name: String {
             switch self {
             case .id: "id"
             case .ts: "ts"
@@ -75,7 +77,7 @@ package struct EnvelopeDecoder {
                 case .request: envelope.request = value
                 case .response: envelope.response = value
                 }
-            } else if passthroughNames.contains(where: { view.stringEquals(key, $0) }) {
+            } else if passthroughNames.index(of: key, in: view) != nil {
                 envelope.passthrough.append((key, value))
             } else if unknownKey < 0 {
                 unknownKey = key
@@ -123,8 +125,7 @@ package struct EnvelopeDecoder {
     }
 
     private static func field(_ view: JSONView, _ key: Int) -> Field? {
-        for field in Field.allCases where view.stringEquals(key, field.key) { return field }
-        return nil
+        fieldNames.index(of: key, in: view).flatMap { Field(rawValue: $0) }
     }
 
     private func checkID(_ view: JSONView, _ node: Int) throws(RecordError) {
