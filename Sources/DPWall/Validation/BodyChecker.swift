@@ -326,48 +326,24 @@ struct BodyChecker {
         _ view: JSONView, _ node: Int, first: Int, spec: TensorSpec, side: BodySide, path: TensorPath, keep: Bool
     ) -> Int {
         let datatype = spec.datatype
-        let limit = datatype.largestFiniteMagnitude!
         let low = spec.range?.lowerBound ?? -.infinity
         let high = spec.range?.upperBound ?? .infinity
         var kept: [Double] = []
         swap(&kept, &values)
-        var position = first
-        var i = view.kind(node) == .array ? node + 1 : node
-        let end = view.next(node)
-        var problem: (code: DenialCode, leaf: Int, representable: Bool)?
-        while i < end {
-            let kind = view.kind(i)
-            if kind == .array {
-                i += 1
-                continue
-            }
-            guard kind == .number else {
-                problem = (.invalidDatatype, i, true)
-                break
-            }
-            let value = datatype == .fp32 ? Double(view.float(i)) : view.double(i)
-            guard value.isFinite, value.magnitude <= limit else {
-                problem = (.outOfRange, i, false)
-                break
-            }
-            guard value >= low && value <= high else {
-                problem = (.outOfRange, i, true)
-                break
-            }
-            if keep { kept.append(value) }
-            position += 1
-            i = view.next(i)
-        }
+        let (position, found) = FloatElements.read(
+            view, node, first: first, datatype: datatype, low: low, high: high, keep: keep, into: &kept)
         swap(&kept, &values)
-        guard let problem else { return position }
-        let quoted = view.quoted(problem.leaf)
-        let message =
-            problem.code == .invalidDatatype
-            ? "\(quoted) is not \(datatype.rawValue)"
-            : problem.representable
-                ? "\(quoted) is outside [\(Self.format(low)), \(Self.format(high))]"
-                : "\(quoted) is not representable as \(datatype.rawValue)"
-        _ = report(side, problem.code, path, position, message)
+        guard let (problem, leaf) = found else { return position }
+        let quoted = view.quoted(leaf)
+        switch problem {
+        case .notANumber:
+            _ = report(side, .invalidDatatype, path, position, "\(quoted) is not \(datatype.rawValue)")
+        case .notRepresentable:
+            _ = report(side, .outOfRange, path, position, "\(quoted) is not representable as \(datatype.rawValue)")
+        case .outsideRange:
+            _ = report(
+                side, .outOfRange, path, position, "\(quoted) is outside [\(Self.format(low)), \(Self.format(high))]")
+        }
         return -1
     }
 
