@@ -32,7 +32,8 @@ package struct JSONNode: Sendable, Equatable {
     /// Byte offset: for strings the offset of the closing quote; for numbers and literals one past the last byte;
     /// for containers one past `}` or `]`.
     package var end: UInt32
-    /// For arrays the number of elements, for objects the number of members, else 0.
+    /// For arrays the number of elements, for objects the number of members; for a ``hasShortValue`` number its
+    /// digits as an integer; else 0.
     package var count: UInt32
     /// The index of the first node after this node's whole subtree.
     package var next: UInt32
@@ -43,6 +44,11 @@ package struct JSONNode: Sendable, Equatable {
     package static let isInteger: UInt8 = 2
     /// Flag bit: the number token starts with `-`.
     package static let isNegative: UInt8 = 4
+    /// Flag bit: the number is a short plain decimal (`-?digits(.digits)?`, at most 9 digits, no exponent) whose
+    /// digits, as an integer, are in ``count`` and whose digits after the point are counted in ``shortScaleShift``.
+    package static let hasShortValue: UInt8 = 8
+    /// Flags bits 4–7 of a ``hasShortValue`` number: how many of its digits follow the point (0…9).
+    package static let shortScaleShift: UInt8 = 4
 
     /// Makes a node from its fields.
     @inline(__always)

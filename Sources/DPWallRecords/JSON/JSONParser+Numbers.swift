@@ -1,8 +1,11 @@
 extension JSONParser {
     /// Scans a number token starting at `start` (a `-` or a digit) by the RFC 8259 grammar; returns the offset after
-    /// it and its node flags. The value is converted later, on access (``JSONView/double(_:)``).
+    /// it, its node flags, and for a short plain decimal its digits (see ``shortValue``). Other values are converted
+    /// later, on access (``JSONView/double(_:)``).
     @inline(__always)
-    static func scanNumber(_ p: UnsafeRawPointer, _ start: Int, _ n: Int) throws(JSONError) -> (Int, UInt8) {
+    static func scanNumber(
+        _ p: UnsafeRawPointer, _ start: Int, _ n: Int
+    ) throws(JSONError) -> (end: Int, flags: UInt8, short: UInt32) {
         var i = start
         var flags = JSONNode.isInteger
         var c = p.load(fromByteOffset: i, as: UInt8.self)
@@ -12,6 +15,7 @@ extension JSONParser {
             guard i < n else { throw unexpectedEnd(i, expected: "a digit after '-'") }
             c = p.load(fromByteOffset: i, as: UInt8.self)
         }
+        let intStart = i
         if c == UInt8(ascii: "0") {
             i &+= 1
             if i < n && isDigit(p.load(fromByteOffset: i, as: UInt8.self)) {
@@ -26,16 +30,27 @@ extension JSONParser {
             }
             throw expectedDigit(p, i, n, after: "'-'")
         }
-        guard i < n else { return (i, flags) }
+        let intEnd = i
+        guard i < n else {
+            return (i, flags, shortValue(p, n, intStart: intStart, intEnd: intEnd, fracStart: i, fracEnd: i, &flags))
+        }
         c = p.load(fromByteOffset: i, as: UInt8.self)
+        var fracStart = i
+        var fracEnd = i
         if c == UInt8(ascii: ".") {
             flags &= ~JSONNode.isInteger
             i &+= 1
             guard i < n && isDigit(p.load(fromByteOffset: i, as: UInt8.self)) else {
                 throw expectedDigit(p, i, n, after: "'.'")
             }
+            fracStart = i
             i = skipDigits(p, i &+ 1, n)
-            guard i < n else { return (i, flags) }
+            fracEnd = i
+            guard i < n else {
+                let short = shortValue(
+                    p, n, intStart: intStart, intEnd: intEnd, fracStart: fracStart, fracEnd: fracEnd, &flags)
+                return (i, flags, short)
+            }
             c = p.load(fromByteOffset: i, as: UInt8.self)
         }
         if c | 0x20 == UInt8(ascii: "e") {
@@ -49,8 +64,44 @@ extension JSONParser {
                 throw expectedDigit(p, i, n, after: "the exponent mark")
             }
             i = skipDigits(p, i &+ 1, n)
+            return (i, flags, 0)
         }
-        return (i, flags)
+        let short = shortValue(p, n, intStart: intStart, intEnd: intEnd, fracStart: fracStart, fracEnd: fracEnd, &flags)
+        return (i, flags, short)
+    }
+
+    /// The digits `p[start..<start+count]` (1 ≤ count ≤ 8, all ASCII digits) as an integer, eight at a time
+    /// (the SWAR method of Lemire's fast_float). It reads 8 bytes from `start`, so the caller checks that
+    /// `start + 8 ≤ n`. Bytes after the digits are shifted out before they can matter.
+    @inline(__always)
+    static func eightDigits(_ p: UnsafeRawPointer, _ start: Int, _ count: Int) -> UInt64 {
+        var w = p.loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian &- 0x3030_3030_3030_3030
+        w = w &<< UInt64(truncatingIfNeeded: 64 &- 8 &* count)  // digits to the top bytes; leading zeros below
+        w = (w &* 10) &+ (w >> 8)
+        let low = (w & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32))
+        let high = ((w >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 << 32))
+        return (low &+ high) >> 32
+    }
+
+    /// The value of a short plain decimal with integer digits `p[intStart..<intEnd]` and fraction digits
+    /// `p[fracStart..<fracEnd]` (empty when there is no point): its digits as one integer, when there are at most 9
+    /// and the 8-byte loads stay inside the buffer. Sets ``JSONNode/hasShortValue`` and the scale in `flags`.
+    @inline(__always)
+    static func shortValue(
+        _ p: UnsafeRawPointer, _ n: Int, intStart: Int, intEnd: Int, fracStart: Int, fracEnd: Int,
+        _ flags: inout UInt8
+    ) -> UInt32 {
+        let intDigits = intEnd &- intStart
+        let fracDigits = fracEnd &- fracStart
+        guard intDigits &+ fracDigits <= 9, intDigits <= 8, fracDigits <= 8, intStart &+ 8 <= n,
+            fracDigits == 0 || fracStart &+ 8 <= n
+        else { return 0 }
+        var value = eightDigits(p, intStart, intDigits)
+        if fracDigits > 0 {
+            value = value &* UInt64(JSONView.exactPowerOfTen(fracDigits)) &+ eightDigits(p, fracStart, fracDigits)
+        }
+        flags |= JSONNode.hasShortValue | (UInt8(truncatingIfNeeded: fracDigits) << JSONNode.shortScaleShift)
+        return UInt32(truncatingIfNeeded: value)
     }
 
     /// Whether `c` is an ASCII digit.

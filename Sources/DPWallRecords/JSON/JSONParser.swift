@@ -94,12 +94,12 @@ package struct JSONParser {
                         end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
                 i = end &+ 1
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                let (end, flags) = try Self.scanNumber(p, i, n)
+                let (end, flags, short) = try Self.scanNumber(p, i, n)
                 let index = UInt32(truncatingIfNeeded: tape.count)
                 tape.append(
                     JSONNode(
                         kind: .number, flags: flags, start: UInt32(truncatingIfNeeded: i),
-                        end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
+                        end: UInt32(truncatingIfNeeded: end), count: short, next: index &+ 1))
                 i = end
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 let isObject = c == UInt8(ascii: "{")
