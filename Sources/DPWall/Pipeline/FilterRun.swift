@@ -91,7 +91,7 @@ public final class FilterRun {
         init(_ processor: RecordProcessor) { self.processor = processor }
 
         func decide() {
-            batch.forEach { line in processor.process(line, inputName: inputNames[line.inputIndex]) }
+            processor.process(batch, inputNames: inputNames)
         }
     }
 

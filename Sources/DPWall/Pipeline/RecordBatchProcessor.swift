@@ -1,17 +1,12 @@
 import DPWallRecords
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The record stage over in-memory JSON Lines, for embedding and for benchmarks: lines in, output lines out.
 ///
 /// `FilterRun` drives the same stage from files and pipes; this entry point lets a caller (a benchmark, a later
 /// proxy mode) hand it bytes directly.
 public final class RecordBatchProcessor {
     private let processor: RecordProcessor
+    private var linesSeen = 0
 
     /// Prepares the stage for `policy`.
     public init(policy: Policy, options: ProcessorOptions = ProcessorOptions()) throws {
@@ -22,20 +17,7 @@ public final class RecordBatchProcessor {
     /// output lines' total size in bytes; the output itself is handed to `sink` and then discarded.
     @discardableResult
     public func process(_ bytes: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) -> Void = { _ in }) -> Int {
-        var start = 0
-        var number = 0
-        while start < bytes.count {
-            let rest = bytes.count - start
-            let end =
-                memchr(bytes.baseAddress! + start, 0x0A, rest).map { bytes.baseAddress!.distance(to: $0) }
-                ?? bytes.count
-            number += 1
-            let line = InputLine(
-                bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), number: number, inputIndex: 0,
-                inputLine: number, oversizeLength: nil)
-            processor.process(line, inputName: "-")
-            start = end + 1
-        }
+        linesSeen += processor.process(contiguous: bytes, firstLine: linesSeen + 1, inputName: "-")
         let size = processor.output.bytes.count
         processor.output.bytes.withUnsafeBytes { sink($0) }
         processor.output.removeAll()

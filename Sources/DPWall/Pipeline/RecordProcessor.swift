@@ -1,5 +1,11 @@
 import DPWallRecords
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Options of the record stage that come from the command line rather than the policy.
 public struct ProcessorOptions: Sendable {
     /// Leave out the `privacy` annotation (`--no-annotate`).
@@ -81,13 +87,54 @@ final class RecordProcessor {
 
     /// Decides one line and appends its output line (and rejects line) to the batch buffers.
     func process(_ line: InputLine, inputName: String) {
+        withScratch { s in process(line, inputName: inputName, &s) }
+    }
+
+    /// Decides every line of `batch`, in order; `inputNames` names the inputs by index.
+    func process(_ batch: LineBatch, inputNames: [String]) {
+        withScratch { s in
+            batch.forEach { line in process(line, inputName: inputNames[line.inputIndex], &s) }
+        }
+    }
+
+    /// Decides every `\n`-terminated line of `bytes` (a final line without newline included), numbering them from
+    /// `firstLine`; returns the number of lines.
+    func process(contiguous bytes: UnsafeRawBufferPointer, firstLine: Int, inputName: String) -> Int {
+        var number = firstLine
+        withScratch { s in
+            var start = 0
+            while start < bytes.count {
+                let base = bytes.baseAddress!
+                let end = memchr(base + start, 0x0A, bytes.count - start).map { base.distance(to: $0) } ?? bytes.count
+                // The same framing as LineReader: a final '\r' is dropped, an over-long line is only a prefix.
+                var stop = end
+                if stop > start && bytes[stop - 1] == 0x0D { stop -= 1 }
+                let length = stop - start
+                let oversize = length > policy.limits.maxRecordBytes
+                let line = InputLine(
+                    bytes: UnsafeRawBufferPointer(
+                        rebasing: bytes[start..<(oversize ? start + min(length, LineReader.rawPrefixLimit) : stop)]),
+                    number: number, inputIndex: 0, inputLine: number, oversizeLength: oversize ? length : nil)
+                process(line, inputName: inputName, &s)
+                number += 1
+                start = end + 1
+            }
+        }
+        return number - firstLine
+    }
+
+    /// Runs `body` with the working state moved into a local variable (and the output buffer into it), so the
+    /// hot path mutates plain values: no exclusivity checks or reference counting on every access.
+    private func withScratch(_ body: (inout Scratch) -> Void) {
         var s = Scratch()
         swap(&s, &scratch)
         swap(&s.out, &output)
-        defer {
-            swap(&s.out, &output)
-            swap(&s, &scratch)
-        }
+        body(&s)
+        swap(&s.out, &output)
+        swap(&s, &scratch)
+    }
+
+    private func process(_ line: InputLine, inputName: String, _ s: inout Scratch) {
         counts.records += 1
         counts.bytes += (line.oversizeLength ?? line.bytes.count) + 1
         if let length = line.oversizeLength {

@@ -117,6 +117,7 @@ enum ReleaseWriter {
         switch tensor.style {
         case .asFloat: out.append(Float(released[tensor.valuesStart + k]))
         case .asDouble: out.append(released[tensor.valuesStart + k])
+        case .asRounded(let decimals): out.append(released[tensor.valuesStart + k], decimals: decimals)
         case .asText: out.append(raw: raw(view, checker.leaves[tensor.leavesStart + k]))
         }
     }

@@ -26,8 +26,10 @@ struct CheckedTensor {
     enum ElementStyle {
         /// The shortest text of the FP32 value (an unrounded FP32 output).
         case asFloat
-        /// The shortest text of the double (FP64, FP16, BF16, or any rounded value).
+        /// The shortest text of the double (FP64, FP16, BF16).
         case asDouble
+        /// A value rounded to this many decimals by the policy, written as that decimal.
+        case asRounded(Int)
         /// The validated source text (integers, booleans, strings), copied as it was.
         case asText
     }
@@ -205,7 +207,9 @@ struct BodyChecker {
         let style: CheckedTensor.ElementStyle
         if !spec.datatype.isFloatingPoint {
             style = .asText
-        } else if spec.datatype == .fp32 && (side == .request || model.spec.outputs[index].privacy?.round == nil) {
+        } else if side == .response, let decimals = model.spec.outputs[index].privacy?.round {
+            style = .asRounded(decimals)
+        } else if spec.datatype == .fp32 {
             style = .asFloat
         } else {
             style = .asDouble

@@ -67,4 +67,46 @@ extension JSONWriter {
         var text = v.description
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
+
+    /// Appends `v`, a value already rounded to `decimals` places, as the decimal it stands for: `0.9312` with
+    /// 4 decimals writes `0.9312`, `0.5000` writes `0.5`, `2.0` writes `2`.
+    ///
+    /// This is the text ``append(_:)-(Double)`` writes, found without the general shortest-digits search: a
+    /// decimal of at most 15 significant digits is the shortest text of its nearest double. Values outside that
+    /// range (below 10^-4, where Swift switches to exponent form, or 10^15 and above) take the general path.
+    package mutating func append(_ v: Double, decimals: Int) {
+        let scale = JSONView.exactPowerOfTen(decimals)
+        let scaled = (v * scale).rounded(.toNearestOrAwayFromZero)
+        guard decimals > 0, decimals <= 15, scaled.magnitude < 1e15, v.magnitude >= 1e-4, scaled / scale == v else {
+            append(v)
+            return
+        }
+        var n = UInt64(scaled.magnitude)
+        var places = decimals
+        while places > 0 && n % 10 == 0 {
+            n /= 10
+            places &-= 1
+        }
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        guard places > 0 else {
+            append(n)
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 15 digits, a point and zeros
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var k = buffer.count
+            var written = 0
+            repeat {
+                if written == places {
+                    k &-= 1
+                    buffer[k] = UInt8(ascii: ".")
+                }
+                k &-= 1
+                buffer[k] = UInt8(truncatingIfNeeded: n % 10) &+ UInt8(ascii: "0")
+                n /= 10
+                written &+= 1
+            } while n != 0 || written <= places
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[k...]))
+        }
+    }
 }

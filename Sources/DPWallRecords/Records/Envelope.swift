@@ -25,6 +25,20 @@ package struct Envelope {
 
     /// An empty envelope.
     package init() {}
+
+    /// Empties the envelope for the next record, keeping the passthrough list's storage.
+    package mutating func reset() {
+        id = -1
+        ts = -1
+        client = -1
+        credentials = -1
+        model = -1
+        version = -1
+        request = -1
+        response = -1
+        eventTimeMilliseconds = 0
+        passthrough.removeAll(keepingCapacity: true)
+    }
 }
 
 /// Reads and checks the envelope of a parsed record, in the order of records.md's table:
@@ -59,8 +73,7 @@ package struct EnvelopeDecoder {
 
     /// Fills `envelope` from the root object of `view`; throws the first problem by the spec's order.
     package func decode(_ view: JSONView, into envelope: inout Envelope) throws(RecordError) {
-        envelope = Envelope()
-        envelope.passthrough.removeAll(keepingCapacity: true)
+        envelope.reset()
         var unknownKey = -1
         guard view.kind(0) == .object else {
             throw RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)")
