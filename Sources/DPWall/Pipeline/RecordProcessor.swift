@@ -217,10 +217,10 @@ final class RecordProcessor {
         s.required.removeAll(keepingCapacity: true)
         let asked = s.envelope.request >= 0 ? s.request.body.requestedOutputs : -1
         guard asked >= 0, view.count(asked) > 0 else {
-            s.required.append(contentsOf: repeatElement(true, count: model.outputs.names.count))
+            s.required.append(contentsOf: repeatElement(true, count: model.outputs.count))
             return
         }
-        s.required.append(contentsOf: repeatElement(false, count: model.outputs.names.count))
+        s.required.append(contentsOf: repeatElement(false, count: model.outputs.count))
         view.forEachElement(of: asked) { _, element in
             if view.kind(element) == .object, let name = view.member(of: element, "name"),
                 view.kind(name) == .string, let index = model.outputs.index(of: name, in: view)

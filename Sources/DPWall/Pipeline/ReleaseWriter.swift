@@ -16,7 +16,7 @@ enum ReleaseWriter {
             if body.modelName >= 0 {
                 out.append(raw: raw(view, body.modelName))
             } else {
-                out.appendString(model.spec.name)
+                out.appendString(model.name)
             }
             if body.modelVersion >= 0 {
                 out.append(raw: ",\"model_version\":")
@@ -29,11 +29,11 @@ enum ReleaseWriter {
             out.append(raw: ",\"outputs\":[")
             for (n, tensor) in checker.checked.enumerated() {
                 if n > 0 { out.appendByte(UInt8(ascii: ",")) }
-                let spec = model.spec.outputs[tensor.declared].tensor
+                let rule = model.outputRules[tensor.declared]
                 out.append(raw: "{\"name\":")
-                out.appendString(spec.name)
+                out.appendString(model.outputNames[tensor.declared])
                 out.append(raw: ",\"datatype\":")
-                out.appendString(spec.datatype.rawValue)
+                out.appendString(rule.datatype.rawValue)
                 out.append(raw: ",\"shape\":[")
                 for axis in 0..<tensor.rank {
                     if axis > 0 { out.appendByte(UInt8(ascii: ",")) }
@@ -56,7 +56,7 @@ enum ReleaseWriter {
                 for (n, tensor) in checker.checked.enumerated() {
                     if body.named {
                         if n > 0 { out.appendByte(UInt8(ascii: ",")) }
-                        out.appendString(model.spec.outputs[tensor.declared].tensor.name)
+                        out.appendString(model.outputNames[tensor.declared])
                         out.appendByte(UInt8(ascii: ":"))
                     }
                     let rowDims = checker.dims[(tensor.dimsStart + 1)..<(tensor.dimsStart + tensor.rank)]
@@ -72,7 +72,7 @@ enum ReleaseWriter {
             for (n, tensor) in checker.checked.enumerated() {
                 if body.named {
                     if n > 0 { out.appendByte(UInt8(ascii: ",")) }
-                    out.appendString(model.spec.outputs[tensor.declared].tensor.name)
+                    out.appendString(model.outputNames[tensor.declared])
                     out.appendByte(UInt8(ascii: ":"))
                 }
                 let dims = checker.dims[tensor.dimsStart..<(tensor.dimsStart + tensor.rank)]

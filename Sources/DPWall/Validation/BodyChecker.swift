@@ -6,8 +6,6 @@ import Foundation
 struct CheckedTensor {
     /// Index of the tensor's declaration.
     var declared: Int
-    /// The tensor as found in the body.
-    var found: BodyTensor
     /// Its actual shape, in ``BodyChecker/dims`` from `dimsStart`, `rank` axes.
     var dimsStart: Int
     var rank: Int
@@ -70,15 +68,15 @@ struct BodyChecker {
         }
         let declared = model.declared(side)
         seen.removeAll(keepingCapacity: true)
-        seen.append(contentsOf: repeatElement(false, count: declared.names.count))
-        for tensor in body.tensors {
-            checkTensor(view, tensor, side: side, model: model, keepValues: keepValues)
+        seen.append(contentsOf: repeatElement(false, count: declared.count))
+        for t in body.tensors.indices {
+            checkTensor(view, t, side: side, model: model, keepValues: keepValues)
         }
-        for index in declared.names.indices where !seen[index] && (required?[index] ?? true) {
+        for index in (0..<declared.count) where !seen[index] && (required?[index] ?? true) {
             let what = side == .request ? "input" : "output"
             collector.report(
                 Self.code(side, .invalidTensor),
-                "\(side.name): missing declared \(what) \"\(declared.names[index])\" of model \(model.spec.name)")
+                "\(side.name): missing declared \(what) \"\(declared.names[index])\" of model \(model.name)")
             break
         }
         return collector.first
@@ -89,60 +87,61 @@ struct BodyChecker {
     }
 
     private mutating func checkTensor(
-        _ view: JSONView, _ tensor: BodyTensor, side: BodySide, model: ModelRuntime, keepValues: Bool
+        _ view: JSONView, _ t: Int, side: BodySide, model: ModelRuntime, keepValues: Bool
     ) {
         let what = side == .request ? "input" : "output"
-        guard let index = tensor.declared else {
-            let name = tensor.nameNode >= 0 ? view.quoted(tensor.nameNode) : "(unnamed)"
+        guard let index = body.tensors[t].declared else {
+            let name = body.tensors[t].nameNode >= 0 ? view.quoted(body.tensors[t].nameNode) : "(unnamed)"
             collector.report(
                 Self.code(side, .invalidTensor),
-                "\(tensor.path): \(name) is not a declared \(what) of \(model.spec.name)")
+                "\(body.tensors[t].path): \(name) is not a declared \(what) of \(model.name)")
             return
         }
         if seen[index] {
             collector.report(
                 Self.code(side, .invalidTensor),
-                "\(tensor.path): \(what) \"\(model.declared(side).names[index])\" appears twice")
+                "\(body.tensors[t].path): \(what) \"\(model.declared(side).names[index])\" appears twice")
             return
         }
         seen[index] = true
-        let spec = model.tensorSpec(side, index)
+        let rule = model.rule(side, index)
         let dimsStart = dims.count
         var nested = false
         // Element count and nesting (invalid_tensor before invalid_shape).
         if body.format == .v2 {
-            guard readShape(view, tensor, side: side) else { return }
-            let count = NestedData.leafCount(view, tensor.data)
+            guard readShape(view, body.tensors[t].shapeNode, path: body.tensors[t].path, side: side) else { return }
+            let count = NestedData.leafCount(view, body.tensors[t].data)
             let product = dims[dimsStart...].reduce(1, *)
             if count != product {
                 collector.report(
                     Self.code(side, .invalidTensor),
-                    "\(tensor.path).data: \(count) elements, but shape \(Self.shapeText(dims[dimsStart...])) needs \(product)"
+                    "\(body.tensors[t].path).data: \(count) elements, but shape \(Self.shapeText(dims[dimsStart...])) needs \(product)"
                 )
                 return
             }
-            nested = !NestedData.isFlat(view, tensor.data)
-            if nested && !NestedData.matches(view, tensor.data, dims[dimsStart...]) {
+            nested = !NestedData.isFlat(view, body.tensors[t].data)
+            if nested && !NestedData.matches(view, body.tensors[t].data, dims[dimsStart...]) {
                 collector.report(
                     Self.code(side, .invalidShape),
-                    "\(tensor.path).data: nested data is not rectangular or does not match shape \(Self.shapeText(dims[dimsStart...]))"
+                    "\(body.tensors[t].path).data: nested data is not rectangular or does not match shape \(Self.shapeText(dims[dimsStart...]))"
                 )
                 return
             }
-        } else if tensor.data >= 0 {
-            NestedData.inferShape(view, tensor.data, into: &dims)
-            if !NestedData.matches(view, tensor.data, dims[dimsStart...]) {
+        } else if body.tensors[t].data >= 0 {
+            NestedData.inferShape(view, body.tensors[t].data, into: &dims)
+            if !NestedData.matches(view, body.tensors[t].data, dims[dimsStart...]) {
                 collector.report(
-                    Self.code(side, .invalidShape), "\(tensor.path): nested data is ragged (not rectangular)")
+                    Self.code(side, .invalidShape), "\(body.tensors[t].path): nested data is ragged (not rectangular)")
                 return
             }
         } else {
-            dims.append(tensor.rows.count)
-            if let first = tensor.rows.first { NestedData.inferShape(view, first, into: &dims) }
-            for (row, node) in tensor.rows.enumerated()
+            dims.append(body.tensors[t].rows.count)
+            if let first = body.tensors[t].rows.first { NestedData.inferShape(view, first, into: &dims) }
+            for (row, node) in body.tensors[t].rows.enumerated()
             where !NestedData.matches(view, node, dims[(dimsStart + 1)...]) {
                 collector.report(
-                    Self.code(side, .invalidShape), "\(tensor.path) row \(row): nested data is ragged (not rectangular)"
+                    Self.code(side, .invalidShape),
+                    "\(body.tensors[t].path) row \(row): nested data is ragged (not rectangular)"
                 )
                 return
             }
@@ -151,52 +150,62 @@ struct BodyChecker {
         // Shape against the declaration, and the batch.
         guard collector.wants(Self.code(side, .invalidShape)) else { return }
         let actual = dims[dimsStart...]
-        if rank != spec.shape.count
-            || zip(actual, spec.shape).contains(where: { declaredAxis in
-                declaredAxis.1 != -1 && declaredAxis.0 != declaredAxis.1
-            })
-        {
+        var matchesDeclaration = rank == rule.rank
+        if matchesDeclaration {
+            for axis in 0..<rank {
+                let declaredAxis = model.shapes[rule.shapeStart + axis]
+                if declaredAxis != -1 && declaredAxis != dims[dimsStart + axis] {
+                    matchesDeclaration = false
+                    break
+                }
+            }
+        }
+        if !matchesDeclaration {
             collector.report(
                 Self.code(side, .invalidShape),
-                "\(tensor.path): shape \(Self.shapeText(dims[dimsStart...])) does not match the declared \(spec.shape)")
+                "\(body.tensors[t].path): shape \(Self.shapeText(dims[dimsStart...])) does not match the declared "
+                    + "\(model.shape(of: rule))")
             return
         }
         let rows = rank > 0 ? dims[dimsStart] : 1
-        if rows > model.spec.maxBatch {
+        if rows > model.maxBatch {
             collector.report(
                 Self.code(side, .invalidShape),
-                "\(tensor.path): batch of \(rows) rows exceeds max_batch \(model.spec.maxBatch) of \(model.spec.name)")
+                "\(body.tensors[t].path): batch of \(rows) rows exceeds max_batch \(model.maxBatch) of \(model.name)")
             return
         }
         if let batch, batch != rows {
             collector.report(
                 Self.code(side, .invalidShape),
-                "\(tensor.path): batch of \(rows) rows differs from \(batch) in another tensor")
+                "\(body.tensors[t].path): batch of \(rows) rows differs from \(batch) in another tensor")
             return
         }
         batch = rows
         // Datatype.
         guard collector.wants(Self.code(side, .invalidDatatype)) else { return }
-        if tensor.datatypeNode >= 0 && !view.stringEquals(tensor.datatypeNode, spec.datatype.rawValue) {
+        if body.tensors[t].datatypeNode >= 0 && !view.stringEquals(body.tensors[t].datatypeNode, rule.datatype.rawValue)
+        {
             collector.report(
                 Self.code(side, .invalidDatatype),
-                "\(tensor.path).datatype: \(view.quoted(tensor.datatypeNode)) differs from the declared "
-                    + spec.datatype.rawValue)
+                "\(body.tensors[t].path).datatype: \(view.quoted(body.tensors[t].datatypeNode)) differs from the declared "
+                    + rule.datatype.rawValue)
             return
         }
         let valuesStart = values.count
         let leavesStart = leaves.count
         let count: Int
-        if tensor.data >= 0 {
+        if body.tensors[t].data >= 0 {
             count = checkElements(
-                view, tensor.data, first: 0, spec: spec, side: side, model: model, index: index, path: tensor.path,
+                view, body.tensors[t].data, first: 0, rule: rule, side: side, model: model, index: index,
+                path: body.tensors[t].path,
                 keep: keepValues)
         } else {
             var next = 0
-            for row in tensor.rows {
+            for row in body.tensors[t].rows {
                 let before = next
                 next = checkElements(
-                    view, row, first: next, spec: spec, side: side, model: model, index: index, path: tensor.path,
+                    view, row, first: next, rule: rule, side: side, model: model, index: index,
+                    path: body.tensors[t].path,
                     keep: keepValues)
                 if next < 0 { break }
                 _ = before
@@ -205,18 +214,18 @@ struct BodyChecker {
         }
         guard count >= 0 else { return }
         let style: CheckedTensor.ElementStyle
-        if !spec.datatype.isFloatingPoint {
+        if !rule.datatype.isFloatingPoint {
             style = .asText
-        } else if side == .response, let decimals = model.spec.outputs[index].privacy?.round {
-            style = .asRounded(decimals)
-        } else if spec.datatype == .fp32 {
+        } else if side == .response, rule.roundDecimals >= 0 {
+            style = .asRounded(rule.roundDecimals)
+        } else if rule.datatype == .fp32 {
             style = .asFloat
         } else {
             style = .asDouble
         }
         checked.append(
             CheckedTensor(
-                declared: index, found: tensor, dimsStart: dimsStart, rank: rank, valuesStart: valuesStart,
+                declared: index, dimsStart: dimsStart, rank: rank, valuesStart: valuesStart,
                 leavesStart: leavesStart, count: count, nested: nested, style: style))
     }
 
@@ -224,33 +233,33 @@ struct BodyChecker {
     /// round). Post-processing reads only the released values, so it costs no privacy.
     mutating func postProcess(model: ModelRuntime) {
         for tensor in checked {
-            let output = model.spec.outputs[tensor.declared]
-            guard let privacy = output.privacy, output.tensor.datatype.isFloatingPoint else { continue }
+            let rule = model.outputRules[tensor.declared]
+            guard rule.postProcesses else { continue }
             for k in tensor.valuesStart..<(tensor.valuesStart + tensor.count) {
                 var value = values[k]
-                if let clamp = privacy.clamp { value = PostProcessing.clamp(value, to: clamp) }
-                if let decimals = privacy.round { value = PostProcessing.round(value, decimals: decimals) }
+                if rule.clamps { value = PostProcessing.clamp(value, to: rule.clampLow...rule.clampHigh) }
+                if rule.roundDecimals >= 0 { value = PostProcessing.round(value, decimals: rule.roundDecimals) }
                 values[k] = value
             }
         }
     }
 
     /// Reads a v2 `shape` into ``dims``; false (with the problem reported) when it is not non-negative integers.
-    private mutating func readShape(_ view: JSONView, _ tensor: BodyTensor, side: BodySide) -> Bool {
+    private mutating func readShape(_ view: JSONView, _ shapeNode: Int, path: TensorPath, side: BodySide) -> Bool {
         var ok = true
         var product = 1
-        view.forEachElement(of: tensor.shapeNode) { position, axis in
+        view.forEachElement(of: shapeNode) { position, axis in
             guard view.kind(axis) == .number, let value = view.int64(axis), value >= 0, value <= Int64(Int32.max)
             else {
                 collector.report(
                     Self.code(side, .invalidShape),
-                    "\(tensor.path).shape[\(position)]: must be a non-negative integer, got \(view.quoted(axis))")
+                    "\(path).shape[\(position)]: must be a non-negative integer, got \(view.quoted(axis))")
                 ok = false
                 return false
             }
             let (next, overflow) = product.multipliedReportingOverflow(by: Int(value))
             if overflow || next > 1 << 40 {
-                collector.report(Self.code(side, .invalidShape), "\(tensor.path).shape: too many elements")
+                collector.report(Self.code(side, .invalidShape), "\(path).shape: too many elements")
                 ok = false
                 return false
             }
@@ -268,15 +277,15 @@ struct BodyChecker {
     /// Checks the leaves under `node` against the datatype and the value rules; returns the next flat index,
     /// or -1 after reporting a problem.
     private mutating func checkElements(
-        _ view: JSONView, _ node: Int, first: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int,
+        _ view: JSONView, _ node: Int, first: Int, rule: TensorRule, side: BodySide, model: ModelRuntime, index: Int,
         path: TensorPath, keep: Bool
     ) -> Int {
-        if spec.datatype.isFloatingPoint {
-            return checkFloats(view, node, first: first, spec: spec, side: side, path: path, keep: keep)
+        if rule.datatype.isFloatingPoint {
+            return checkFloats(view, node, first: first, rule: rule, side: side, path: path, keep: keep)
         }
         var failed = false
-        let datatype = spec.datatype
-        let range = spec.range
+        let datatype = rule.datatype
+        let range: ClosedRange<Double>? = rule.low == -.infinity && rule.high == .infinity ? nil : rule.low...rule.high
         let end = NestedData.forEachLeaf(view, node, firstIndex: first) { leaf, position in
             switch datatype {
             case .fp32:
@@ -315,7 +324,7 @@ struct BodyChecker {
                 return true
             case .bytes:
                 return checkText(
-                    view, leaf, spec: spec, side: side, model: model, index: index, path: path, position: position,
+                    view, leaf, rule: rule, side: side, model: model, index: index, path: path, position: position,
                     keep: keep, failed: &failed)
             default:
                 return checkInteger(view, leaf, datatype, range, side, path, position, keep, &failed)
@@ -327,11 +336,11 @@ struct BodyChecker {
     /// The hot path for floating-point tensors: one loop over the leaves, on local buffers (no closure, no
     /// exclusivity checks per element). Same rules and messages as the general path.
     private mutating func checkFloats(
-        _ view: JSONView, _ node: Int, first: Int, spec: TensorSpec, side: BodySide, path: TensorPath, keep: Bool
+        _ view: JSONView, _ node: Int, first: Int, rule: TensorRule, side: BodySide, path: TensorPath, keep: Bool
     ) -> Int {
-        let datatype = spec.datatype
-        let low = spec.range?.lowerBound ?? -.infinity
-        let high = spec.range?.upperBound ?? .infinity
+        let datatype = rule.datatype
+        let low = rule.low
+        let high = rule.high
         var kept: [Double] = []
         swap(&kept, &values)
         let (position, found) = FloatElements.read(
@@ -421,7 +430,7 @@ struct BodyChecker {
     }
 
     private mutating func checkText(
-        _ view: JSONView, _ leaf: Int, spec: TensorSpec, side: BodySide, model: ModelRuntime, index: Int,
+        _ view: JSONView, _ leaf: Int, rule: TensorRule, side: BodySide, model: ModelRuntime, index: Int,
         path: TensorPath,
         position: Int, keep: Bool, failed: inout Bool
     ) -> Bool {
@@ -440,7 +449,8 @@ struct BodyChecker {
             failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not BYTES (a string)")
             return false
         }
-        if let limit = spec.maxLength, text.count > limit {
+        if text.count > rule.maxLength {
+            let limit = rule.maxLength
             failed = report(
                 side, .invalidText, path, position, "text of \(text.count) bytes exceeds max_length \(limit)")
             return false
@@ -450,7 +460,8 @@ struct BodyChecker {
             let string = String(decoding: text, as: UTF8.self)
             for (number, pattern) in patterns.enumerated() where (try? pattern.firstMatch(in: string)) != nil {
                 failed = report(
-                    side, .invalidText, path, position, "text matches deny pattern \(number) of \(spec.name)")
+                    side, .invalidText, path, position,
+                    "text matches deny pattern \(number) of \(model.declared(side).names[index])")
                 return false
             }
         }

@@ -1,7 +1,27 @@
 import DPWallRecords
 
+/// The checks of one declared tensor, as plain values: no references, so reading one on the hot path costs no
+/// reference counting.
+struct TensorRule {
+    /// The declared datatype.
+    var datatype: TensorDatatype
+    /// The declared range, or -∞…+∞.
+    var low = -Double.infinity, high = Double.infinity
+    /// The longest BYTES element, in bytes (`Int.max` when unlimited).
+    var maxLength = Int.max
+    /// The declared shape, in ``ModelRuntime/shapes`` from `shapeStart`, `rank` axes (-1 matches any size).
+    var shapeStart: Int, rank: Int
+    /// Outputs: decimals to round released values to, or -1.
+    var roundDecimals = -1
+    /// Outputs: the clamp applied before rounding (post-processing), when `clamps` is true.
+    var clampLow = -Double.infinity, clampHigh = Double.infinity
+    var clamps = false
+    /// Outputs: whether released values are post-processed at all (a floating-point output with a privacy block).
+    var postProcesses = false
+}
+
 /// What the pipeline needs of one declared model, prepared once from the policy: name tables for decoding,
-/// compiled deny patterns, and whether any output needs a noise mechanism.
+/// plain-value tensor rules, compiled deny patterns, and whether any output needs a noise mechanism.
 final class ModelRuntime {
     let spec: ModelSpec
     let inputs: DeclaredTensors
@@ -13,6 +33,15 @@ final class ModelRuntime {
     let fixedFormat: WireFormat?
     /// The first output whose mechanism is laplace or gaussian, if any.
     let firstNoisedOutput: Int?
+    /// The model's name and its largest batch, in rows.
+    let name: String
+    let maxBatch: Int
+    /// Per input and per output, the checks as plain values; shapes are stored back to back in ``shapes``.
+    let inputRules: [TensorRule]
+    let outputRules: [TensorRule]
+    /// The outputs' names, in policy order.
+    let outputNames: [String]
+    let shapes: [Int]
 
     init(_ spec: ModelSpec) throws {
         self.spec = spec
@@ -26,16 +55,45 @@ final class ModelRuntime {
         case .tfserving: fixedFormat = .tfserving
         case .auto: fixedFormat = nil
         }
+        name = spec.name
+        maxBatch = spec.maxBatch
+        var shapes: [Int] = []
+        func rule(_ tensor: TensorSpec, _ privacy: PrivacySpec?) -> TensorRule {
+            var rule = TensorRule(datatype: tensor.datatype, shapeStart: shapes.count, rank: tensor.shape.count)
+            shapes.append(contentsOf: tensor.shape)
+            if let range = tensor.range {
+                rule.low = range.lowerBound
+                rule.high = range.upperBound
+            }
+            rule.maxLength = tensor.maxLength ?? Int.max
+            if let privacy, tensor.datatype.isFloatingPoint {
+                rule.postProcesses = true
+                rule.roundDecimals = privacy.round ?? -1
+                if let clamp = privacy.clamp {
+                    rule.clamps = true
+                    rule.clampLow = clamp.lowerBound
+                    rule.clampHigh = clamp.upperBound
+                }
+            }
+            return rule
+        }
+        inputRules = spec.inputs.map { rule($0, nil) }
+        outputRules = spec.outputs.map { rule($0.tensor, $0.privacy) }
+        self.shapes = shapes
+        outputNames = spec.outputs.map(\.tensor.name)
         firstNoisedOutput = spec.outputs.firstIndex { output in
             guard let privacy = output.privacy else { return false }
             return privacy.mechanism != .none
         }
     }
 
-    /// The declaration of tensor `index` on `side`.
-    func tensorSpec(_ side: BodySide, _ index: Int) -> TensorSpec {
-        side == .request ? spec.inputs[index] : spec.outputs[index].tensor
+    /// The checks of tensor `index` on `side`.
+    func rule(_ side: BodySide, _ index: Int) -> TensorRule {
+        side == .request ? inputRules[index] : outputRules[index]
     }
+
+    /// The declared shape of a rule, for messages.
+    func shape(of rule: TensorRule) -> [Int] { Array(shapes[rule.shapeStart..<(rule.shapeStart + rule.rank)]) }
 
     /// The declared names on `side`.
     func declared(_ side: BodySide) -> DeclaredTensors { side == .request ? inputs : outputs }

@@ -195,10 +195,10 @@ package enum BodyDecoder {
         let named = view.count(list) > 0 && isNameMap(view, list + 1)
         out.named = named
         if !named {
-            guard declared.names.count == 1 else {
+            guard declared.count == 1 else {
                 throw RecordError(
                     side.tensorCode,
-                    "\(base): the model declares \(declared.names.count) tensors, so each row must be an object "
+                    "\(base): the model declares \(declared.count) tensors, so each row must be an object "
                         + "naming them")
             }
             var tensor = BodyTensor(path: TensorPath(side: side, form: .rows), declared: 0)
@@ -215,7 +215,7 @@ package enum BodyDecoder {
             out.tensors.append(tensor)
             return
         }
-        var tensors = declared.names.indices.map {
+        var tensors = (0..<declared.count).map {
             BodyTensor(path: TensorPath(side: side, form: .rows, name: declared.names[$0]), declared: $0)
         }
         var failure: RecordError?
@@ -235,8 +235,8 @@ package enum BodyDecoder {
                 seen += 1
                 return true
             }
-            if failure == nil && seen != declared.names.count {
-                let missing = declared.names.indices.first { tensors[$0].rows.count <= position }!
+            if failure == nil && seen != declared.count {
+                let missing = (0..<declared.count).first { tensors[$0].rows.count <= position }!
                 failure = RecordError(
                     side.tensorCode, "\(base)[\(position)]: missing declared tensor \"\(declared.names[missing])\"")
             }
@@ -252,10 +252,10 @@ package enum BodyDecoder {
     ) throws(RecordError) {
         let base = "\(side.name).\(key)"
         guard isNameMap(view, value) else {
-            guard declared.names.count == 1 else {
+            guard declared.count == 1 else {
                 throw RecordError(
                     side.tensorCode,
-                    "\(base): the model declares \(declared.names.count) tensors, so \"\(key)\" must be an object "
+                    "\(base): the model declares \(declared.count) tensors, so \"\(key)\" must be an object "
                         + "naming them")
             }
             var tensor = BodyTensor(path: TensorPath(side: side, form: .columns), declared: 0)

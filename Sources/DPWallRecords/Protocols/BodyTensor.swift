@@ -19,15 +19,20 @@ package enum BodySide: Sendable {
 }
 
 /// The tensors a model declares on one side, by name, for decoding bodies that leave names implicit.
-package struct DeclaredTensors: Sendable {
+///
+/// A class, so that handing it around the hot path costs one reference count, not one per array inside.
+package final class DeclaredTensors: Sendable {
     private let table: KeyTable
     /// Whether each declared tensor is BYTES (a `{"b64": …}` object is then a value, not a name map).
     package let isBytes: [Bool]
+    /// How many tensors are declared.
+    package let count: Int
 
     /// Makes the declaration list.
     package init(names: [String], isBytes: [Bool]) {
         table = KeyTable(names)
         self.isBytes = isBytes
+        count = names.count
     }
 
     /// Declared names in policy order.
