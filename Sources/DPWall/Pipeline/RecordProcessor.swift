@@ -152,8 +152,8 @@ final class RecordProcessor {
             denyLine(line, inputName, RecordError(error.code, error.message), &s.out)
             return
         }
-        parser.nodes.withUnsafeBufferPointer { nodes in
-            let view = JSONView(nodes: nodes, bytes: line.bytes)
+        do {
+            let view = JSONView(nodes: parser.tape, bytes: line.bytes)
             if view.kind(0) != .object {
                 denyLine(
                     line, inputName,

@@ -8,8 +8,16 @@
 package struct JSONParser {
     /// The deepest nesting of arrays and objects accepted (a bare scalar has depth 0, `[]` depth 1).
     package let maxDepth: Int
-    /// The tape of the last successful ``parse(_:)``; node 0 is the root.
-    package private(set) var nodes: [JSONNode]
+    /// The tape of the last successful ``parse(_:)`` (node 0 is the root), as a copy. The hot path reads
+    /// ``tape`` instead, which copies nothing.
+    package var nodes: [JSONNode] { Array(tape) }
+    /// Nodes on the tape after the last parse (0 after a failure).
+    private var tapeCount = 0
+    /// The tape of the last successful ``parse(_:)``, in the parser's own storage: valid until the next call and
+    /// as long as this parser is not copied.
+    package var tape: UnsafeBufferPointer<JSONNode> {
+        UnsafeBufferPointer(start: tapeStorage.base, count: tapeCount)
+    }
     /// The open containers, innermost last (explicit stack: no recursion).
     var stack: [Frame]
     /// Keys of objects with many members, for duplicate detection in O(1) per key.
@@ -18,7 +26,7 @@ package struct JSONParser {
     var scratchA: [UInt8]
     /// Second scratch buffer for unescaping keys.
     var scratchB: [UInt8]
-    /// Where the tape is written during a parse, before it is copied into ``nodes`` (copy-on-parse: a parser whose
+    /// Where the tape is written during a parse and read from after it (copy-on-parse: a parser whose
     /// storage is shared with a copy of itself allocates its own before writing).
     var tapeStorage: JSONTapeStorage
 
@@ -35,22 +43,20 @@ package struct JSONParser {
     /// Makes a parser that rejects nesting deeper than `maxDepth` arrays and objects.
     package init(maxDepth: Int = 64) {
         self.maxDepth = maxDepth
-        self.nodes = []
         self.stack = []
         self.keyTable = KeyTable()
         self.scratchA = []
         self.scratchB = []
         self.tapeStorage = JSONTapeStorage(capacity: 256)
-        nodes.reserveCapacity(256)
         stack.reserveCapacity(min(max(maxDepth, 0), 64) + 1)
     }
 
     /// Parses exactly one RFC 8259 JSON text (any value, surrounding whitespace allowed) covering all of `bytes`.
     ///
-    /// On success the tape is in ``nodes`` until the next call. Storage is reused: no allocation per call in
+    /// On success the tape is in ``tape`` (and ``nodes``) until the next call. Storage is reused: no allocation per call in
     /// steady state. On failure ``nodes`` is empty.
     package mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) {
-        nodes.removeAll(keepingCapacity: true)
+        tapeCount = 0
         stack.removeAll(keepingCapacity: true)
         keyTable.reset()
         if let bad = UTF8Validation.firstInvalidOffset(bytes) {
@@ -70,8 +76,7 @@ package struct JSONParser {
         tapeStorage.shrink(to: 1 << 16)
         var tape = JSONTapeWriter(tapeStorage)
         try run(p, bytes.count, &tape)
-        if nodes.capacity > 1 << 18 && tape.count < 1 << 16 { nodes = [] }  // after a huge document
-        nodes.append(contentsOf: UnsafeBufferPointer(start: tape.base, count: tape.count))
+        tapeCount = tape.count
     }
 
     /// The state machine over the bytes `p[0..<n]` (already valid UTF-8).
