@@ -110,21 +110,25 @@ struct BodyChecker {
         // Element count and nesting (invalid_tensor before invalid_shape).
         if body.format == .v2 {
             guard readShape(view, body.tensors[t].shapeNode, path: body.tensors[t].path, side: side) else { return }
-            let count = NestedData.leafCount(view, body.tensors[t].data)
+            let data = body.tensors[t].data
             let product = dims[dimsStart...].reduce(1, *)
-            if count != product {
-                collector.report(
-                    Self.code(side, .invalidTensor),
-                    "\(body.tensors[t].path).data: \(count) elements, but shape \(Self.shapeText(dims[dimsStart...])) needs \(product)"
-                )
-                return
-            }
-            nested = !NestedData.isFlat(view, body.tensors[t].data)
-            if nested && !NestedData.matches(view, body.tensors[t].data, dims[dimsStart...]) {
-                collector.report(
-                    Self.code(side, .invalidShape),
-                    "\(body.tensors[t].path).data: nested data is not rectangular or does not match shape \(Self.shapeText(dims[dimsStart...]))"
-                )
+            // Flat data (no element is a container) takes exactly one tape node per element: O(1) to tell.
+            nested = view.next(data) - data - 1 != view.count(data)
+            let fits = nested ? NestedData.matches(view, data, dims[dimsStart...]) : view.count(data) == product
+            if !fits {
+                // Which problem it is decides the code: an element count off the shape's product ranks first.
+                let count = nested ? NestedData.leafCount(view, data) : view.count(data)
+                if count != product {
+                    collector.report(
+                        Self.code(side, .invalidTensor),
+                        "\(body.tensors[t].path).data: \(count) elements, but shape "
+                            + "\(Self.shapeText(dims[dimsStart...])) needs \(product)")
+                } else {
+                    collector.report(
+                        Self.code(side, .invalidShape),
+                        "\(body.tensors[t].path).data: nested data is not rectangular or does not match shape "
+                            + Self.shapeText(dims[dimsStart...]))
+                }
                 return
             }
         } else if body.tensors[t].data >= 0 {

@@ -11,6 +11,7 @@ extension JSONView {
     ///
     /// Exact fast path (Clinger) for at most 19 significant digits with a value ≤ 2^53 and a power of ten within
     /// ±22; otherwise the C library's correctly rounded `strtod` on a copy of the token, in the C locale.
+    @inline(__always)
     package func double(_ i: Int) -> Double {
         let node = nodes[i]
         if node.flags & JSONNode.hasShortValue != 0 {
@@ -18,6 +19,12 @@ extension JSONView {
             let quotient = Double(node.count) / Self.exactPowerOfTen(Int(node.flags >> JSONNode.shortScaleShift))
             return node.flags & JSONNode.isNegative != 0 ? -quotient : quotient
         }
+        return generalDouble(i)
+    }
+
+    /// ``double(_:)`` for numbers the parser did not read as short decimals.
+    @inline(never)
+    private func generalDouble(_ i: Int) -> Double {
         if let value = shortDecimal(i, maxDigits: 15, maxScale: 22) {
             // ≤ 15 digits is < 2^53, and 10^scale ≤ 10^22 is exact: one correctly rounded division.
             return value.negative
@@ -51,6 +58,7 @@ extension JSONView {
     /// overflow gives ±infinity, underflow ±0.
     ///
     /// Exact fast path for a mantissa ≤ 2^24 and a power of ten within ±10; otherwise `strtof` in the C locale.
+    @inline(__always)
     package func float(_ i: Int) -> Float {
         let node = nodes[i]
         if node.flags & JSONNode.hasShortValue != 0 && node.count <= 1 << 24 {
@@ -59,6 +67,12 @@ extension JSONView {
                 Float(node.count) / Float(Self.exactPowerOfTen(Int(node.flags >> JSONNode.shortScaleShift)))
             return node.flags & JSONNode.isNegative != 0 ? -quotient : quotient
         }
+        return generalFloat(i)
+    }
+
+    /// ``float(_:)`` for numbers the parser did not read as short decimals.
+    @inline(never)
+    private func generalFloat(_ i: Int) -> Float {
         if let value = shortDecimal(i, maxDigits: 7, maxScale: 10), value.mantissa <= 1 << 24 {
             // The mantissa ≤ 2^24 and 10^scale ≤ 10^10 are exact Floats: one correctly rounded division.
             let quotient = Float(value.mantissa) / Float(Self.exactPowerOfTen(value.scale))
