@@ -39,9 +39,9 @@ package enum BodyDecoder {
 
     // MARK: Open Inference Protocol v2
 
-    private static let v2RequestKeys = KeyTable(["inputs", "id", "parameters", "outputs"])
-    private static let v2ResponseKeys = KeyTable(["outputs", "id", "parameters", "model_name", "model_version"])
-    private static let v2TensorKeys = KeyTable(["name", "shape", "datatype", "data", "parameters"])
+    private static let v2RequestKeys = NameTable(["inputs", "id", "parameters", "outputs"])
+    private static let v2ResponseKeys = NameTable(["outputs", "id", "parameters", "model_name", "model_version"])
+    private static let v2TensorKeys = NameTable(["name", "shape", "datatype", "data", "parameters"])
 
     private static func decodeV2(
         _ view: JSONView, _ body: Int, side: BodySide, declared: DeclaredTensors, into out: inout DecodedBody

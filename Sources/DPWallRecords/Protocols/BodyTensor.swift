@@ -22,7 +22,7 @@ package enum BodySide: Sendable {
 ///
 /// A class, so that handing it around the hot path costs one reference count, not one per array inside.
 package final class DeclaredTensors: Sendable {
-    private let table: KeyTable
+    private let table: NameTable
     /// Whether each declared tensor is BYTES (a `{"b64": …}` object is then a value, not a name map).
     package let isBytes: [Bool]
     /// How many tensors are declared.
@@ -30,7 +30,7 @@ package final class DeclaredTensors: Sendable {
 
     /// Makes the declaration list.
     package init(names: [String], isBytes: [Bool]) {
-        table = KeyTable(names)
+        table = NameTable(names)
         self.isBytes = isBytes
         count = names.count
     }

@@ -44,14 +44,14 @@ package struct Envelope {
 /// Reads and checks the envelope of a parsed record, in the order of records.md's table:
 /// every `missing_field` problem before any `invalid_field`, before any `unknown_field`.
 package struct EnvelopeDecoder {
-    private let passthroughNames: KeyTable
+    private let passthroughNames: NameTable
     /// The envelope's own fields, in ``Field``'s order.
-    private static let fieldNames = KeyTable(Field.allCases.map(\.name))
+    private static let fieldNames = NameTable(Field.allCases.map(\.name))
     private let clientRequired: Bool
 
     /// `passthrough` lists the extra fields copied to the output; `clientRequired` is true in `trusted` auth mode.
     package init(passthrough: [String], clientRequired: Bool) {
-        passthroughNames = KeyTable(passthrough)
+        passthroughNames = NameTable(passthrough)
         self.clientRequired = clientRequired
     }
 

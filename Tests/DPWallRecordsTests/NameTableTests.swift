@@ -1,0 +1,43 @@
+import DPWallRecords
+import Testing
+
+/// Name lookups must find exactly the names in the table, whatever their spelling in the JSON.
+@Suite struct NameTableTests {
+    /// Looks up every key of `object` (a JSON object text) in a table of `names`.
+    static func lookups(_ names: [String], _ object: String) throws -> [Int?] {
+        let table = NameTable(names)
+        var parser = JSONParser()
+        let bytes = Array(object.utf8)
+        return try bytes.withUnsafeBytes { buffer in
+            try parser.parse(buffer)
+            let view = JSONView(nodes: parser.tape, bytes: buffer)
+            var found: [Int?] = []
+            view.forEachMember(of: 0) { key, _ in
+                found.append(table.index(of: key, in: view))
+                return true
+            }
+            return found
+        }
+    }
+
+    @Test func findsEachNameAndNothingElse() throws {
+        let names = ["id", "ts", "client", "credentials", "model", "version", "request", "response"]
+        let found = try Self.lookups(
+            names,
+            #"{"id":1,"ts":1,"client":1,"credentials":1,"model":1,"version":1,"request":1,"response":1,"#
+                + #""idd":1,"i":1,"":1,"Model":1,"requesT":1,"respons":1}"#)
+        #expect(found == [0, 1, 2, 3, 4, 5, 6, 7, nil, nil, nil, nil, nil, nil])
+    }
+
+    @Test func escapedSpellingsMatch() throws {
+        let found = try Self.lookups(["id", "model"], #"{"\u0069d":1,"mod\u0065l":2,"\u0078":3}"#)
+        #expect(found == [0, 1, nil])
+    }
+
+    @Test func namesSharingABucketAreAllFound() throws {
+        // Same length, first and last byte: the same bucket.
+        let names = ["axxb", "ayyb", "azzb", "a", ""]
+        let found = try Self.lookups(names, #"{"azzb":1,"ayyb":1,"axxb":1,"awwb":1,"a":1,"":1}"#)
+        #expect(found == [2, 1, 0, nil, 3, 4])
+    }
+}
