@@ -146,14 +146,15 @@ final class RecordProcessor {
                 &s.out)
             return
         }
+        let tape: UnsafeBufferPointer<JSONNode>
         do {
-            try parser.parse(line.bytes)
+            tape = try parser.parse(line.bytes)
         } catch {
             denyLine(line, inputName, RecordError(error.code, error.message), &s.out)
             return
         }
         do {
-            let view = JSONView(nodes: parser.tape, bytes: line.bytes)
+            let view = JSONView(nodes: tape, bytes: line.bytes)
             if view.kind(0) != .object {
                 denyLine(
                     line, inputName,

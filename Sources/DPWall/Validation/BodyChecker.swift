@@ -154,16 +154,7 @@ struct BodyChecker {
         // Shape against the declaration, and the batch.
         guard collector.wants(Self.code(side, .invalidShape)) else { return }
         let actual = dims[dimsStart...]
-        var matchesDeclaration = rank == rule.rank
-        if matchesDeclaration {
-            for axis in 0..<rank {
-                let declaredAxis = model.shapes[rule.shapeStart + axis]
-                if declaredAxis != -1 && declaredAxis != dims[dimsStart + axis] {
-                    matchesDeclaration = false
-                    break
-                }
-            }
-        }
+        let matchesDeclaration = model.shapeMatches(rule, dims[dimsStart..<(dimsStart + rank)])
         if !matchesDeclaration {
             collector.report(
                 Self.code(side, .invalidShape),

@@ -92,6 +92,19 @@ final class ModelRuntime {
         side == .request ? inputRules[index] : outputRules[index]
     }
 
+    /// Whether `dims` (a tensor's actual shape) matches the rule's declared shape (-1 matches any size).
+    func shapeMatches(_ rule: TensorRule, _ dims: ArraySlice<Int>) -> Bool {
+        guard dims.count == rule.rank else { return false }
+        return shapes.withUnsafeBufferPointer { declared in
+            var axis = rule.shapeStart
+            for size in dims {
+                if declared[axis] != -1 && declared[axis] != size { return false }
+                axis += 1
+            }
+            return true
+        }
+    }
+
     /// The declared shape of a rule, for messages.
     func shape(of rule: TensorRule) -> [Int] { Array(shapes[rule.shapeStart..<(rule.shapeStart + rule.rank)]) }
 

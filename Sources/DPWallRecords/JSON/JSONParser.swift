@@ -53,9 +53,10 @@ package struct JSONParser {
 
     /// Parses exactly one RFC 8259 JSON text (any value, surrounding whitespace allowed) covering all of `bytes`.
     ///
-    /// On success the tape is in ``tape`` (and ``nodes``) until the next call. Storage is reused: no allocation per call in
+    /// On success the tape is returned, and is in ``tape`` (and ``nodes``) until the next call. Storage is reused: no allocation per call in
     /// steady state. On failure ``nodes`` is empty.
-    package mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) {
+    @discardableResult
+    package mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) -> UnsafeBufferPointer<JSONNode> {
         tapeCount = 0
         stack.removeAll(keepingCapacity: true)
         keyTable.reset()
@@ -77,6 +78,7 @@ package struct JSONParser {
         var tape = JSONTapeWriter(tapeStorage)
         try run(p, bytes.count, &tape)
         tapeCount = tape.count
+        return UnsafeBufferPointer(start: tape.base, count: tape.count)
     }
 
     /// The state machine over the bytes `p[0..<n]` (already valid UTF-8).

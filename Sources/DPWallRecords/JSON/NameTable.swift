@@ -4,10 +4,10 @@
     import Darwin
 #endif
 
-/// A fixed set of names to match string nodes against, fast: candidates are filtered by length and compared
+/// A fixed set of names to match string nodes against (a class: handing it around costs one reference count), fast: candidates are filtered by length and compared
 /// with `memcmp`, without building a `String`. Keys written with escapes (`"\u0069d"`) are matched too, on the
 /// slow path, so an escaped spelling can never slip past a check.
-package struct NameTable: Sendable {
+package final class NameTable: Sendable {
     private let keys: [String]
     private let bytes: [UInt8]
     private let entries: [(offset: Int, length: Int)]
