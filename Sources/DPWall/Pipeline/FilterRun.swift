@@ -20,7 +20,7 @@ public struct FilterConfiguration: Sendable {
     /// When to show progress.
     public var progress = ProgressMode.auto
     /// Bytes asked of each `read(2)`.
-    public var chunkBytes = 256 * 1024
+    public var chunkBytes = 1024 * 1024
     /// Threads deciding records (`--threads`); the default is every online core.
     public var threads = FilterConfiguration.onlineCores
 

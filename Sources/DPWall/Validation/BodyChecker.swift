@@ -45,6 +45,7 @@ struct BodyChecker {
     /// Batch size of the body (rows on the first axis), or nil for a body with no tensors.
     private(set) var batch: Int?
     private var collector = ErrorCollector()
+    private let decoder = BodyDecoder()
     private var seen: [Bool] = []
     private var text: [UInt8] = []
 
@@ -61,7 +62,7 @@ struct BodyChecker {
         batch = nil
         let format = model.fixedFormat ?? BodyDecoder.detect(view, bodyNode, side: side)
         do {
-            try BodyDecoder.decode(
+            try decoder.decode(
                 view, bodyNode, side: side, format: format, declared: model.declared(side), into: &body)
         } catch {
             return error

@@ -2,7 +2,16 @@
 ///
 /// The protocol is detected from the body's keys unless fixed by the policy. Only structure is checked here:
 /// names, shapes, datatypes and values are checked against the declaration by the validator.
-package enum BodyDecoder {
+package struct BodyDecoder {
+    /// Name tables of the v2 protocol, one set per decoder: shared tables would bounce their reference counts
+    /// between the cores deciding records at the same time.
+    private let v2RequestKeys = NameTable(["inputs", "id", "parameters", "outputs"])
+    private let v2ResponseKeys = NameTable(["outputs", "id", "parameters", "model_name", "model_version"])
+    private let v2TensorKeys = NameTable(["name", "shape", "datatype", "data", "parameters"])
+
+    /// A decoder with its own name tables.
+    package init() {}
+
     /// Detects the protocol of a body: `instances`/`predictions` or a non-tensor `inputs`/`outputs` is TF Serving.
     package static func detect(_ view: JSONView, _ body: Int, side: BodySide) -> WireFormat {
         let listKey: StaticString = side == .request ? "inputs" : "outputs"
@@ -19,7 +28,7 @@ package enum BodyDecoder {
     }
 
     /// Decodes `body` (an object node) as `format`.
-    package static func decode(
+    package func decode(
         _ view: JSONView, _ body: Int, side: BodySide, format: WireFormat, declared: DeclaredTensors,
         into out: inout DecodedBody
     ) throws(RecordError) {
@@ -33,42 +42,41 @@ package enum BodyDecoder {
         out.requestedOutputs = -1
         switch format {
         case .v2: try decodeV2(view, body, side: side, declared: declared, into: &out)
-        case .tfserving: try decodeTF(view, body, side: side, declared: declared, into: &out)
+        case .tfserving: try Self.decodeTF(view, body, side: side, declared: declared, into: &out)
         }
     }
 
     // MARK: Open Inference Protocol v2
 
-    private static let v2RequestKeys = NameTable(["inputs", "id", "parameters", "outputs"])
-    private static let v2ResponseKeys = NameTable(["outputs", "id", "parameters", "model_name", "model_version"])
-    private static let v2TensorKeys = NameTable(["name", "shape", "datatype", "data", "parameters"])
-
-    private static func decodeV2(
+    private func decodeV2(
         _ view: JSONView, _ body: Int, side: BodySide, declared: DeclaredTensors, into out: inout DecodedBody
     ) throws(RecordError) {
         let listKey = side == .request ? "inputs" : "outputs"
         var list = -1
         var problem: RecordError?
-        let keys = side == .request ? v2RequestKeys : v2ResponseKeys
         view.forEachMember(of: body) { key, value in
-            switch keys.index(of: key, in: view) {
+            let known =
+                side == .request ? v2RequestKeys.index(of: key, in: view) : v2ResponseKeys.index(of: key, in: view)
+            switch known {
             case 0:  // inputs / outputs
                 list = value
             case 1:  // id
                 out.bodyID = value
-                if view.kind(value) != .string { problem = wrongType(side, "id", "a string", view, value) }
+                if view.kind(value) != .string { problem = Self.wrongType(side, "id", "a string", view, value) }
             case 2:  // parameters
-                if view.kind(value) != .object { problem = wrongType(side, "parameters", "an object", view, value) }
+                if view.kind(value) != .object {
+                    problem = Self.wrongType(side, "parameters", "an object", view, value)
+                }
             case 3 where side == .request:  // outputs
                 out.requestedOutputs = value
-                if view.kind(value) != .array { problem = wrongType(side, "outputs", "an array", view, value) }
+                if view.kind(value) != .array { problem = Self.wrongType(side, "outputs", "an array", view, value) }
             case 3:  // model_name
                 out.modelName = value
-                if view.kind(value) != .string { problem = wrongType(side, "model_name", "a string", view, value) }
+                if view.kind(value) != .string { problem = Self.wrongType(side, "model_name", "a string", view, value) }
             case 4:  // model_version
                 out.modelVersion = value
                 if view.kind(value) != .string {
-                    problem = wrongType(side, "model_version", "a string", view, value)
+                    problem = Self.wrongType(side, "model_version", "a string", view, value)
                 }
             default:
                 problem = RecordError(
@@ -81,7 +89,7 @@ package enum BodyDecoder {
             throw RecordError(side.structureCode, "\(side.name): missing \"\(listKey)\"")
         }
         guard view.kind(list) == .array else {
-            throw wrongType(side, listKey, "an array", view, list)
+            throw Self.wrongType(side, listKey, "an array", view, list)
         }
         var failure: RecordError?
         view.forEachElement(of: list) { position, element in
@@ -97,7 +105,7 @@ package enum BodyDecoder {
         if let failure { throw failure }
     }
 
-    private static func v2Tensor(
+    private func v2Tensor(
         _ view: JSONView, _ node: Int, path: TensorPath, side: BodySide, declared: DeclaredTensors
     ) throws(RecordError) -> BodyTensor {
         guard view.kind(node) == .object else {
@@ -109,21 +117,21 @@ package enum BodyDecoder {
             switch v2TensorKeys.index(of: key, in: view) {
             case 0:
                 tensor.nameNode = value
-                if view.kind(value) != .string { problem = wrongType(side, path, "name", "a string", view, value) }
+                if view.kind(value) != .string { problem = Self.wrongType(side, path, "name", "a string", view, value) }
             case 1:
                 tensor.shapeNode = value
-                if view.kind(value) != .array { problem = wrongType(side, path, "shape", "an array", view, value) }
+                if view.kind(value) != .array { problem = Self.wrongType(side, path, "shape", "an array", view, value) }
             case 2:
                 tensor.datatypeNode = value
                 if view.kind(value) != .string {
-                    problem = wrongType(side, path, "datatype", "a string", view, value)
+                    problem = Self.wrongType(side, path, "datatype", "a string", view, value)
                 }
             case 3:
                 tensor.data = value
-                if view.kind(value) != .array { problem = wrongType(side, path, "data", "an array", view, value) }
+                if view.kind(value) != .array { problem = Self.wrongType(side, path, "data", "an array", view, value) }
             case 4:
                 if view.kind(value) != .object {
-                    problem = wrongType(side, path, "parameters", "an object", view, value)
+                    problem = Self.wrongType(side, path, "parameters", "an object", view, value)
                 }
             default:
                 problem = RecordError(side.tensorCode, "\(path): unknown key \(view.quoted(key)) in a v2 tensor")
@@ -158,7 +166,7 @@ package enum BodyDecoder {
                 columns = value
             } else if side == .request, view.stringEquals(key, "signature_name") {
                 if view.kind(value) != .string {
-                    problem = wrongType(side, "signature_name", "a string", view, value)
+                    problem = Self.wrongType(side, "signature_name", "a string", view, value)
                 }
             } else {
                 problem = RecordError(
@@ -171,7 +179,7 @@ package enum BodyDecoder {
             throw RecordError(side.structureCode, "\(side.name): \"\(rowKey)\" and \"\(columnKey)\" are exclusive")
         }
         if rows >= 0 {
-            guard view.kind(rows) == .array else { throw wrongType(side, rowKey, "an array", view, rows) }
+            guard view.kind(rows) == .array else { throw Self.wrongType(side, rowKey, "an array", view, rows) }
             out.rowFormat = true
             try decodeRows(view, rows, side: side, key: rowKey, declared: declared, into: &out)
         } else if columns >= 0 {
@@ -192,7 +200,7 @@ package enum BodyDecoder {
         into out: inout DecodedBody
     ) throws(RecordError) {
         let base = "\(side.name).\(key)"
-        let named = view.count(list) > 0 && isNameMap(view, list + 1)
+        let named = view.count(list) > 0 && Self.isNameMap(view, list + 1)
         out.named = named
         if !named {
             guard declared.count == 1 else {
@@ -204,7 +212,7 @@ package enum BodyDecoder {
             var tensor = BodyTensor(path: TensorPath(side: side, form: .rows), declared: 0)
             var failure: RecordError?
             view.forEachElement(of: list) { position, row in
-                if isNameMap(view, row) {
+                if Self.isNameMap(view, row) {
                     failure = RecordError(side.tensorCode, "\(base)[\(position)]: rows mix named and unnamed forms")
                     return false
                 }
@@ -220,7 +228,7 @@ package enum BodyDecoder {
         }
         var failure: RecordError?
         view.forEachElement(of: list) { position, row in
-            guard isNameMap(view, row) else {
+            guard Self.isNameMap(view, row) else {
                 failure = RecordError(side.tensorCode, "\(base)[\(position)]: rows mix named and unnamed forms")
                 return false
             }
@@ -251,7 +259,7 @@ package enum BodyDecoder {
         into out: inout DecodedBody
     ) throws(RecordError) {
         let base = "\(side.name).\(key)"
-        guard isNameMap(view, value) else {
+        guard Self.isNameMap(view, value) else {
             guard declared.count == 1 else {
                 throw RecordError(
                     side.tensorCode,

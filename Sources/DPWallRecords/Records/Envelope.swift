@@ -45,8 +45,8 @@ package struct Envelope {
 /// every `missing_field` problem before any `invalid_field`, before any `unknown_field`.
 package struct EnvelopeDecoder {
     private let passthroughNames: NameTable
-    /// The envelope's own fields, in ``Field``'s order.
-    private static let fieldNames = NameTable(Field.allCases.map(\.name))
+    /// The envelope's own fields, in ``Field``'s order (one table per decoder, so cores do not share it).
+    private let fieldNames = NameTable(Field.allCases.map(\.name))
     private let clientRequired: Bool
 
     /// `passthrough` lists the extra fields copied to the output; `clientRequired` is true in `trusted` auth mode.
@@ -79,7 +79,7 @@ package struct EnvelopeDecoder {
             throw RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)")
         }
         view.forEachMember(of: 0) { key, value in
-            if let field = Self.field(view, key) {
+            if let field = field(view, key) {
                 switch field {
                 case .id: envelope.id = value
                 case .ts: envelope.ts = value
@@ -137,7 +137,7 @@ package struct EnvelopeDecoder {
         }
     }
 
-    private static func field(_ view: JSONView, _ key: Int) -> Field? {
+    private func field(_ view: JSONView, _ key: Int) -> Field? {
         fieldNames.index(of: key, in: view).flatMap { Field(rawValue: $0) }
     }
 
