@@ -40,10 +40,17 @@ enum ReleaseWriter {
                     out.append(checker.dims[tensor.dimsStart + axis])
                 }
                 out.append(raw: "],\"data\":")
-                let dims =
-                    tensor.nested
-                    ? checker.dims[tensor.dimsStart..<(tensor.dimsStart + tensor.rank)] : [tensor.count][...]
-                writeNested(view, checker, tensor, released, dims: dims, first: 0, into: &out)
+                if tensor.nested {
+                    let dims = checker.dims[tensor.dimsStart..<(tensor.dimsStart + tensor.rank)]
+                    writeNested(view, checker, tensor, released, dims: dims, first: 0, into: &out)
+                } else {
+                    out.appendByte(UInt8(ascii: "["))
+                    for k in 0..<tensor.count {
+                        if k > 0 { out.appendByte(UInt8(ascii: ",")) }
+                        writeElement(view, checker, tensor, released, k, into: &out)
+                    }
+                    out.appendByte(UInt8(ascii: "]"))
+                }
                 out.appendByte(UInt8(ascii: "}"))
             }
             out.append(raw: "]}")
