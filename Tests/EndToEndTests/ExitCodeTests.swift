@@ -106,4 +106,35 @@ struct ExitCodeTests {
         #expect(result.lines.count == 3)
         #expect(result.stderr.isEmpty, "--quiet still wrote: \(result.stderrText)")
     }
+
+    @Test("--progress always draws the progress line on stderr; never and auto off a terminal do not")
+    func progressLine() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try P.write(in: scratch)
+        let input = Data(String(repeating: "{}\n", count: 100).utf8)
+        let always = try DPWall.run(
+            ["filter", "--policy", policy, "--progress", "always"], stdin: input, in: scratch)
+        #expect(always.status == 0)
+        #expect(always.stderrText.contains("rec/s") && always.stderrText.contains("denied"), "\(always.stderrText)")
+        for mode in ["never", "auto"] {
+            let quiet = try DPWall.run(["filter", "--policy", policy, "--progress", mode], stdin: input, in: scratch)
+            #expect(!quiet.stderrText.contains("rec/s"), "\(mode): \(quiet.stderrText)")
+            #expect(quiet.stderrText.hasPrefix("dpwall: 100 records, 0 allowed, 100 denied"), "\(quiet.stderrText)")
+        }
+    }
+
+    @Test("--threads changes nothing in the output, and 0 is bad usage")
+    func threadsKeepTheOutput() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try P.write(in: scratch)
+        let sample = DPWall.sample("traffic.jsonl")
+        let one = try DPWall.run(
+            ["filter", "--policy", DPWall.sample("policy.yaml").path, "--threads", "1", sample.path], in: scratch)
+        let three = try DPWall.run(
+            ["filter", "--policy", DPWall.sample("policy.yaml").path, "--threads", "3", sample.path], in: scratch)
+        #expect(one.status == 0 && three.status == 0)
+        #expect(one.stdout == three.stdout)
+        let zero = try DPWall.run(["filter", "--policy", policy, "--threads", "0"], stdin: Data(), in: scratch)
+        #expect(zero.status == 64)
+    }
 }
