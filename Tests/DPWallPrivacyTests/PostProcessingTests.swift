@@ -27,7 +27,7 @@ import Testing
 
     @Test func hugeValuesAreLeftAlone() {
         #expect(PostProcessing.round(1e300, decimals: 4) == 1e300)
-        #expect(PostProcessing.round(9_007_199_254_740_993, decimals: 2) == 9_007_199_254_740_993)
+        #expect(PostProcessing.round(9_007_199_254_740_994, decimals: 2) == 9_007_199_254_740_994)
     }
 
     @Test func clampLimitsToTheRange() {

@@ -149,20 +149,20 @@ import Testing
         }
         #expect(parser.nodes.map(\.kind) == [.number])
         let bytes = Array("{\"b\":[true]}".utf8)
-        try bytes.withUnsafeBytes { try parser.parse($0) }
+        _ = try bytes.withUnsafeBytes { try parser.parse($0) }
         #expect(parser.nodes.map(\.kind) == [.object, .string, .array, .true])
     }
 
     @Test func copiesOfAParserAreIndependent() throws {
         var first = JSONParser()
         let a = Array("[1,[2]]".utf8)
-        try a.withUnsafeBytes { try first.parse($0) }
+        _ = try a.withUnsafeBytes { try first.parse($0) }
         var second = first
         let b = Array("{\"k\":\"v\"}".utf8)
-        try b.withUnsafeBytes { try second.parse($0) }
+        _ = try b.withUnsafeBytes { try second.parse($0) }
         #expect(first.nodes.map(\.kind) == [.array, .number, .array, .number])
         #expect(second.nodes.map(\.kind) == [.object, .string, .string])
-        try a.withUnsafeBytes { try first.parse($0) }
+        _ = try a.withUnsafeBytes { try first.parse($0) }
         #expect(second.nodes.map(\.kind) == [.object, .string, .string])
         let sendable: any Sendable = first
         _ = sendable
@@ -171,10 +171,10 @@ import Testing
     @Test func hugeDocumentsThenSmallOnes() throws {
         var parser = JSONParser()
         let huge = Array(("[" + Array(repeating: "1", count: 300_000).joined(separator: ",") + "]").utf8)
-        try huge.withUnsafeBytes { try parser.parse($0) }
+        _ = try huge.withUnsafeBytes { try parser.parse($0) }
         #expect(parser.nodes.count == 300_001)
         let small = Array("[true]".utf8)
-        try small.withUnsafeBytes { try parser.parse($0) }
+        _ = try small.withUnsafeBytes { try parser.parse($0) }
         #expect(parser.nodes.map(\.kind) == [.array, .true])
     }
 

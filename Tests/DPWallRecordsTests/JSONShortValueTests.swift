@@ -60,7 +60,7 @@ import Testing
         var parser = JSONParser()
         try bytes.withUnsafeBytes { buffer in
             try parser.parse(buffer)
-            try parser.nodes.withUnsafeBufferPointer { nodes in
+            parser.nodes.withUnsafeBufferPointer { nodes in
                 let view = JSONView(nodes: nodes, bytes: buffer)
                 for (k, text) in texts.enumerated() {
                     #expect(view.double(k + 1) == Double(text)!, "double of \(text)")

@@ -154,7 +154,6 @@ struct BodyChecker {
         let rank = dims.count - dimsStart
         // Shape against the declaration, and the batch.
         guard collector.wants(Self.code(side, .invalidShape)) else { return }
-        let actual = dims[dimsStart...]
         let matchesDeclaration = model.shapeMatches(rule, dims[dimsStart..<(dimsStart + rank)])
         if !matchesDeclaration {
             collector.report(
