@@ -305,13 +305,19 @@ final class RecordProcessor {
     }
 
     private func writeError(_ problem: RecordError, _ out: inout JSONWriter) {
-        out.append(raw: "\"error\":{\"code\":")
+        out.append(raw: "\"error\":{")
+        Self.writeProblem(problem, &out)
+        out.appendByte(UInt8(ascii: "}"))
+    }
+
+    /// Writes `"code":…,"status":…,"message":…`.
+    private static func writeProblem(_ problem: RecordError, _ out: inout JSONWriter) {
+        out.append(raw: "\"code\":")
         out.appendString(problem.code.name)
         out.append(raw: ",\"status\":")
         out.append(problem.code.status)
         out.append(raw: ",\"message\":")
         out.appendString(problem.message)
-        out.appendByte(UInt8(ascii: "}"))
     }
 
     private func writeReject(_ line: InputLine, _ inputName: String, _ problem: RecordError) {
@@ -322,12 +328,8 @@ final class RecordProcessor {
         rejects.appendString(inputName)
         rejects.append(raw: ",\"input_line\":")
         rejects.append(line.inputLine)
-        rejects.append(raw: ",\"code\":")
-        rejects.appendString(problem.code.name)
-        rejects.append(raw: ",\"status\":")
-        rejects.append(problem.code.status)
-        rejects.append(raw: ",\"message\":")
-        rejects.appendString(problem.message)
+        rejects.appendByte(UInt8(ascii: ","))
+        Self.writeProblem(problem, &rejects)
         rejects.append(raw: ",\"bytes\":")
         rejects.append(line.oversizeLength ?? line.bytes.count)
         rejects.append(raw: ",\"raw\":")

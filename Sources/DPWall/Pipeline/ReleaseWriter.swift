@@ -61,11 +61,7 @@ enum ReleaseWriter {
                 if row > 0 { out.appendByte(UInt8(ascii: ",")) }
                 if body.named { out.appendByte(UInt8(ascii: "{")) }
                 for (n, tensor) in checker.checked.enumerated() {
-                    if body.named {
-                        if n > 0 { out.appendByte(UInt8(ascii: ",")) }
-                        out.appendString(model.outputNames[tensor.declared])
-                        out.appendByte(UInt8(ascii: ":"))
-                    }
+                    if body.named { writeMemberName(model.outputNames[tensor.declared], first: n == 0, into: &out) }
                     let rowDims = checker.dims[(tensor.dimsStart + 1)..<(tensor.dimsStart + tensor.rank)]
                     let rowSize = rowDims.reduce(1, *)
                     writeNested(view, checker, tensor, released, dims: rowDims, first: row * rowSize, into: &out)
@@ -77,17 +73,20 @@ enum ReleaseWriter {
             out.append(raw: "{\"outputs\":")
             if body.named { out.appendByte(UInt8(ascii: "{")) }
             for (n, tensor) in checker.checked.enumerated() {
-                if body.named {
-                    if n > 0 { out.appendByte(UInt8(ascii: ",")) }
-                    out.appendString(model.outputNames[tensor.declared])
-                    out.appendByte(UInt8(ascii: ":"))
-                }
+                if body.named { writeMemberName(model.outputNames[tensor.declared], first: n == 0, into: &out) }
                 let dims = checker.dims[tensor.dimsStart..<(tensor.dimsStart + tensor.rank)]
                 writeNested(view, checker, tensor, released, dims: dims, first: 0, into: &out)
             }
             if body.named { out.appendByte(UInt8(ascii: "}")) }
             out.appendByte(UInt8(ascii: "}"))
         }
+    }
+
+    /// Writes `"name":` (after a comma unless it is the first member).
+    private static func writeMemberName(_ name: String, first: Bool, into out: inout JSONWriter) {
+        if !first { out.appendByte(UInt8(ascii: ",")) }
+        out.appendString(name)
+        out.appendByte(UInt8(ascii: ":"))
     }
 
     private static func raw(_ view: JSONView, _ node: Int) -> UnsafeRawBufferPointer {

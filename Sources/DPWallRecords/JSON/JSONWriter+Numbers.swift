@@ -37,16 +37,17 @@ extension JSONWriter {
     package mutating func append(_ v: Double) {
         precondition(v.isFinite, "JSON cannot hold a non-finite number")
         if v.magnitude < 0x1p53, v.rounded(.towardZero) == v {
-            if v == 0 && v.sign == .minus {
-                bytes.append(UInt8(ascii: "-"))
-                bytes.append(UInt8(ascii: "0"))
-            } else {
-                append(Int64(v))
-            }
+            appendIntegral(Int64(v), negativeZero: v == 0 && v.sign == .minus)
             return
         }
         var text = v.description
         text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Writes an integral floating-point value as an integer (`-0` for negative zero).
+    private mutating func appendIntegral(_ v: Int64, negativeZero: Bool) {
+        if negativeZero { bytes.append(UInt8(ascii: "-")) }
+        append(v)
     }
 
     /// Appends the shortest text that reads back as the `Float` `v` (`0.1` as a Float writes `0.1`).
@@ -56,12 +57,7 @@ extension JSONWriter {
     package mutating func append(_ v: Float) {
         precondition(v.isFinite, "JSON cannot hold a non-finite number")
         if v.magnitude < 0x1p24, v.rounded(.towardZero) == v {
-            if v == 0 && v.sign == .minus {
-                bytes.append(UInt8(ascii: "-"))
-                bytes.append(UInt8(ascii: "0"))
-            } else {
-                append(Int64(v))
-            }
+            appendIntegral(Int64(v), negativeZero: v == 0 && v.sign == .minus)
             return
         }
         var text = v.description
