@@ -69,4 +69,44 @@ import Testing
             }
         }
     }
+
+    /// Malformed numbers with plenty of bytes after them (so the one-pass path is tried first) are still refused,
+    /// with the same code as when they end the input.
+    @Test(arguments: ["01", "-", "1.", "-01.5", "1.e5", "00", "-a", "1.5.5", "+1", ".5", "1e", "1e+", "0x10", "-NaN"])
+    func malformedNumbersAreRefusedWithRoomToSpare(_ token: String) {
+        let padded = jsonError("[\(token),\"0123456789abcdefghij\"]")
+        let bare = jsonError("[\(token)]")
+        #expect(padded != nil, "\(token) was accepted")
+        #expect(
+            padded?.code == bare?.code,
+            "\(token): \(String(describing: padded?.code)) vs \(String(describing: bare?.code))")
+    }
+
+    /// Every digit layout around the one-pass path's limits agrees with Swift's conversion.
+    @Test func layoutsAroundTheLimits() throws {
+        var texts: [String] = []
+        for intDigits in 1...10 {
+            for fracDigits in 0...10 {
+                for negative in [false, true] {
+                    var text = negative ? "-" : ""
+                    text += "9" + String(repeating: "7", count: intDigits - 1)
+                    if fracDigits > 0 { text += "." + String(repeating: "3", count: fracDigits - 1) + "1" }
+                    texts.append(text)
+                    texts.append(text + "e2")
+                }
+            }
+        }
+        texts.append(contentsOf: ["0", "-0", "0.5", "-0.0000001", "0.00000001"])
+        let bytes = Array(("[" + texts.joined(separator: ",") + "]" + String(repeating: " ", count: 32)).utf8)
+        var parser = JSONParser()
+        try bytes.withUnsafeBytes { buffer in
+            let tape = try parser.parse(buffer)
+            let view = JSONView(nodes: tape, bytes: buffer)
+            for (k, text) in texts.enumerated() {
+                #expect(view.double(k + 1) == Double(text)!, "double of \(text)")
+                #expect(view.float(k + 1).bitPattern == Float(text)!.bitPattern, "float of \(text)")
+                #expect(view.isInteger(k + 1) == !(text.contains(".") || text.contains("e")), "integer flag of \(text)")
+            }
+        }
+    }
 }

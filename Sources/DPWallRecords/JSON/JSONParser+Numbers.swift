@@ -6,6 +6,7 @@ extension JSONParser {
     static func scanNumber(
         _ p: UnsafeRawPointer, _ start: Int, _ n: Int
     ) throws(JSONError) -> (end: Int, flags: UInt8, short: UInt32) {
+        if let fast = scanShortNumber(p, start, n) { return fast }
         var i = start
         var flags = JSONNode.isInteger
         var c = p.load(fromByteOffset: i, as: UInt8.self)
@@ -68,6 +69,61 @@ extension JSONParser {
         }
         let short = shortValue(p, n, intStart: intStart, intEnd: intEnd, fracStart: fracStart, fracEnd: fracEnd, &flags)
         return (i, flags, short)
+    }
+
+    /// The common case of ``scanNumber(_:_:_:)`` in one pass: `-?[1-9]d*(.d+)?` or `-?0(.d+)?` with fewer than 8
+    /// digits on each side of the point and at most 9 in all, no exponent, and 16 readable bytes. Each side is
+    /// classified and valued from one 8-byte load. Returns nil for anything else, which the general path handles
+    /// (including every malformed number, so errors come from one place).
+    @inline(__always)
+    static func scanShortNumber(_ p: UnsafeRawPointer, _ start: Int, _ n: Int) -> (end: Int, flags: UInt8, short: UInt32)? {
+        guard start &+ 18 <= n else { return nil }
+        var i = start
+        var flags = JSONNode.isInteger
+        if p.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "-") {
+            flags |= JSONNode.isNegative
+            i &+= 1
+        }
+        let intWord = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+        let intDigits = leadingDigitCount(intWord)
+        guard intDigits >= 1 && intDigits < 8 else { return nil }
+        // A leading zero must stand alone.
+        if intWord & 0xFF == 0x30 && intDigits > 1 { return nil }
+        var end = i &+ intDigits
+        var value = swarValue(intWord, intDigits)
+        var scale = 0
+        let after = p.load(fromByteOffset: end, as: UInt8.self)
+        if after == UInt8(ascii: ".") {
+            let fracWord = p.loadUnaligned(fromByteOffset: end &+ 1, as: UInt64.self).littleEndian
+            let fracDigits = leadingDigitCount(fracWord)
+            guard fracDigits >= 1 && fracDigits < 8 && intDigits &+ fracDigits <= 9 else { return nil }
+            value = value &* UInt64(JSONView.exactPowerOfTen(fracDigits)) &+ swarValue(fracWord, fracDigits)
+            scale = fracDigits
+            end &+= 1 &+ fracDigits
+            flags &= ~JSONNode.isInteger
+        }
+        if p.load(fromByteOffset: end, as: UInt8.self) | 0x20 == UInt8(ascii: "e") { return nil }
+        flags |= JSONNode.hasShortValue | (UInt8(truncatingIfNeeded: scale) << JSONNode.shortScaleShift)
+        return (end, flags, UInt32(truncatingIfNeeded: value))
+    }
+
+    /// How many of the word's bytes, from the lowest, are ASCII digits before the first that is not (0…8).
+    @inline(__always)
+    static func leadingDigitCount(_ w: UInt64) -> Int {
+        let high = 0xF0F0_F0F0_F0F0_F0F0 as UInt64
+        let threes = 0x3030_3030_3030_3030 as UInt64
+        let nonDigits = ((w & high) ^ threes) | (((w &+ 0x0606_0606_0606_0606) & high) ^ threes)
+        return nonDigits == 0 ? 8 : nonDigits.trailingZeroBitCount >> 3
+    }
+
+    /// The value of the word's first `count` bytes (1…8 ASCII digits, most significant first).
+    @inline(__always)
+    static func swarValue(_ word: UInt64, _ count: Int) -> UInt64 {
+        var w = (word &- 0x3030_3030_3030_3030) &<< UInt64(truncatingIfNeeded: 64 &- 8 &* count)
+        w = (w &* 10) &+ (w >> 8)
+        let low = (w & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32))
+        let high = ((w >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 << 32))
+        return (low &+ high) >> 32
     }
 
     /// The digits `p[start..<start+count]` (1 ≤ count ≤ 8, all ASCII digits) as an integer, eight at a time
