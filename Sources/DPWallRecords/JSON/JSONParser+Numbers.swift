@@ -76,7 +76,9 @@ extension JSONParser {
     /// classified and valued from one 8-byte load. Returns nil for anything else, which the general path handles
     /// (including every malformed number, so errors come from one place).
     @inline(__always)
-    static func scanShortNumber(_ p: UnsafeRawPointer, _ start: Int, _ n: Int) -> (end: Int, flags: UInt8, short: UInt32)? {
+    static func scanShortNumber(_ p: UnsafeRawPointer, _ start: Int, _ n: Int) -> (
+        end: Int, flags: UInt8, short: UInt32
+    )? {
         guard start &+ 18 <= n else { return nil }
         var i = start
         var flags = JSONNode.isInteger
