@@ -192,18 +192,14 @@ struct BodyChecker {
         if body.tensors[t].data >= 0 {
             count = checkElements(
                 view, body.tensors[t].data, first: 0, rule: rule, side: side, model: model, index: index,
-                path: body.tensors[t].path,
-                keep: keepValues)
+                path: body.tensors[t].path, keep: keepValues)
         } else {
             var next = 0
             for row in body.tensors[t].rows {
-                let before = next
                 next = checkElements(
                     view, row, first: next, rule: rule, side: side, model: model, index: index,
-                    path: body.tensors[t].path,
-                    keep: keepValues)
+                    path: body.tensors[t].path, keep: keepValues)
                 if next < 0 { break }
-                _ = before
             }
             count = next
         }
@@ -283,32 +279,6 @@ struct BodyChecker {
         let range: ClosedRange<Double>? = rule.low == -.infinity && rule.high == .infinity ? nil : rule.low...rule.high
         let end = NestedData.forEachLeaf(view, node, firstIndex: first) { leaf, position in
             switch datatype {
-            case .fp32:
-                guard view.kind(leaf) == .number else {
-                    failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not FP32")
-                    return false
-                }
-                let value = view.float(leaf)
-                guard value.isFinite else {
-                    failed = report(
-                        side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as FP32")
-                    return false
-                }
-                return accept(Double(value), leaf, range, side, path, position, keep, &failed, view)
-            case .fp64, .fp16, .bf16:
-                guard view.kind(leaf) == .number else {
-                    failed = report(
-                        side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(datatype.rawValue)")
-                    return false
-                }
-                let value = view.double(leaf)
-                guard value.isFinite, value.magnitude <= datatype.largestFiniteMagnitude! else {
-                    failed = report(
-                        side, .outOfRange, path, position,
-                        "\(view.quoted(leaf)) is not representable as \(datatype.rawValue)")
-                    return false
-                }
-                return accept(value, leaf, range, side, path, position, keep, &failed, view)
             case .bool:
                 guard view.kind(leaf) == .true || view.kind(leaf) == .false else {
                     failed = report(
@@ -353,21 +323,6 @@ struct BodyChecker {
                 side, .outOfRange, path, position, "\(quoted) is outside [\(Self.format(low)), \(Self.format(high))]")
         }
         return -1
-    }
-
-    private mutating func accept(
-        _ value: Double, _ leaf: Int, _ range: ClosedRange<Double>?, _ side: BodySide, _ path: TensorPath,
-        _ position: Int,
-        _ keep: Bool, _ failed: inout Bool, _ view: JSONView
-    ) -> Bool {
-        if let range, !range.contains(value) {
-            failed = report(
-                side, .outOfRange, path, position,
-                "\(view.quoted(leaf)) is outside [\(Self.format(range.lowerBound)), \(Self.format(range.upperBound))]")
-            return false
-        }
-        if keep { values.append(value) }
-        return true
     }
 
     private mutating func checkInteger(
