@@ -1,5 +1,7 @@
 import DPWallRecords
 import Dispatch
+import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -70,28 +72,58 @@ public struct FilterResult: Sendable {
 
 /// The `filter` pipeline: read lines → decide each record → write one output line per input line, in order.
 ///
-/// Input is read in rounds. A round takes what is ready to read, up to one chunk per worker, and stops early when
-/// the input would block, so a slow pipe is answered line by line. The workers decide their chunks at the same
-/// time (the record stage is stateless), and then the round's output is written in input order. Memory is
-/// bounded by the chunks and the line limit. Later, stateful stages (rate limits, ledger, audit) run between
-/// deciding and writing, in input order, on the main thread.
-public final class FilterRun {
+/// Each of `--threads` workers loops: take the input in turn and read one chunk of it (what is ready, at most
+/// about 1 MiB, so a slow pipe is answered line by line), decide its records (the record stage is stateless, so
+/// workers decide at the same time), then wait for its turn and write its output lines. Turns follow the order
+/// in which chunks were read, so the output is in input order and the same for any number of threads. While one
+/// worker reads or writes, the others decide: no thread waits for a whole round. Memory is bounded by one chunk
+/// per worker and the line limit. Later, stateful stages (rate limits, ledger, audit) will run in the writing
+/// turn, in input order.
+///
+/// `@unchecked Sendable`: the workers share only what ``Turns`` guards with its locks; each worker's record
+/// stage is touched by its own thread alone.
+public final class FilterRun: @unchecked Sendable {
     private let configuration: FilterConfiguration
     private let workers: [Worker]
     private let output = OutputSink(standardOutput: ())
     private let rejects: OutputSink?
 
-    /// One worker: its own record stage and batch. During a round, only one thread touches a worker, and the
-    /// round ends (`concurrentPerform` returns) before the main thread reads it, which orders the accesses.
+    /// One worker's record stage and chunk. Only its own thread touches them while it runs.
     private final class Worker: @unchecked Sendable {
         let processor: RecordProcessor
         var batch = LineBatch()
-        var inputNames: [String] = []
 
         init(_ processor: RecordProcessor) { self.processor = processor }
+    }
 
-        func decide() {
-            processor.process(batch, inputNames: inputNames)
+    /// What the workers share: the reader (taken in turn under `readLock`), and the writing turn.
+    private final class Turns: @unchecked Sendable {
+        let reader: LineReader
+        let inputNames: [String]
+        let readLock = NSLock()
+        /// Guards everything below, and wakes workers waiting for their writing turn.
+        let writeTurn = NSCondition()
+        /// Under `readLock`: the sequence number of the next chunk read, and whether the input has ended.
+        var nextRead = 0
+        var inputEnded = false
+        /// Under `readLock`: the input failure that ended the input, if any.
+        var inputFailure: (any Error)?
+        /// Under `writeTurn`: the chunk whose output is written next; output failure or a closed output.
+        var nextWrite = 0
+        var outputFailure: OutputError?
+        var progress: ProgressLine
+        /// Under `writeTurn`: what the chunks written so far decided (for the progress line).
+        var written = DecisionCounts()
+        /// Set when output failed: stop reading at once.
+        let stop = Atomic<Bool>(false)
+        /// The reader's position and current input size (-1: unknown), published after each read for progress.
+        let consumed = Atomic<Int>(0)
+        let inputSize = Atomic<Int>(-1)
+
+        init(reader: LineReader, inputNames: [String], progress: ProgressLine) {
+            self.reader = reader
+            self.inputNames = inputNames
+            self.progress = progress
         }
     }
 
@@ -107,83 +139,100 @@ public final class FilterRun {
     }
 
     private var counts: DecisionCounts {
-        workers.dropFirst().reduce(into: workers[0].processor.counts) { total, worker in
-            total.add(worker.processor.counts)
-        }
+        var total = DecisionCounts()
+        for worker in workers { total.add(worker.processor.counts) }
+        return total
     }
 
     /// Runs to the end of input, a stop signal, or a closed output. Throws ``InputError`` or ``OutputError``.
     public func run() throws -> FilterResult {
         let started = Clock.now()
-        var progress = ProgressLine(mode: configuration.progress, started: started)
         let reader = LineReader(
             paths: configuration.inputs, maxRecordBytes: configuration.policy.limits.maxRecordBytes,
             chunkBytes: configuration.chunkBytes)
-        reader.shouldStop = { SignalTrap.pending != nil }
+        let turns = Turns(
+            reader: reader, inputNames: configuration.inputs.isEmpty ? ["-"] : configuration.inputs,
+            progress: ProgressLine(mode: configuration.progress, started: started))
+        reader.shouldStop = { [unowned turns] in SignalTrap.pending != nil || turns.stop.load(ordering: .relaxed) }
         reader.wakeDescriptor = SignalTrap.wakeDescriptor
-        let names = (configuration.inputs.isEmpty ? ["-"] : configuration.inputs)
-        for worker in workers { worker.inputNames = names }
-        var ending = FilterEnding.completed
-        do {
-            var more = true
-            while more {
-                more = try readRound(reader)
-                decideRound()
-                try flush()
-                progress.update(counts, consumed: reader.consumedBytes, total: reader.currentInputSize)
-            }
-            if let signal = SignalTrap.pending { ending = .interrupted(signal: signal) }
-        } catch let error as OutputError where error.closed {
-            ending = .outputClosed
-        } catch {
-            // Release what was read before the failure, then report it.
-            decideRound()
-            try? flush()
-            progress.finish()
-            throw error
+        let group = DispatchGroup()
+        for worker in workers.dropFirst() {
+            DispatchQueue.global().async(group: group) { [self] in work(worker, turns) }
         }
-        progress.finish()
+        work(workers[0], turns)
+        group.wait()
+        turns.progress.finish()
+        if let failure = turns.outputFailure {
+            if failure.closed {
+                return FilterResult(ending: .outputClosed, counts: counts, seconds: Clock.now() - started)
+            }
+            throw failure
+        }
+        if let failure = turns.inputFailure { throw failure }
+        let ending: FilterEnding = SignalTrap.pending.map { .interrupted(signal: $0) } ?? .completed
         return FilterResult(ending: ending, counts: counts, seconds: Clock.now() - started)
     }
 
-    /// Fills the workers' batches with what is ready, one chunk each at most; false when the input has ended.
-    private func readRound(_ reader: LineReader) throws -> Bool {
-        for worker in workers { worker.batch.removeAll() }
-        var index = 0
+    /// One worker's loop: read a chunk in turn, decide it, write it in turn; until the input ends or output fails.
+    private func work(_ worker: Worker, _ turns: Turns) {
+        let chunkBytes = configuration.chunkBytes
         while true {
-            let worker = workers[index]
-            guard try reader.next({ line in worker.batch.append(line) }) else { return false }
-            if worker.batch.byteCount >= configuration.chunkBytes {
-                index += 1
-                if index == workers.count { return true }
+            // Take the input and read one chunk of what is ready.
+            turns.readLock.lock()
+            if turns.inputEnded || turns.stop.load(ordering: .relaxed) {
+                turns.readLock.unlock()
+                return
             }
-            if !reader.isReady { return true }
+            worker.batch.removeAll()
+            do {
+                var more = true
+                repeat {
+                    more = try turns.reader.next { line in worker.batch.append(line) }
+                } while more && worker.batch.byteCount < chunkBytes && turns.reader.isReady
+                if !more { turns.inputEnded = true }
+            } catch {
+                turns.inputFailure = error
+                turns.inputEnded = true
+            }
+            let sequence = turns.nextRead
+            turns.nextRead += 1
+            turns.consumed.store(turns.reader.consumedBytes, ordering: .relaxed)
+            turns.inputSize.store(turns.reader.currentInputSize ?? -1, ordering: .relaxed)
+            turns.readLock.unlock()
+
+            // Decide, at the same time as the other workers.
+            let before = worker.processor.counts
+            worker.processor.process(worker.batch, inputNames: turns.inputNames)
+            let decided = worker.processor.counts.subtracting(before)
+
+            // Write in turn.
+            turns.writeTurn.lock()
+            while turns.nextWrite != sequence { turns.writeTurn.wait() }
+            if turns.outputFailure == nil {
+                do {
+                    try flush(worker.processor)
+                } catch {
+                    turns.outputFailure = error
+                    // Stop reading at once, even a read waiting on a pipe: nothing more can be released.
+                    turns.stop.store(true, ordering: .relaxed)
+                    SignalTrap.wake()
+                }
+            }
+            worker.processor.output.removeAll()
+            worker.processor.rejects.removeAll()
+            turns.written.add(decided)
+            let size = turns.inputSize.load(ordering: .relaxed)
+            turns.progress.update(
+                turns.written, consumed: turns.consumed.load(ordering: .relaxed), total: size < 0 ? nil : size)
+            turns.nextWrite += 1
+            turns.writeTurn.broadcast()
+            turns.writeTurn.unlock()
         }
     }
 
-    /// Decides the round's batches, on as many threads as there are non-empty batches.
-    private func decideRound() {
-        let busy = workers.prefix { !$0.batch.isEmpty }
-        if busy.count <= 1 {
-            busy.first?.decide()
-        } else {
-            let round = Array(busy)
-            DispatchQueue.concurrentPerform(iterations: round.count) { round[$0].decide() }
-        }
-    }
-
-    /// Writes the round's output lines (and rejects) in input order.
-    private func flush() throws(OutputError) {
-        for worker in workers {
-            let processor = worker.processor
-            if !processor.output.bytes.isEmpty {
-                try output.write(processor.output.bytes)
-                processor.output.removeAll()
-            }
-            if let rejects, !processor.rejects.bytes.isEmpty {
-                try rejects.write(processor.rejects.bytes)
-                processor.rejects.removeAll()
-            }
-        }
+    /// Writes a worker's output lines (and rejects).
+    private func flush(_ processor: RecordProcessor) throws(OutputError) {
+        if !processor.output.bytes.isEmpty { try output.write(processor.output.bytes) }
+        if let rejects, !processor.rejects.bytes.isEmpty { try rejects.write(processor.rejects.bytes) }
     }
 }

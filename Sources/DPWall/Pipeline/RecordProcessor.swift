@@ -33,6 +33,16 @@ public struct DecisionCounts: Sendable {
     /// Total denials.
     public var deniedTotal: Int { denied.reduce(0, +) }
 
+    /// What was counted since `earlier` (an earlier snapshot of the same counts).
+    public func subtracting(_ earlier: DecisionCounts) -> DecisionCounts {
+        var difference = DecisionCounts()
+        difference.records = records - earlier.records
+        difference.allowed = allowed - earlier.allowed
+        difference.bytes = bytes - earlier.bytes
+        for index in denied.indices { difference.denied[index] = denied[index] - earlier.denied[index] }
+        return difference
+    }
+
     /// Adds another worker's counts.
     public mutating func add(_ other: DecisionCounts) {
         records += other.records

@@ -57,6 +57,12 @@ public enum SignalTrap {
         _ = signal(SIGPIPE, SIG_IGN)
     }
 
+    /// Wakes every wait on ``wakeDescriptor`` (for a stop that is not a signal, such as a closed output).
+    public static func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeWriteEnd.load(ordering: .relaxed), &byte, 1)
+    }
+
     /// The signal that asked to stop, or nil.
     public static var pending: Int32? {
         let value = receivedSignal.load(ordering: .relaxed)
