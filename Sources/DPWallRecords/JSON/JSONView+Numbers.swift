@@ -160,34 +160,11 @@ extension JSONView {
         return (negative, mantissa, scale)
     }
 
-    /// 10^k for k in 0...22, each exact in binary64.
+    /// 10^k for k in 0...22, each exact in binary64. A table, not a `switch`: the scale of tensor values varies
+    /// from element to element, and a jump table's indirect branch would mispredict on most of them.
     @inline(__always)
     static func exactPowerOfTen(_ k: Int) -> Double {
-        switch k {
-        case 0: 1e0
-        case 1: 1e1
-        case 2: 1e2
-        case 3: 1e3
-        case 4: 1e4
-        case 5: 1e5
-        case 6: 1e6
-        case 7: 1e7
-        case 8: 1e8
-        case 9: 1e9
-        case 10: 1e10
-        case 11: 1e11
-        case 12: 1e12
-        case 13: 1e13
-        case 14: 1e14
-        case 15: 1e15
-        case 16: 1e16
-        case 17: 1e17
-        case 18: 1e18
-        case 19: 1e19
-        case 20: 1e20
-        case 21: 1e21
-        default: 1e22
-        }
+        powersOfTen.withUnsafeBufferPointer { $0[k] }
     }
 
     /// Exactly representable powers of ten, 10^0 ... 10^22.
