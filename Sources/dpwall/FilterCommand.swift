@@ -10,10 +10,12 @@ struct FilterCommand: ParsableCommand {
         commandName: "filter",
         abstract: "Check and release request/response records (JSON Lines): one output line per input line.",
         discussion: """
-            Reads standard input, `-`, or the files given, in order; names ending in .zst are decompressed.
-            Exit status: 0 input processed (denials are ordinary output), 64 bad usage, 65 corrupt .zst input,
-            66 an input cannot be opened, 74 an I/O error, 78 invalid policy, 130/143 interrupted after a clean
-            drain, 141 standard output closed.
+            Reads standard input, `-`, or the files given, in order; names ending in .zst are decompressed. \
+            Writes one line per input line to standard output, in order, and a summary line to standard error.
+
+            Exit status: 0 input processed (denials are ordinary output), 64 bad usage, 65 corrupt .zst input, \
+            66 an input cannot be opened, 74 an I/O error, 78 invalid policy or unsupported auth mode, \
+            130/143 interrupted after a clean drain, 141 standard output closed.
             """
     )
 
