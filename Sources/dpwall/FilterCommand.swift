@@ -59,7 +59,7 @@ struct FilterCommand: ParsableCommand {
         }
         for file in files where file != "-" {
             do {
-                _ = try LineReaderProbe.check(file)
+                _ = try InputProbe.check(file)
             } catch {
                 FileHandleStderr.write("dpwall: \(error.message)\n")
                 throw ExitCode(error.code.exitStatus)
