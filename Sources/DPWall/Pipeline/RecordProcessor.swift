@@ -267,21 +267,20 @@ final class RecordProcessor {
     /// Writes `"id":…,"ts":…` and the other envelope fields that are present and readable.
     private func writeEnvelope(_ view: JSONView, _ envelope: Envelope, everything: Bool, _ out: inout JSONWriter) {
         var first = true
-        func field(_ name: StaticString, _ node: Int) {
+        /// `key` is the member's quoted name and colon, e.g. `"id":`.
+        func field(_ key: StaticString, _ node: Int) {
             guard node >= 0, view.kind(node) == .string, view.unescapedLength(node) <= 128 else { return }
             if !first { out.appendByte(UInt8(ascii: ",")) }
             first = false
-            out.appendByte(UInt8(ascii: "\""))
-            out.append(raw: name)
-            out.append(raw: "\":")
+            out.append(raw: key)
             out.append(raw: raw(view, node))
         }
-        field("id", envelope.id)
-        field("ts", envelope.ts)
-        field("client", envelope.client)
-        field("model", envelope.model)
+        field("\"id\":", envelope.id)
+        field("\"ts\":", envelope.ts)
+        field("\"client\":", envelope.client)
+        field("\"model\":", envelope.model)
         guard everything else { return }
-        field("version", envelope.version)
+        field("\"version\":", envelope.version)
         for (key, value) in envelope.passthrough {
             out.appendByte(UInt8(ascii: ","))
             out.append(raw: raw(view, key))
