@@ -2,11 +2,10 @@ extension JSONParser {
     /// Scans a number token starting at `start` (a `-` or a digit) by the RFC 8259 grammar; returns the offset after
     /// it, its node flags, and for a short plain decimal its digits (see ``shortValue``). Other values are converted
     /// later, on access (``JSONView/double(_:)``).
-    @inline(__always)
+    @inline(never)
     static func scanNumber(
         _ p: UnsafeRawPointer, _ start: Int, _ n: Int
     ) throws(JSONError) -> (end: Int, flags: UInt8, short: UInt32) {
-        if let fast = scanShortNumber(p, start, n) { return fast }
         var i = start
         var flags = JSONNode.isInteger
         var c = p.load(fromByteOffset: i, as: UInt8.self)

@@ -101,7 +101,14 @@ package struct JSONParser {
                         end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
                 i = end &+ 1
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                let (end, flags, short) = try Self.scanNumber(p, i, n)
+                // The common short decimal is scanned inline; anything else takes the general path.
+                let scanned: (end: Int, flags: UInt8, short: UInt32)
+                if let short = Self.scanShortNumber(p, i, n) {
+                    scanned = short
+                } else {
+                    scanned = try Self.scanNumber(p, i, n)
+                }
+                let (end, flags, short) = scanned
                 let index = UInt32(truncatingIfNeeded: tape.count)
                 tape.append(
                     JSONNode(
