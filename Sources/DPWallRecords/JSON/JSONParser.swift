@@ -38,6 +38,11 @@ package struct JSONParser {
         var count: UInt32
         /// Whether it is an object.
         var isObject: Bool
+        /// Objects: a filter of the lengths of the keys seen (bit `length % 64`), so that a key whose length no
+        /// earlier key has cannot be a duplicate and needs no comparison.
+        var keyLengths: UInt64 = 0
+        /// Objects: whether a key seen had escapes (its raw length is then not its length, and the filter is off).
+        var escapedKey = false
     }
 
     /// Makes a parser that rejects nesting deeper than `maxDepth` arrays and objects.
@@ -136,7 +141,7 @@ package struct JSONParser {
                     if depth > 0 { stack.append(top) }
                     top = Frame(node: index, count: 0, isObject: isObject)
                     depth &+= 1
-                    if isObject { i = try scanKey(p, i, n, top, &tape) }
+                    if isObject { i = try scanKey(p, i, n, &top, &tape) }
                     continue
                 }
             case UInt8(ascii: "t"):
@@ -166,7 +171,7 @@ package struct JSONParser {
                 top.count &+= 1
                 if c == UInt8(ascii: ",") {
                     i = Self.skipWhitespace(p, i &+ 1, n)
-                    if top.isObject { i = try scanKey(p, i, n, top, &tape) }
+                    if top.isObject { i = try scanKey(p, i, n, &top, &tape) }
                     break
                 }
                 if c == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
@@ -190,7 +195,7 @@ package struct JSONParser {
     /// Parses a key of the object `frame`, its duplicate check, and the `:` after it; returns the offset of the value.
     @inline(__always)
     private mutating func scanKey(
-        _ p: UnsafeRawPointer, _ i: Int, _ n: Int, _ frame: Frame, _ tape: inout JSONTapeWriter
+        _ p: UnsafeRawPointer, _ i: Int, _ n: Int, _ frame: inout Frame, _ tape: inout JSONTapeWriter
     ) throws(JSONError) -> Int {
         guard i < n else { throw Self.unexpectedEnd(i, expected: "a string key") }
         guard p.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "\"") else {
@@ -204,9 +209,15 @@ package struct JSONParser {
             JSONNode(
                 kind: .string, flags: flags, start: UInt32(truncatingIfNeeded: i &+ 1),
                 end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
-        if frame.count > 0 {
+        let lengthBit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: (end &- i &- 1) & 63)
+        let escaped = flags & JSONNode.hasEscapes != 0
+        if frame.count > 0
+            && (frame.count >= Self.linearKeyLimit || escaped || frame.escapedKey || frame.keyLengths & lengthBit != 0)
+        {
             try checkDuplicate(p, tape, container: frame.node, members: frame.count, key: index)
         }
+        frame.keyLengths |= lengthBit
+        frame.escapedKey = frame.escapedKey || escaped
         var j = Self.skipWhitespace(p, end &+ 1, n)
         guard j < n else { throw Self.unexpectedEnd(j, expected: "':'") }
         guard p.load(fromByteOffset: j, as: UInt8.self) == UInt8(ascii: ":") else {
