@@ -61,3 +61,12 @@ package struct JSONNode: Sendable, Equatable {
         self.next = next
     }
 }
+
+extension JSONKind {
+    /// Whether two kinds are the same, without the generic `RawRepresentable` comparison that other modules
+    /// would otherwise call (a fieldless enum's value is its case number).
+    @inlinable
+    package static func == (a: JSONKind, b: JSONKind) -> Bool {
+        unsafeBitCast(a, to: UInt8.self) == unsafeBitCast(b, to: UInt8.self)
+    }
+}

@@ -60,3 +60,12 @@ public enum TensorDatatype: String, CaseIterable, Sendable {
         }
     }
 }
+
+extension TensorDatatype {
+    /// Whether two datatypes are the same, without building their raw `String`s (the generic
+    /// `RawRepresentable` comparison would); a fieldless enum's value is its case number.
+    @inlinable
+    public static func == (a: TensorDatatype, b: TensorDatatype) -> Bool {
+        unsafeBitCast(a, to: UInt8.self) == unsafeBitCast(b, to: UInt8.self)
+    }
+}
