@@ -60,7 +60,7 @@ struct BodyChecker {
         leaves.removeAll(keepingCapacity: true)
         collector.reset()
         batch = nil
-        let format = model.fixedFormat ?? BodyDecoder.detect(view, bodyNode, side: side)
+        let format = model.fixedFormat ?? decoder.detect(view, bodyNode, side: side)
         do {
             try decoder.decode(
                 view, bodyNode, side: side, format: format, declared: model.declared(side), into: &body)

@@ -4,41 +4,53 @@
     import Darwin
 #endif
 
-/// A fixed set of names to match string nodes against (a class: handing it around costs one reference count), fast: candidates are filtered by length and compared
-/// with `memcmp`, without building a `String`. Keys written with escapes (`"\u0069d"`) are matched too, on the
-/// slow path, so an escaped spelling can never slip past a check.
-package final class NameTable: Sendable {
+/// A fixed set of names to match string nodes against, fast: one bucket lookup by length, first and last byte,
+/// then one `memcmp`, without building a `String`. Keys written with escapes (`"\u0069d"`) are matched too, on
+/// the slow path, so an escaped spelling can never slip past a check.
+///
+/// A class that owns its tables as raw memory: lookups touch no array (no bounds or uniqueness checks), and
+/// handing the table around costs one reference count. Immutable after `init`, hence `@unchecked Sendable`.
+package final class NameTable: @unchecked Sendable {
     private let keys: [String]
-    private let bytes: [UInt8]
-    private let entries: [(offset: Int, length: Int)]
+    private let bytes: UnsafeMutablePointer<UInt8>
+    private let offsets: UnsafeMutablePointer<Int>
+    private let lengths: UnsafeMutablePointer<Int>
     /// Buckets by a hash of length, first and last byte: the only candidate's position, -1 for none, or -2 when
     /// two names share the bucket (then every name of that length is tried).
-    private let buckets: [Int8]
-    private static let bucketMask = 63
+    private let buckets: UnsafeMutablePointer<Int8>
+    private static let bucketCount = 64
 
     /// A table of `keys`; ``index(of:in:)`` returns positions in this array.
     package init(_ keys: [String]) {
         self.keys = keys
-        var bytes: [UInt8] = []
-        var entries: [(offset: Int, length: Int)] = []
-        for key in keys {
-            entries.append((bytes.count, key.utf8.count))
-            bytes.append(contentsOf: key.utf8)
-        }
-        self.bytes = bytes
-        self.entries = entries
-        var buckets = [Int8](repeating: -1, count: Self.bucketMask + 1)
-        for (position, key) in keys.enumerated() {
-            let utf8 = Array(key.utf8)
-            let bucket = Self.bucket(utf8.count, utf8.first ?? 0, utf8.last ?? 0)
+        let utf8 = keys.map { Array($0.utf8) }
+        let total = utf8.reduce(0) { $0 + $1.count }
+        bytes = .allocate(capacity: max(total, 1))
+        offsets = .allocate(capacity: max(keys.count, 1))
+        lengths = .allocate(capacity: max(keys.count, 1))
+        buckets = .allocate(capacity: Self.bucketCount)
+        buckets.initialize(repeating: -1, count: Self.bucketCount)
+        var offset = 0
+        for (position, name) in utf8.enumerated() {
+            (bytes + offset).initialize(from: name, count: name.count)
+            (offsets + position).initialize(to: offset)
+            (lengths + position).initialize(to: name.count)
+            offset += name.count
+            let bucket = Self.bucket(name.count, name.first ?? 0, name.last ?? 0)
             buckets[bucket] = buckets[bucket] == -1 && position < Int(Int8.max) ? Int8(position) : -2
         }
-        self.buckets = buckets
+    }
+
+    deinit {
+        bytes.deallocate()
+        offsets.deallocate()
+        lengths.deallocate()
+        buckets.deallocate()
     }
 
     @inline(__always)
     private static func bucket(_ length: Int, _ first: UInt8, _ last: UInt8) -> Int {
-        (length &* 31 &+ Int(first) &+ Int(last) &* 7) & bucketMask
+        (length &* 31 &+ Int(first) &+ Int(last) &* 7) & (bucketCount - 1)
     }
 
     /// The names, in table order.
@@ -51,24 +63,17 @@ package final class NameTable: Sendable {
             return keys.firstIndex { view.stringEquals(node, $0) }
         }
         let text = view.stringBytes(node)
-        let candidate =
-            text.isEmpty ? -2 : Int(buckets[Self.bucket(text.count, text[0], text[text.count &- 1])])
-        if candidate == -1 { return nil }
-        return bytes.withUnsafeBytes { table -> Int? in
-            if candidate >= 0 {
-                let entry = entries[candidate]
-                guard entry.length == text.count,
-                    memcmp(table.baseAddress! + entry.offset, text.baseAddress!, entry.length) == 0
-                else { return nil }
-                return candidate
-            }
-            for (position, entry) in entries.enumerated() where entry.length == text.count {
-                if entry.length == 0 || memcmp(table.baseAddress! + entry.offset, text.baseAddress!, entry.length) == 0
-                {
-                    return position
-                }
-            }
-            return nil
+        let count = text.count
+        let candidate = count == 0 ? -2 : Int(buckets[Self.bucket(count, text[0], text[count &- 1])])
+        if candidate >= 0 {
+            guard lengths[candidate] == count, memcmp(bytes + offsets[candidate], text.baseAddress!, count) == 0
+            else { return nil }
+            return candidate
         }
+        if candidate == -1 { return nil }
+        for position in 0..<keys.count where lengths[position] == count {
+            if count == 0 || memcmp(bytes + offsets[position], text.baseAddress!, count) == 0 { return position }
+        }
+        return nil
     }
 }

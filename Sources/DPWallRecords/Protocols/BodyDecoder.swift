@@ -12,13 +12,28 @@ package struct BodyDecoder {
     /// A decoder with its own name tables.
     package init() {}
 
+    /// The keys that tell the protocols apart.
+    private let detectionKeys = NameTable(["instances", "predictions", "inputs", "outputs", "model_name"])
+
     /// Detects the protocol of a body: `instances`/`predictions` or a non-tensor `inputs`/`outputs` is TF Serving.
-    package static func detect(_ view: JSONView, _ body: Int, side: BodySide) -> WireFormat {
-        let listKey: StaticString = side == .request ? "inputs" : "outputs"
-        let rowKey: StaticString = side == .request ? "instances" : "predictions"
-        if view.member(of: body, rowKey) != nil { return .tfserving }
-        if side == .response && view.member(of: body, "model_name") != nil { return .v2 }
-        guard let list = view.member(of: body, listKey) else { return .v2 }
+    package func detect(_ view: JSONView, _ body: Int, side: BodySide) -> WireFormat {
+        let request = side == .request
+        var list = -1
+        var modelName = false
+        var rows = false
+        view.forEachMember(of: body) { key, value in
+            switch detectionKeys.index(of: key, in: view) {
+            case 0: rows = rows || request
+            case 1: rows = rows || !request
+            case 2 where request, 3 where !request: list = value
+            case 4: modelName = modelName || !request
+            default: break
+            }
+            return true
+        }
+        if rows { return .tfserving }
+        if modelName { return .v2 }
+        guard list >= 0 else { return .v2 }
         if view.kind(list) == .array, view.count(list) > 0, view.kind(list + 1) == .object,
             view.member(of: list + 1, "datatype") != nil || view.member(of: list + 1, "shape") != nil
         {
