@@ -75,8 +75,9 @@ final class RecordProcessor {
     private let envelopeDecoder: EnvelopeDecoder
     /// Per-record working state, moved into a local for each record (see ``process(_:inputName:)``).
     private var scratch = Scratch()
-    /// The model of the record being decided (set once its name is known).
+    /// The model of the record being decided (set once its name is known), and the last client allowed to call it.
     private var currentModel: ModelRuntime?
+    private var lastAllowedClient: String?
     /// Output lines of the current batch.
     var output = JSONWriter(capacity: 1 << 20)
     /// Rejects lines of the current batch (when enabled).
@@ -186,13 +187,26 @@ final class RecordProcessor {
         } catch {
             return error
         }
-        let modelName = view.string(s.envelope.model)
-        guard let model = models[modelName] else {
-            return RecordError(.unknownModel, "model \(view.quoted(s.envelope.model)) is not in the policy")
+        // Traffic mostly repeats the previous record's model and client: compare bytes before hashing strings.
+        let model: ModelRuntime
+        if let last = currentModel, view.stringEquals(s.envelope.model, last.name) {
+            model = last
+        } else {
+            guard let found = models[view.string(s.envelope.model)] else {
+                return RecordError(.unknownModel, "model \(view.quoted(s.envelope.model)) is not in the policy")
+            }
+            model = found
+            currentModel = found
+            lastAllowedClient = nil
         }
-        currentModel = model
-        if s.envelope.client >= 0, let problem = tiers.check(client: view.string(s.envelope.client), model: modelName) {
-            return problem
+        if s.envelope.client >= 0 {
+            if let client = lastAllowedClient, view.stringEquals(s.envelope.client, client) {
+                // Allowed for this model a moment ago.
+            } else {
+                let client = view.string(s.envelope.client)
+                if let problem = tiers.check(client: client, model: model.name) { return problem }
+                lastAllowedClient = client
+            }
         }
         if s.envelope.request >= 0,
             let problem = s.request.check(view, s.envelope.request, side: .request, model: model, keepValues: false)
