@@ -1,3 +1,5 @@
+import DPWallRecords
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -47,7 +49,7 @@ final class OutputSink {
     deinit { if owns { close(fd) } }
 
     /// Writes all of `bytes`.
-    func write(_ bytes: [UInt8]) throws(OutputError) {
+    func write(_ bytes: WriterBuffer) throws(OutputError) {
         var failure: Int32 = 0
         bytes.withUnsafeBytes { raw in
             var offset = 0

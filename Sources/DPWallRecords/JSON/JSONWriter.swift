@@ -1,12 +1,11 @@
 /// Appends JSON text to a growable byte buffer, for output lines.
 package struct JSONWriter {
-    /// The text written so far (UTF-8).
-    package var bytes: [UInt8]
+    /// The text written so far (UTF-8). A writer that is appended to must not be copied (see ``WriterBuffer``).
+    package var bytes: WriterBuffer
 
     /// Makes an empty writer with room for `capacity` bytes.
     package init(capacity: Int = 4096) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        bytes = WriterBuffer(capacity: capacity)
     }
 
     /// Empties the buffer, keeping its capacity.
