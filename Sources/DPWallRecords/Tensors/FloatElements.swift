@@ -37,7 +37,7 @@ package enum FloatElements {
             guard value >= low && value <= high else { return (position, (.outsideRange, i)) }
             if keep { values.append(value) }
             position += 1
-            i = view.next(i)
+            i += 1  // a number is one node: no dependency on loading its `next`
         }
         return (position, nil)
     }
