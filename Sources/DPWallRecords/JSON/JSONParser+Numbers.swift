@@ -132,12 +132,7 @@ extension JSONParser {
     /// `start + 8 ≤ n`. Bytes after the digits are shifted out before they can matter.
     @inline(__always)
     static func eightDigits(_ p: UnsafeRawPointer, _ start: Int, _ count: Int) -> UInt64 {
-        var w = p.loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian &- 0x3030_3030_3030_3030
-        w = w &<< UInt64(truncatingIfNeeded: 64 &- 8 &* count)  // digits to the top bytes; leading zeros below
-        w = (w &* 10) &+ (w >> 8)
-        let low = (w & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32))
-        let high = ((w >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 << 32))
-        return (low &+ high) >> 32
+        swarValue(p.loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian, count)
     }
 
     /// The value of a short plain decimal with integer digits `p[intStart..<intEnd]` and fraction digits
