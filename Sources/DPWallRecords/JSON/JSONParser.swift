@@ -98,12 +98,7 @@ package struct JSONParser {
             let c = p.load(fromByteOffset: i, as: UInt8.self)
             switch c {
             case UInt8(ascii: "\""):
-                let (end, flags) = try Self.scanString(p, i &+ 1, n)
-                let index = UInt32(truncatingIfNeeded: tape.count)
-                tape.append(
-                    JSONNode(
-                        kind: .string, flags: flags, start: UInt32(truncatingIfNeeded: i &+ 1),
-                        end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
+                let (end, _) = try Self.appendString(p, i, n, &tape)
                 i = end &+ 1
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 // The common short decimal is scanned inline; anything else takes the general path.
@@ -203,12 +198,8 @@ package struct JSONParser {
                 code: .malformedJSON, offset: i,
                 message: "unexpected \(Self.describe(p, i, n)) at byte \(i), expected a string key")
         }
-        let (end, flags) = try Self.scanString(p, i &+ 1, n)
-        let index = UInt32(truncatingIfNeeded: tape.count)
-        tape.append(
-            JSONNode(
-                kind: .string, flags: flags, start: UInt32(truncatingIfNeeded: i &+ 1),
-                end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
+        let (end, flags) = try Self.appendString(p, i, n, &tape)
+        let index = UInt32(truncatingIfNeeded: tape.count &- 1)
         let lengthBit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: (end &- i &- 1) & 63)
         let escaped = flags & JSONNode.hasEscapes != 0
         if frame.count > 0
@@ -227,6 +218,21 @@ package struct JSONParser {
         }
         j = Self.skipWhitespace(p, j &+ 1, n)
         return j
+    }
+
+    /// Scans the string whose opening quote is at `i` and appends its node (a value or a key); returns the offset
+    /// of its closing quote and its flags.
+    @inline(__always)
+    private static func appendString(
+        _ p: UnsafeRawPointer, _ i: Int, _ n: Int, _ tape: inout JSONTapeWriter
+    ) throws(JSONError) -> (end: Int, flags: UInt8) {
+        let (end, flags) = try scanString(p, i &+ 1, n)
+        let index = UInt32(truncatingIfNeeded: tape.count)
+        tape.append(
+            JSONNode(
+                kind: .string, flags: flags, start: UInt32(truncatingIfNeeded: i &+ 1),
+                end: UInt32(truncatingIfNeeded: end), next: index &+ 1))
+        return (end, flags)
     }
 
     /// Appends a literal node after checking the bytes spell `word`; returns the offset after it.

@@ -218,12 +218,7 @@ package struct BodyDecoder {
         let named = view.count(list) > 0 && Self.isNameMap(view, list + 1)
         out.named = named
         if !named {
-            guard declared.count == 1 else {
-                throw RecordError(
-                    side.tensorCode,
-                    "\(base): the model declares \(declared.count) tensors, so each row must be an object "
-                        + "naming them")
-            }
+            guard declared.count == 1 else { throw unnamed(side, base, "each row", declared) }
             var tensor = BodyTensor(path: TensorPath(side: side, form: .rows), declared: 0)
             var failure: RecordError?
             view.forEachElement(of: list) { position, row in
@@ -275,12 +270,7 @@ package struct BodyDecoder {
     ) throws(RecordError) {
         let base = "\(side.name).\(key)"
         guard Self.isNameMap(view, value) else {
-            guard declared.count == 1 else {
-                throw RecordError(
-                    side.tensorCode,
-                    "\(base): the model declares \(declared.count) tensors, so \"\(key)\" must be an object "
-                        + "naming them")
-            }
+            guard declared.count == 1 else { throw unnamed(side, base, "\"\(key)\"", declared) }
             var tensor = BodyTensor(path: TensorPath(side: side, form: .columns), declared: 0)
             tensor.data = value
             out.tensors.append(tensor)
@@ -302,6 +292,15 @@ package struct BodyDecoder {
             return true
         }
         if let failure { throw failure }
+    }
+
+    /// An unnamed TF Serving tensor where the model declares several, so names are needed.
+    private static func unnamed(
+        _ side: BodySide, _ base: String, _ what: String, _ declared: DeclaredTensors
+    ) -> RecordError {
+        RecordError(
+            side.tensorCode,
+            "\(base): the model declares \(declared.count) tensors, so \(what) must be an object naming them")
     }
 
     private static func wrongType(
