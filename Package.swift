@@ -13,18 +13,30 @@ let package = Package(
         .executable(name: "dpwall", targets: ["dpwall"]),
         .executable(name: "DPWallFuzz", targets: ["DPWallFuzz"]),
         .library(name: "DPWall", targets: ["DPWall"]),
+        .library(name: "DPWallPrivacy", targets: ["DPWallPrivacy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // libzstd from the system (Debian: libzstd-dev).
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Bytes → records: line framing, strict JSON, tensors, the two wire protocols, writing records.
         .target(name: "DPWallRecords", dependencies: ["CZstd"], swiftSettings: strict),
-        // Pure math, no I/O: rounding and (later) grid, samplers, calibration, accountants.
-        .target(name: "DPWallPrivacy", swiftSettings: strict),
+        // The kernel's random bytes (getrandom), which Swift's Glibc module does not import.
+        .systemLibrary(name: "CSysRandom"),
+        // Pure math, no I/O: grid, samplers, calibration, the keystream generator, post-processing.
+        .target(
+            name: "DPWallPrivacy",
+            dependencies: [
+                "CSysRandom",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // Policy, validation, the pipeline that wires the stages.
         .target(
             name: "DPWall",
