@@ -45,8 +45,21 @@ struct FilterCommand: ParsableCommand {
     @Option(help: "Threads deciding records (default: every online core).")
     var threads: Int = FilterConfiguration.onlineCores
 
+    @Option(
+        name: .customLong("noise-key"),
+        help: ArgumentHelp(
+            "Consistent noise: the same question with the same raw answer gets the same release (mode 0600 file "
+                + "from dpwall keygen).", valueName: "FILE"))
+    var noiseKey: String?
+
+    @Option(help: "Deterministic noise for tests and demos only (not private: anyone with N can remove the noise).")
+    var seed: UInt64?
+
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
+        if noiseKey != nil && seed != nil {
+            throw ValidationError("--seed and --noise-key exclude each other (--seed is for tests only)")
+        }
     }
 
     func run() throws {
@@ -66,6 +79,19 @@ struct FilterCommand: ParsableCommand {
             }
         }
         var configuration = FilterConfiguration(policy: loaded, inputs: files)
+        if let noiseKey {
+            do {
+                configuration.options.noise = .keyed(try NoiseKeyFile.load(noiseKey))
+            } catch {
+                FileHandleStderr.write("dpwall: \(error.message)\n")
+                throw ExitCode(error.exitStatus)
+            }
+        } else if let seed {
+            FileHandleStderr.write(
+                "dpwall: warning: --seed \(seed) makes the noise predictable; use it for tests and demos only, "
+                    + "never for real releases\n")
+            configuration.options.noise = .seeded(seed)
+        }
         configuration.options.annotate = !noAnnotate
         configuration.options.keepRequest = keepRequest
         configuration.rejectsPath = rejects

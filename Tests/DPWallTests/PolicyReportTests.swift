@@ -36,7 +36,13 @@ struct PolicyReportTests {
         #expect(text.contains("    privacy: laplace, epsilon 0.5 per row\n"))
         #expect(
             text.contains("    sensitivity: L1 2 (derived from clamp and normalize: the probability simplex bound)"))
-        #expect(text.components(separatedBy: PolicyReport.calibrationUnavailable).count == 3)
+        // Every noised output prints its calibration (two here), none for mechanism none.
+        #expect(text.components(separatedBy: "    noise: discrete ").count == 3)
+        #expect(text.contains("    noise: discrete gaussian, sigma "))
+        #expect(text.contains("    noise: discrete laplace, b 4.0000000"))
+        #expect(text.contains("    cost per row: epsilon 0.1, delta 1e-07; sampler error at most 2^-90"))
+        #expect(text.contains("    cost per row: epsilon 0.5, delta 0; sampler error at most 2^-90"))
+        #expect(text.contains("    sensitivity inflated for the grid: L2 1.414213"))
     }
 
     @Test("text warns about outputs released without noise and unused auth sections")
@@ -84,7 +90,16 @@ struct PolicyReportTests {
         let outputs = try #require(models[1]["outputs"] as? [[String: Any]])
         let privacy = try #require(outputs[0]["privacy"] as? [String: Any])
         #expect(privacy["mechanism"] as? String == "laplace")
-        #expect(privacy["calibration"] as? String == "unavailable")
+        let calibration = try #require(privacy["calibration"] as? [String: Any])
+        #expect(calibration["mechanism"] as? String == "discrete_laplace")
+        let b = try #require(calibration["b"] as? Double)
+        let grid = try #require(calibration["grid"] as? Double)
+        // b = t·g ≥ (Δ1 + d·g)/ε with Δ1 = 2 (simplex), d = 3, ε = 0.5, and within one step of it (1e-15:
+        // Foundation's JSON parser may round the last digit differently).
+        let least = (2 + 3 * grid) / 0.5
+        #expect(b >= least * (1 - 1e-15) && b < least + grid)
+        let cost = try #require(calibration["cost_per_row"] as? [String: Any])
+        #expect(cost["epsilon"] as? Double == 0.5)
         let sensitivity = try #require(privacy["sensitivity"] as? [String: Any])
         #expect(sensitivity["value"] as? Double == 2)
         #expect(sensitivity["norm"] as? String == "L1")

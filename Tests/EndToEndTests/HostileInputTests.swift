@@ -31,7 +31,7 @@ let statusByCode: [String: Int] = [
     "missing_field": 400, "invalid_field": 400, "unknown_field": 400, "unknown_model": 404,
     "unauthenticated": 401, "forbidden": 403, "rate_limited": 429, "quota_exceeded": 429, "invalid_tensor": 400,
     "invalid_shape": 400, "invalid_datatype": 400, "out_of_range": 400, "invalid_text": 400,
-    "invalid_response": 502, "duplicate_id": 409, "budget_exhausted": 429, "privacy_unavailable": 503,
+    "invalid_response": 502, "duplicate_id": 409, "budget_exhausted": 429,
 ]
 
 /// Codes decided on the raw line or while parsing: the output is `{"line": N, "error": …}`.
@@ -41,7 +41,7 @@ let lineLevelCodes: Set<String> = ["too_large", "invalid_utf8", "non_finite", "m
 let producibleCodes: Set<String> = [
     "too_large", "invalid_utf8", "non_finite", "malformed_json", "duplicate_key", "missing_field", "invalid_field",
     "unknown_field", "unknown_model", "forbidden", "invalid_tensor", "invalid_shape", "invalid_datatype",
-    "out_of_range", "invalid_text", "invalid_response", "privacy_unavailable",
+    "out_of_range", "invalid_text", "invalid_response",
 ]
 
 enum HostileCases {
@@ -423,15 +423,6 @@ enum HostileCases {
                     P.record(
                         id: $0, request: P.fraudRequest(),
                         response: P.v2Response("fraud", P.tensor("probs", "[1,2]", "FP32", #"["a",0.5]"#))))
-            }),
-        // privacy_unavailable
-        HostileCase(
-            name: "laplace output", code: "privacy_unavailable",
-            make: {
-                text(
-                    P.record(
-                        id: $0, model: "noisy", request: P.v2Request(P.tensor("x", "[1,2]", "FP32", "[0.5,0.5]")),
-                        response: P.v2Response("noisy", P.tensor("probs", "[1,2]", "FP32", "[0.5,0.5]"))))
             }),
     ]
 }

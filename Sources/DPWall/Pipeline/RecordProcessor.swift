@@ -1,3 +1,4 @@
+import DPWallPrivacy
 import DPWallRecords
 
 #if canImport(Glibc)
@@ -14,6 +15,8 @@ public struct ProcessorOptions: Sendable {
     public var keepRequest = false
     /// Also write each denied input to a rejects stream (`--rejects FILE`).
     public var writeRejects = false
+    /// Where the noise comes from.
+    public var noise = NoiseMode.secure
 
     /// Default options: annotate, drop the request of a released response, no rejects.
     public init() {}
@@ -65,6 +68,8 @@ final class RecordProcessor {
         var response = BodyChecker()
         var required: [Bool] = []
         var out = JSONWriter(capacity: 0)
+        var digestBytes: [UInt8] = []
+        var cost = ReleaseCost()
     }
 
     private let policy: Policy
@@ -84,16 +89,21 @@ final class RecordProcessor {
     var rejects = JSONWriter(capacity: 0)
     /// What was decided so far.
     private(set) var counts = DecisionCounts()
+    /// This worker's generator (the default noise mode; unused by the others).
+    private var random: KeystreamGenerator
 
     init(policy: Policy, options: ProcessorOptions) throws {
         self.policy = policy
         self.options = options
         var models: [String: ModelRuntime] = [:]
-        for model in policy.models { models[model.name] = try ModelRuntime(model) }
+        for model in policy.models {
+            models[model.name] = try ModelRuntime(model, maxRowElements: policy.maxRowElements)
+        }
         self.models = models
         tiers = TierResolver(policy: policy)
         parser = JSONParser(maxDepth: policy.limits.maxDepth)
         envelopeDecoder = EnvelopeDecoder(passthrough: policy.passthrough, clientRequired: policy.auth.mode == .trusted)
+        random = try KeystreamGenerator()
     }
 
     /// Decides one line and appends its output line (and rejects line) to the batch buffers.
@@ -175,6 +185,7 @@ final class RecordProcessor {
             if let problem = decide(view, &s) {
                 denyRecord(view, s.envelope, line, inputName, problem, &s.out)
             } else {
+                if s.envelope.response >= 0 { privatize(view, currentModel!, line: line.number, &s) }
                 release(view, &s)
             }
         }
@@ -209,7 +220,8 @@ final class RecordProcessor {
             }
         }
         if s.envelope.request >= 0,
-            let problem = s.request.check(view, s.envelope.request, side: .request, model: model, keepValues: false)
+            let problem = s.request.check(
+                view, s.envelope.request, side: .request, model: model, keepValues: options.noise.needsRequestDigest)
         {
             return problem
         }
@@ -223,15 +235,6 @@ final class RecordProcessor {
             if s.envelope.request >= 0, let rows = s.request.batch, let released = s.response.batch, rows != released {
                 return RecordError(
                     .invalidResponse, "response: batch of \(released) rows differs from the request's \(rows)")
-            }
-            if let noised = model.firstNoisedOutput,
-                s.response.checked.contains(where: { $0.declared == noised })
-            {
-                let output = model.spec.outputs[noised]
-                return RecordError(
-                    .privacyUnavailable,
-                    "response output \"\(output.tensor.name)\" needs \(output.privacy!.mechanism.rawValue) noise, "
-                        + "which this build cannot apply yet; nothing is released (fail closed)")
             }
         }
         return nil
@@ -256,6 +259,50 @@ final class RecordProcessor {
         }
     }
 
+    // MARK: Noise
+
+    /// Releases every privatized output row by row (privacy.md, "One release, step by step"), in place in the
+    /// response checker's values, and sums the cost of the rows into `s.cost`.
+    private func privatize(_ view: JSONView, _ model: ModelRuntime, line: Int, _ s: inout Scratch) {
+        s.cost = ReleaseCost()
+        var requestDigest: [UInt8] = []
+        var seeded: KeystreamGenerator?
+        switch options.noise {
+        case .secure: break
+        case .keyed:
+            requestDigest = RequestDigest.compute(
+                view, s.envelope.request >= 0 ? s.request : nil, into: &s.digestBytes)
+        case .seeded(let seed): seeded = KeystreamGenerator(testSeed: seed, stream: UInt64(line))
+        }
+        let client = s.envelope.client >= 0 ? view.string(s.envelope.client) : ""
+        for tensor in s.response.checked {
+            guard let privatizer = model.privatizers[tensor.declared] else { continue }
+            let rows = tensor.rank > 0 ? s.response.dims[tensor.dimsStart] : 1
+            guard rows > 0 else { continue }
+            let rowLength = tensor.count / rows
+            for row in 0..<rows {
+                let label = s.response.withRow(tensor, row: row, rowLength: rowLength) { values in
+                    switch options.noise {
+                    case .secure:
+                        return privatizer.release(values, &random)
+                    case .keyed(let keyed):
+                        var generator = keyed.generator(
+                            client: client, model: model.name, output: model.outputNames[tensor.declared], row: row,
+                            requestDigest: requestDigest, rawRow: UnsafeBufferPointer(values))
+                        return privatizer.release(values, &generator)
+                    case .seeded:
+                        return privatizer.release(values, &seeded!)
+                    }
+                }
+                if privatizer.labelOnly { s.response.setValue(Double(label), at: tensor.valuesStart + row) }
+                if let calibration = privatizer.calibration {
+                    s.cost.epsilon += calibration.epsilon
+                    s.cost.delta += calibration.delta
+                }
+            }
+        }
+    }
+
     // MARK: Output lines
 
     private func release(_ view: JSONView, _ s: inout Scratch) {
@@ -268,11 +315,13 @@ final class RecordProcessor {
         }
         if s.envelope.response >= 0 {
             s.out.append(raw: ",\"response\":")
-            let model = currentModel!
-            s.response.postProcess(model: model)
-            ReleaseWriter.writeResponse(view, s.response, model: model, into: &s.out)
+            ReleaseWriter.writeResponse(view, s.response, model: currentModel!, into: &s.out)
             if options.annotate {
-                s.out.append(raw: ",\"privacy\":{\"epsilon\":0,\"delta\":0}")
+                s.out.append(raw: ",\"privacy\":{\"epsilon\":")
+                s.out.append(s.cost.epsilon)
+                s.out.append(raw: ",\"delta\":")
+                s.out.append(s.cost.delta)
+                s.out.appendByte(UInt8(ascii: "}"))
             }
         }
         s.out.append(raw: "}\n")

@@ -32,6 +32,10 @@ enum ReleaseWriter {
                 let rule = model.outputRules[tensor.declared]
                 out.append(raw: "{\"name\":")
                 out.appendString(model.outputNames[tensor.declared])
+                if rule.labelOnly {
+                    writeLabels(checker, tensor, released, nested: tensor.nested, into: &out)
+                    continue
+                }
                 out.append(raw: ",\"datatype\":")
                 out.appendString(rule.datatype.rawValue)
                 out.append(raw: ",\"shape\":[")
@@ -62,6 +66,12 @@ enum ReleaseWriter {
                 if body.named { out.appendByte(UInt8(ascii: "{")) }
                 for (n, tensor) in checker.checked.enumerated() {
                     if body.named { writeMemberName(model.outputNames[tensor.declared], first: n == 0, into: &out) }
+                    if model.outputRules[tensor.declared].labelOnly {
+                        out.appendByte(UInt8(ascii: "["))
+                        out.append(Int(released[tensor.valuesStart + row]))
+                        out.appendByte(UInt8(ascii: "]"))
+                        continue
+                    }
                     let rowDims = checker.dims[(tensor.dimsStart + 1)..<(tensor.dimsStart + tensor.rank)]
                     let rowSize = rowDims.reduce(1, *)
                     writeNested(view, checker, tensor, released, dims: rowDims, first: row * rowSize, into: &out)
@@ -74,12 +84,45 @@ enum ReleaseWriter {
             if body.named { out.appendByte(UInt8(ascii: "{")) }
             for (n, tensor) in checker.checked.enumerated() {
                 if body.named { writeMemberName(model.outputNames[tensor.declared], first: n == 0, into: &out) }
+                if model.outputRules[tensor.declared].labelOnly {
+                    writeLabelData(checker, tensor, released, nested: true, into: &out)
+                    continue
+                }
                 let dims = checker.dims[tensor.dimsStart..<(tensor.dimsStart + tensor.rank)]
                 writeNested(view, checker, tensor, released, dims: dims, first: 0, into: &out)
             }
             if body.named { out.appendByte(UInt8(ascii: "}")) }
             out.appendByte(UInt8(ascii: "}"))
         }
+    }
+
+    /// The rest of a v2 label-only tensor after its name: INT64, shape [batch, 1], one class index per row.
+    private static func writeLabels(
+        _ checker: BodyChecker, _ tensor: CheckedTensor, _ released: [Double], nested: Bool,
+        into out: inout JSONWriter
+    ) {
+        let rows = checker.batch ?? 1
+        out.append(raw: ",\"datatype\":\"INT64\",\"shape\":[")
+        out.append(rows)
+        out.append(raw: ",1],\"data\":")
+        writeLabelData(checker, tensor, released, nested: nested, into: &out)
+        out.appendByte(UInt8(ascii: "}"))
+    }
+
+    /// The labels of every row: `[[a],[b]]` nested, `[a,b]` flat.
+    private static func writeLabelData(
+        _ checker: BodyChecker, _ tensor: CheckedTensor, _ released: [Double], nested: Bool,
+        into out: inout JSONWriter
+    ) {
+        let rows = checker.batch ?? 1
+        out.appendByte(UInt8(ascii: "["))
+        for row in 0..<rows {
+            if row > 0 { out.appendByte(UInt8(ascii: ",")) }
+            if nested { out.appendByte(UInt8(ascii: "[")) }
+            out.append(Int(released[tensor.valuesStart + row]))
+            if nested { out.appendByte(UInt8(ascii: "]")) }
+        }
+        out.appendByte(UInt8(ascii: "]"))
     }
 
     /// Writes `"name":` (after a comma unless it is the first member).

@@ -1,3 +1,4 @@
+import DPWallPrivacy
 import Foundation
 
 extension PolicyReport {
@@ -110,7 +111,14 @@ extension PolicyReport {
             "inputs": model.inputs.map(Self.json),
             "outputs": model.outputs.map { output -> [String: Any] in
                 var object = Self.json(output.tensor)
-                if let privacy = output.privacy { object["privacy"] = Self.json(privacy, tensor: output.tensor) }
+                if let privacy = output.privacy {
+                    var described = Self.json(privacy, tensor: output.tensor)
+                    if let calibration = privacy.calibration(for: output.tensor, maxRowElements: policy.maxRowElements)
+                    {
+                        described["calibration"] = Self.json(calibration)
+                    }
+                    object["privacy"] = described
+                }
                 return object
             },
         ]
@@ -159,8 +167,23 @@ extension PolicyReport {
             object["normalize"] = privacy.normalize
             object["top_k"] = privacy.topK
             object["label_only"] = privacy.labelOnly
-            object["calibration"] = "unavailable"
         }
         return object
+    }
+
+    private static func json(_ calibration: NoiseCalibration) -> [String: Any] {
+        [
+            "mechanism": "discrete_\(calibration.mechanism.rawValue)",
+            calibration.mechanism == .laplace ? "b" : "sigma": calibration.scale,
+            "scale_in_grid_steps": calibration.stepsScale,
+            "grid": calibration.grid,
+            "grid_exponent": calibration.gridExponent,
+            "grid_relative_exponent": calibration.gridRelativeExponent,
+            "row_length": calibration.rowLength,
+            "inflated_sensitivity": calibration.inflatedSensitivity,
+            "cost_per_row": ["epsilon": calibration.epsilon, "delta": calibration.delta],
+            "sampler_total_variation_per_value": NoiseCalibration.samplerTotalVariation,
+            "sampler_delta_added": 0,
+        ]
     }
 }

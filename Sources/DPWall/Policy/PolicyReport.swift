@@ -1,9 +1,7 @@
+import DPWallPrivacy
+
 /// What `dpwall policy check` prints: the policy in plain words and numbers, as text or as JSON.
 public struct PolicyReport: Sendable {
-    /// The line printed under every output with a noise mechanism until noise calibration lands.
-    public static let calibrationUnavailable =
-        "noise calibration: not in this build; outputs with a mechanism are denied privacy_unavailable"
-
     /// The policy described.
     public let policy: Policy
 
@@ -81,6 +79,14 @@ public struct PolicyReport: Sendable {
             for output in model.outputs {
                 lines.append("  output \(output.tensor.name): \(Self.text(output.tensor))")
                 lines.append(contentsOf: privacyLines(output).map { "    " + $0 })
+                if let privacy = output.privacy,
+                    let calibration = privacy.calibration(for: output.tensor, maxRowElements: policy.maxRowElements)
+                {
+                    lines.append(
+                        contentsOf: calibrationLines(calibration, fixedRow: output.tensor.rowElementCount != nil).map {
+                            "    " + $0
+                        })
+                }
             }
         }
         let warnings = warnings
@@ -158,8 +164,37 @@ public struct PolicyReport: Sendable {
         lines.append(post.joined(separator: ", "))
         if privacy.mechanism == .none {
             lines.append("WARNING: releases raw model outputs without noise")
-        } else {
-            lines.append(Self.calibrationUnavailable)
+        }
+        return lines
+    }
+
+    /// The numbers of the noise: scale, grid, inflated sensitivity, cost per row, sampler error, rows per budget.
+    private func calibrationLines(_ calibration: NoiseCalibration, fixedRow: Bool) -> [String] {
+        var lines: [String] = []
+        let scale =
+            calibration.mechanism == .laplace
+            ? "b \(Self.number(calibration.scale)) (\(Self.number(calibration.stepsScale)) grid steps)"
+            : "sigma \(Self.number(calibration.scale)) (\(Self.number(calibration.stepsScale)) grid steps, analytic "
+                + "Gaussian of Balle & Wang)"
+        lines.append("noise: discrete \(calibration.mechanism.rawValue), \(scale)")
+        lines.append(
+            "grid: 2^\(calibration.gridExponent) = \(Self.number(calibration.grid)) "
+                + "(2^\(calibration.gridRelativeExponent) of the scale)")
+        let norm = calibration.mechanism == .laplace ? "L1" : "L2"
+        let growth = calibration.mechanism == .laplace ? "d·g" : "√d·g"
+        lines.append(
+            "sensitivity inflated for the grid: \(norm) \(Self.number(calibration.inflatedSensitivity)) "
+                + "(+ \(growth), d = \(calibration.rowLength)\(fixedRow ? "" : ", the most a record can hold"))")
+        lines.append(
+            "cost per row: epsilon \(Self.number(calibration.epsilon)), delta \(Self.number(calibration.delta)); "
+                + "sampler error at most 2^-90 total variation per value (below 2^-60: no delta added)")
+        for tier in policy.tiers {
+            guard let budget = tier.budget else { continue }
+            var fit = (budget.epsilon / calibration.epsilon).rounded(.down)
+            if calibration.delta > 0 { fit = min(fit, (budget.delta / calibration.delta).rounded(.down)) }
+            lines.append(
+                "tier \(tier.name): \(Self.number(fit)) single-row releases per \(budget.window.text) "
+                    + "under basic composition")
         }
         return lines
     }

@@ -220,20 +220,18 @@ struct BodyChecker {
                 leavesStart: leavesStart, count: count, nested: nested, style: style))
     }
 
-    /// Applies the policy's post-processing to the kept output values, in place (mechanism `none`: clamp, then
-    /// round). Post-processing reads only the released values, so it costs no privacy.
-    mutating func postProcess(model: ModelRuntime) {
-        for tensor in checked {
-            let rule = model.outputRules[tensor.declared]
-            guard rule.postProcesses else { continue }
-            for k in tensor.valuesStart..<(tensor.valuesStart + tensor.count) {
-                var value = values[k]
-                if rule.clamps { value = PostProcessing.clamp(value, to: rule.clampLow...rule.clampHigh) }
-                if rule.roundDecimals >= 0 { value = PostProcessing.round(value, decimals: rule.roundDecimals) }
-                values[k] = value
-            }
+    /// Runs `body` on the kept values of row `row` of `tensor`, `rowLength` values per row, in place.
+    mutating func withRow<T>(
+        _ tensor: CheckedTensor, row: Int, rowLength: Int, _ body: (UnsafeMutableBufferPointer<Double>) -> T
+    ) -> T {
+        let start = tensor.valuesStart + row * rowLength
+        return values.withUnsafeMutableBufferPointer { all in
+            body(UnsafeMutableBufferPointer(rebasing: all[start..<(start + rowLength)]))
         }
     }
+
+    /// Replaces kept value `index` (a label-only release stores row r's label at `valuesStart + r`).
+    mutating func setValue(_ value: Double, at index: Int) { values[index] = value }
 
     /// Reads a v2 `shape` into ``dims``; false (with the problem reported) when it is not non-negative integers.
     private mutating func readShape(_ view: JSONView, _ shapeNode: Int, path: TensorPath, side: BodySide) -> Bool {

@@ -1,3 +1,4 @@
+import DPWallPrivacy
 import DPWallRecords
 
 /// The checks of one declared tensor, as plain values: no references, so reading one on the hot path costs no
@@ -13,15 +14,14 @@ struct TensorRule {
     var shapeStart: Int, rank: Int
     /// Outputs: decimals to round released values to, or -1.
     var roundDecimals = -1
-    /// Outputs: the clamp applied before rounding (post-processing), when `clamps` is true.
-    var clampLow = -Double.infinity, clampHigh = Double.infinity
-    var clamps = false
     /// Outputs: whether released values are post-processed at all (a floating-point output with a privacy block).
     var postProcesses = false
+    /// Outputs: whether the release is the noised row's argmax (`label_only`): an INT64 tensor of shape [batch, 1].
+    var labelOnly = false
 }
 
 /// What the pipeline needs of one declared model, prepared once from the policy: name tables for decoding,
-/// plain-value tensor rules, compiled deny patterns, and whether any output needs a noise mechanism.
+/// plain-value tensor rules, compiled deny patterns, and the release procedure of every privatized output.
 final class ModelRuntime {
     let spec: ModelSpec
     let inputs: DeclaredTensors
@@ -31,8 +31,8 @@ final class ModelRuntime {
     let outputDeny: [[Regex<AnyRegexOutput>]]
     /// The protocol fixed by the policy, or nil to detect it per body.
     let fixedFormat: WireFormat?
-    /// The first output whose mechanism is laplace or gaussian, if any.
-    let firstNoisedOutput: Int?
+    /// Per output, its release procedure (`nil` for outputs without a privacy block).
+    let privatizers: [OutputPrivatizer?]
     /// The model's name and its largest batch, in rows.
     let name: String
     let maxBatch: Int
@@ -43,7 +43,8 @@ final class ModelRuntime {
     let outputNames: [String]
     let shapes: [Int]
 
-    init(_ spec: ModelSpec) throws {
+    /// Prepares `spec`; `maxRowElements` bounds a row whose length the shape leaves open (``Policy/maxRowElements``).
+    init(_ spec: ModelSpec, maxRowElements: Int) throws {
         self.spec = spec
         inputs = DeclaredTensors(names: spec.inputs.map(\.name), isBytes: spec.inputs.map { $0.datatype == .bytes })
         outputs = DeclaredTensors(
@@ -69,11 +70,7 @@ final class ModelRuntime {
             if let privacy, tensor.datatype.isFloatingPoint {
                 rule.postProcesses = true
                 rule.roundDecimals = privacy.round ?? -1
-                if let clamp = privacy.clamp {
-                    rule.clamps = true
-                    rule.clampLow = clamp.lowerBound
-                    rule.clampHigh = clamp.upperBound
-                }
+                rule.labelOnly = privacy.labelOnly
             }
             return rule
         }
@@ -81,9 +78,9 @@ final class ModelRuntime {
         outputRules = spec.outputs.map { rule($0.tensor, $0.privacy) }
         self.shapes = shapes
         outputNames = spec.outputs.map(\.tensor.name)
-        firstNoisedOutput = spec.outputs.firstIndex { output in
-            guard let privacy = output.privacy else { return false }
-            return privacy.mechanism != .none
+        privatizers = spec.outputs.map { output in
+            guard let privacy = output.privacy, output.tensor.datatype.isFloatingPoint else { return nil }
+            return privacy.privatizer(for: output.tensor, maxRowElements: maxRowElements)
         }
     }
 

@@ -46,11 +46,13 @@ public struct KeystreamGenerator: ~Copyable {
         self.init(key: key, firstChunk: 256, entropy: nil)
     }
 
-    /// A deterministic generator for tests and demos (`--seed N`): keyed with SHA-256 of the seed.
-    public init(testSeed: UInt64) {
+    /// A deterministic generator for tests and demos (`--seed N`): keyed with SHA-256 of the seed and a stream
+    /// number (the pipeline uses one stream per record, so the output does not depend on the threads).
+    public init(testSeed: UInt64, stream: UInt64 = 0) {
         var digest = SHA256()
         digest.update(data: Array("dpwall --seed".utf8))
         withUnsafeBytes(of: testSeed.littleEndian) { digest.update(bufferPointer: $0) }
+        withUnsafeBytes(of: stream.littleEndian) { digest.update(bufferPointer: $0) }
         self.init(key: Array(digest.finalize()), firstChunk: 4096, entropy: nil)
     }
 

@@ -8,7 +8,7 @@ public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
         case missingField, invalidField, unknownField, unknownModel
         case unauthenticated, forbidden, rateLimited, quotaExceeded
         case invalidTensor, invalidShape, invalidDatatype, outOfRange, invalidText, invalidResponse
-        case duplicateID, budgetExhausted, privacyUnavailable
+        case duplicateID, budgetExhausted
     }
 
     fileprivate let wrapped: Wrapped
@@ -56,8 +56,6 @@ public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
     public static let duplicateID = Self(.duplicateID)
     /// The release would take the client past its privacy budget (429).
     public static let budgetExhausted = Self(.budgetExhausted)
-    /// The output needs a privacy mechanism that this build cannot apply yet; fail closed (503).
-    public static let privacyUnavailable = Self(.privacyUnavailable)
 
     /// Every code, in the order of records.md's table.
     public static let all: [DenialCode] = Wrapped.allCases.map(DenialCode.init)
@@ -86,7 +84,6 @@ public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
         case .invalidResponse: "invalid_response"
         case .duplicateID: "duplicate_id"
         case .budgetExhausted: "budget_exhausted"
-        case .privacyUnavailable: "privacy_unavailable"
         }
     }
 
@@ -100,7 +97,6 @@ public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
         case .rateLimited, .quotaExceeded, .budgetExhausted: 429
         case .invalidResponse: 502
         case .duplicateID: 409
-        case .privacyUnavailable: 503
         default: 400
         }
     }
