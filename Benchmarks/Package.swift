@@ -13,6 +13,7 @@ let package = Package(
             name: "DPWallBenchmarks",
             dependencies: [
                 .product(name: "DPWall", package: "dpwall"),
+                .product(name: "DPWallPrivacy", package: "dpwall"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/DPWallBenchmarks",

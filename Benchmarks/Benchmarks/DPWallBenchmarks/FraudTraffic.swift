@@ -1,4 +1,5 @@
 import DPWall
+import Foundation
 
 /// Seeded fraud-model records like the issue's benchmark: about 640 bytes, 30 FP32 inputs, 2 FP32 outputs,
 /// Open Inference Protocol v2, request and response in one record.
@@ -17,7 +18,14 @@ enum FraudTraffic {
                 privacy: { mechanism: none, round: 4 }
         """
 
-    static func policy() throws -> Policy { try Policy.parse(yaml: policyYAML, source: "benchmark") }
+    /// The same model with the production privacy block the sample policy recommends: Gaussian noise.
+    static let gaussianPolicyYAML = policyYAML.replacingOccurrences(
+        of: "privacy: { mechanism: none, round: 4 }",
+        with: "privacy: { mechanism: gaussian, epsilon: 0.1, delta: 1.0e-7, clamp: [0, 1], normalize: true, round: 2 }")
+
+    static func policy(gaussian: Bool = false) throws -> Policy {
+        try Policy.parse(yaml: gaussian ? gaussianPolicyYAML : policyYAML, source: "benchmark")
+    }
 
     /// `count` records as JSON Lines, deterministic for a seed.
     static func lines(count: Int, seed: UInt64 = 1) -> [UInt8] {

@@ -19,7 +19,22 @@ public struct PolicyReport: Sendable {
                 switch output.privacy?.mechanism {
                 case .none?: result.append("\(place) releases raw model outputs without noise (mechanism none)")
                 case nil: result.append("\(place) releases raw \(output.tensor.datatype.rawValue) outputs as they are")
-                default: break
+                default:
+                    guard let privacy = output.privacy,
+                        let calibration = privacy.calibration(for: output.tensor, maxRowElements: policy.maxRowElements)
+                    else { break }
+                    if privacy.clamp == nil {
+                        let cap = Self.number(OutputPrivatizer.largestSteps * calibration.grid)
+                        result.append(
+                            "\(place) has no clamp: its sensitivity is a promise nothing enforces, and raw values "
+                                + "beyond ±\(cap) (2^52 grid steps) are cut there before noise; declare a clamp")
+                    }
+                    if calibration.gridRelativeExponent > -20 {
+                        result.append(
+                            "\(place): the clamp range is so wide next to the noise scale that the grid is "
+                                + "2^\(calibration.gridRelativeExponent) of the scale (coarser than 2^-20); the "
+                                + "sensitivity is inflated for it, so privacy holds, but utility suffers")
+                    }
                 }
             }
         }

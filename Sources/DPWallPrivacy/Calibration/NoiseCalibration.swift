@@ -28,7 +28,9 @@ public struct NoiseCalibration: Sendable, Equatable {
     public var grid: Double { Double(sign: .plus, exponent: gridExponent, significand: 1) }
     /// The noise scale in value units: Laplace `b = t·g`, Gaussian σ.
     public var scale: Double { stepsScale * grid }
-    /// The grid as a fraction of the scale, as a power of two (between −44 and −20).
+    /// The grid as a fraction of the scale, as a power of two: from −45 to −30 (−44 relative to the scale before
+    /// inflation, which can cross a power of two), coarser when the clamp range needs it (values stay below 2^52 steps), and coarser than −20 only when the
+    /// clamp range is over 2^31 times the scale (`policy check` warns then).
     public var gridRelativeExponent: Int { gridExponent - scale.exponent }
 
     /// A bound on the total-variation distance between one sampled value and the ideal distribution (the

@@ -30,7 +30,9 @@ public struct OutputPrivatizer: Sendable {
     private let grid: Double
 
     /// The most grid steps a snapped value may have: values beyond are clamped there (a 1-Lipschitz map, so the
-    /// sensitivity holds), and `steps + noise` stays an exact double.
+    /// sensitivity holds), and `steps + noise` stays below 2^53: an exact double, so the released value is exactly
+    /// `g × integer`. The calibration's grid keeps every clamped value within it; only an output without `clamp`
+    /// can reach it, and `policy check` warns about that.
     public static let largestSteps = 0x1p52
 
     /// A privatizer; `calibration` is `nil` for mechanism `none`.

@@ -26,9 +26,15 @@ public struct KeystreamGenerator: ~Copyable {
     static let largestChunk = 64 << 10
 
     private var key: [UInt8]
-    private let buffer: UnsafeMutablePointer<UInt64>
+    /// The keystream, consumed 32 bits at a time.
+    private let buffer: UnsafeMutablePointer<UInt32>
     private var index = 0
     private var available = 0
+    /// Single bits (signs), taken from one 64-bit word at a time.
+    private var bits: UInt64 = 0
+    private var bitsLeft = 0
+    /// A zero buffer: the plaintext the keystream is the encryption of.
+    private let zeros: Data
     private var chunkBytes: Int
     private var sinceReseed = 0
     private let entropy: Entropy?
@@ -60,20 +66,41 @@ public struct KeystreamGenerator: ~Copyable {
         self.key = key
         self.entropy = entropy
         chunkBytes = firstChunk
-        buffer = .allocate(capacity: Self.largestChunk / 8)
+        buffer = .allocate(capacity: Self.largestChunk / 4)
+        zeros = Data(count: Self.largestChunk + 32)
     }
 
     deinit {
-        buffer.update(repeating: 0, count: Self.largestChunk / 8)
+        buffer.update(repeating: 0, count: Self.largestChunk / 4)
         buffer.deallocate()
     }
 
-    /// The next 64 uniformly random bits.
-    public mutating func next64() -> UInt64 {
+    /// The next 32 uniformly random bits.
+    @inline(__always)
+    public mutating func next32() -> UInt32 {
         if index == available { refill() }
         let word = buffer[index]
         index += 1
         return word
+    }
+
+    /// The next 64 uniformly random bits.
+    @inline(__always)
+    public mutating func next64() -> UInt64 {
+        UInt64(next32()) << 32 | UInt64(next32())
+    }
+
+    /// One uniformly random bit.
+    @inline(__always)
+    public mutating func nextBit() -> Bool {
+        if bitsLeft == 0 {
+            bits = next64()
+            bitsLeft = 64
+        }
+        let bit = bits & 1 == 1
+        bits >>= 1
+        bitsLeft -= 1
+        return bit
     }
 
     /// Reads `getrandom(2)` (or `getentropy(3)`), the default ``Entropy``.
@@ -93,12 +120,11 @@ public struct KeystreamGenerator: ~Copyable {
                 sinceReseed = 0
             }
         }
-        let zeros = Data(count: chunkBytes + 32)
         // The nonce can be constant: every key encrypts exactly one buffer.
         let stream: Data
         do {
             stream = try AES._CTR.encrypt(
-                zeros, using: SymmetricKey(data: key),
+                zeros.prefix(chunkBytes + 32), using: SymmetricKey(data: key),
                 nonce: try AES._CTR.Nonce(nonceBytes: [UInt8](repeating: 0, count: 12)))
         } catch {
             // Only a key or nonce of the wrong size can fail, and both are fixed here.
@@ -109,7 +135,7 @@ public struct KeystreamGenerator: ~Copyable {
             UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + 32, byteCount: chunkBytes)
         }
         index = 0
-        available = chunkBytes / 8
+        available = chunkBytes / 4
         sinceReseed += chunkBytes
         chunkBytes = min(chunkBytes * 4, Self.largestChunk)
     }
@@ -118,6 +144,7 @@ public struct KeystreamGenerator: ~Copyable {
 extension KeystreamGenerator {
     /// A uniformly random integer in `0..<bound` (`bound > 0`), without bias: Lemire's multiply-and-reject,
     /// "Fast Random Integer Generation in an Interval" (ACM TOMACS, 2019).
+    @inline(__always)
     public mutating func uniform(below bound: UInt64) -> UInt64 {
         var product = next64().multipliedFullWidth(by: bound)
         if product.low < bound {

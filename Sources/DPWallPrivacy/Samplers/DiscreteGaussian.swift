@@ -17,7 +17,7 @@ public struct DiscreteGaussian: Sendable {
     private let keep: ExpNegativeBernoulli
 
     /// The largest σ: the Laplace proposal's scale must stay within ``DiscreteLaplace/maximumScale``.
-    public static let maximumSigma = 0x1p50
+    public static let maximumSigma = 0x1p45
 
     /// A sampler with standard deviation parameter σ (1/4 ≤ σ ≤ ``maximumSigma``), in grid steps.
     public init(sigma: Double) {
@@ -44,11 +44,7 @@ public struct DiscreteGaussian: Sendable {
             let gamma = d * d * inverseTwoSigmaSquared
             let kept = keep.sample(
                 estimate: gamma,
-                exact: {
-                    let t = Double(laplace.scale)
-                    let dd = DoubleDouble(magnitude) - sigmaSquared / DoubleDouble(t)
-                    return (dd * dd) / sigmaSquared.scaled(byPowerOfTwo: 1)
-                }, &random)
+                exact: .gaussian(magnitude: magnitude, sigmaSquared: sigmaSquared, t: Double(laplace.scale)), &random)
             if kept { return y }
         }
     }

@@ -3,7 +3,8 @@
 ///
 /// Algorithm 2 of Canonne, Kamath and Steinke, "The Discrete Gaussian for Differential Privacy" (NeurIPS 2020),
 /// with `s = 1`: draw `U` uniform in `0..<t` and keep it with probability e^(−U/t); add `t·V` for `V` geometric
-/// with `P(V ≥ k) = e^−k`; attach a fair sign, rejecting `−0`. The Bernoulli and geometric draws compare one
+/// with `P(V ≥ k) = e^−k`; attach a fair sign, rejecting `−0`. For scales of 2^16 and more (every grid scale),
+/// `U` comes from ``ScaleCells``, which draws the same distribution with almost no rejections. The Bernoulli and geometric draws compare one
 /// uniform against bounds computed to double-double precision (``ExpNegativeBernoulli``, ``geometricE``), so
 /// each sample's law is within 2^-90 total variation of the ideal pmf (see docs/privacy.md for the bound).
 ///
@@ -13,9 +14,11 @@ public struct DiscreteLaplace: Sendable {
     public let scale: UInt64
     private let inverseScale: Double
     private let keep: ExpNegativeBernoulli
+    private let cells: ScaleCells?
 
-    /// The largest scale: `t·V` and the sign must fit an `Int64` with room to spare.
-    public static let maximumScale: UInt64 = 1 << 52
+    /// The largest scale: `t·V` stays below 2^53 (V < 89 up to probability 2^-128), so magnitudes are exact
+    /// doubles for the Gaussian's acceptance test.
+    public static let maximumScale: UInt64 = 1 << 46
 
     /// A sampler with scale `t` (1 ≤ t ≤ ``maximumScale``).
     public init(scale t: UInt64) {
@@ -24,6 +27,7 @@ public struct DiscreteLaplace: Sendable {
         inverseScale = 1 / Double(t)
         // x̂ = U·fl(1/t) is within 2^-52 relative of U/t; the table pads by 2^-44.
         keep = Self.sharedKeepTable
+        cells = t >= ScaleCells.smallestScale ? ScaleCells(scale: t) : nil
     }
 
     /// One table serves every scale: it is indexed by U/t in [0, 1).
@@ -33,28 +37,58 @@ public struct DiscreteLaplace: Sendable {
     /// One sample.
     public func sample(_ random: inout KeystreamGenerator) -> Int64 {
         while true {
-            let u = random.uniform(below: scale)
-            if u != 0 {
-                let t = Double(scale)
+            let u: UInt64
+            if let cells {
+                let (start, length) = cells.choose(&random)
+                let offset = random.uniform(below: length)
+                if offset != 0 {
+                    let kept = keep.sample(
+                        estimate: Double(offset) * inverseScale, exact: .quotient(Double(offset), Double(scale)),
+                        &random)
+                    if !kept { continue }
+                }
+                u = start + offset
+            } else {
+                u = random.uniform(below: scale)
+            }
+            if cells == nil && u != 0 {
                 let kept = keep.sample(
-                    estimate: Double(u) * inverseScale,
-                    exact: { DoubleDouble.quotient(Double(u), t) }, &random)
+                    estimate: Double(u) * inverseScale, exact: .quotient(Double(u), Double(scale)), &random)
                 if !kept { continue }
             }
-            let magnitude = u + scale * Self.geometricE(&random)
-            let word = random.next64()
-            if word & 1 == 1 {
-                if magnitude == 0 { continue }
-                return -Int64(magnitude)
-            }
-            return Int64(magnitude)
+            let magnitude = Int64(u + scale * geometricE(&random))
+            let negative = random.nextBit()
+            if negative && magnitude == 0 { continue }
+            // Branch-free sign: the bit is random, so a branch would be mispredicted half the time.
+            let sign = Int64(negative ? 1 : 0)
+            return (magnitude ^ -sign) &+ sign
         }
     }
 
     /// `V` with `P(V ≥ k) = e^−k` (geometric with success probability 1 − 1/e), by comparing one uniform with
     /// `e^−k` for k = 1, 2, …: `V` is the number of thresholds it falls below.
-    static func geometricE(_ random: inout KeystreamGenerator) -> UInt64 {
-        var u = LazyUniform(&random)
+    ///
+    /// The first 32 bits of the uniform decide unless they equal a threshold's (probability below 2^-26); the
+    /// first two comparisons are counted without branches (V ≥ 3, probability e^-3, takes the slow path).
+    func geometricE(_ random: inout KeystreamGenerator) -> UInt64 {
+        let half = random.next32()
+        let (t1, t2, t3) = thresholdsE32
+        // V ≤ 2 (probability 1 − e^-3), decided by 32 bits unless they equal a threshold's.
+        if half >= t3 && half != t1 && half != t2 && half != t3 {
+            return UInt64(half < t1 ? 1 : 0) + UInt64(half < t2 ? 1 : 0)
+        }
+        return Self.geometricSlowly(firstHalf: half, &random)
+    }
+
+    /// `floor(e^−k · 2^32)` for k = 1, 2, 3.
+    private let thresholdsE32 = (
+        UInt32(thresholdsE[1] >> 32), UInt32(thresholdsE[2] >> 32), UInt32(thresholdsE[3] >> 32)
+    )
+
+    /// ``geometricE`` from 64 (and, when needed, 128) bits of the uniform.
+    @inline(never)
+    static func geometricSlowly(firstHalf: UInt32, _ random: inout KeystreamGenerator) -> UInt64 {
+        var u = LazyUniform(firstHalf: firstHalf, &random)
         var k = 0
         let thresholds = Self.thresholdsE
         while true {

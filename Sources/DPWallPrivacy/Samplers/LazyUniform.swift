@@ -14,6 +14,11 @@ struct LazyUniform: ~Copyable {
         first = random.next64()
     }
 
+    /// Continues a uniform whose first 32 bits were already drawn (and decided nothing).
+    init(firstHalf: UInt32, _ random: inout KeystreamGenerator) {
+        first = UInt64(firstHalf) << 32 | UInt64(random.next32())
+    }
+
     /// Whether `U < p` for `p` in [0, 1] given as a double-double.
     mutating func isBelow(_ p: DoubleDouble, _ random: inout KeystreamGenerator) -> Bool {
         if p.hi <= 0 { return false }
@@ -38,20 +43,27 @@ struct LazyUniform: ~Copyable {
     }
 
     /// `q·2^64 = integer + fraction` with `fraction` in [0, 1), for `q` in [0, 1).
+    ///
+    /// Both parts of the double-double are split into whole and fractional parts exactly (`lo·2^64` can hold
+    /// whole units when `q ≥ 2^-11`), and the fractions are added without error.
     static func fixedPoint(_ q: DoubleDouble) -> (integer: UInt64, fraction: DoubleDouble) {
-        if q.hi >= 0.5 {
-            // Through 1 − q, whose scaled value stays below 2^63 and so converts exactly.
+        if q.hi > 0.5 {
+            // Through 1 − q, whose leading part is below 1/2 (the direct path below is exact up to 2^63).
             let (whole, fraction) = fixedPoint(DoubleDouble(1) - q)
             if fraction.hi == 0 && fraction.lo == 0 { return (0 &- whole, fraction) }
             return ((0 &- whole) &- 1, DoubleDouble(1) - fraction)
         }
         let scaled = q.scaled(byPowerOfTwo: 64)
-        var whole = scaled.hi.rounded(.down)
-        var fraction = DoubleDouble.twoSum(scaled.hi - whole, scaled.lo)
-        if fraction.hi < 0 {
-            whole -= 1
-            fraction = fraction + DoubleDouble(1)
+        let highWhole = scaled.hi.rounded(.down)
+        let lowWhole = scaled.lo.rounded(.down)
+        // highWhole ≤ 2^63 and |lowWhole| ≤ 2^11: both convert exactly; the sum wraps only below zero, which
+        // the fraction's carry then undoes.
+        var integer = UInt64(highWhole) &+ UInt64(bitPattern: Int64(lowWhole))
+        var fraction = DoubleDouble.twoSum(scaled.hi - highWhole, scaled.lo - lowWhole)
+        if fraction.hi > 1 || (fraction.hi == 1 && fraction.lo >= 0) {
+            integer &+= 1
+            fraction = fraction - DoubleDouble(1)
         }
-        return (UInt64(whole), fraction)
+        return (integer, fraction)
     }
 }

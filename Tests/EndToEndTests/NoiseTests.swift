@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+/// The output-privacy surface of the real binary: `keygen`, `--noise-key` (file checks and consistent noise),
+/// `--seed`, and released tensors (grid, clamp, round, top_k, label_only, the cost annotation).
+@Suite("Noise on released outputs")
+struct NoiseTests {
+    typealias P = TestPolicy
+
+    /// A policy with one Laplace model and one label-only Gaussian model of three classes, rows of probabilities.
+    static let yaml = """
+        version: 1
+        auth: { mode: trusted, default_tier: free }
+        tiers:
+          free: { models: "*", budget: { epsilon: 100, delta: 1.0e-3, window: 1d } }
+        models:
+          probs:
+            inputs:
+              - { name: x, datatype: FP32, shape: [-1, 2] }
+            outputs:
+              - name: p
+                datatype: FP32
+                shape: [-1, 5]
+                privacy: { mechanism: laplace, epsilon: 1, clamp: [0, 1], normalize: true, round: 3, top_k: 2 }
+          label:
+            inputs:
+              - { name: x, datatype: FP32, shape: [-1, 2] }
+            outputs:
+              - name: p
+                datatype: FP32
+                shape: [-1, 3]
+                privacy: { mechanism: gaussian, epsilon: 1, delta: 1.0e-6, clamp: [0, 1], label_only: true }
+
+        """
+
+    static func record(id: String, model: String = "probs", request: String = "[0.5,0.25]", rows: [String])
+        -> String
+    {
+        let width = model == "probs" ? 5 : 3
+        return P.record(
+            id: id, model: model,
+            request: P.v2Request(
+                P.tensor(
+                    "x", "[\(rows.count),2]", "FP32",
+                    "[" + Array(repeating: request, count: rows.count).joined(separator: ",") + "]")),
+            response: P.v2Response(
+                model, P.tensor("p", "[\(rows.count),\(width)]", "FP32", "[" + rows.joined(separator: ",") + "]")))
+            + "\n"
+    }
+
+    static func released(_ line: Data) throws -> (data: [Any], tensor: [String: Any], privacy: [String: Any]) {
+        let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any], "not JSON")
+        let response = try #require(object["response"] as? [String: Any], "no response: \(object)")
+        let outputs = try #require(response["outputs"] as? [[String: Any]])
+        let tensor = try #require(outputs.first)
+        let data = try #require(tensor["data"] as? [Any])
+        let privacy = try #require(object["privacy"] as? [String: Any])
+        return (data, tensor, privacy)
+    }
+
+    @Test("keygen writes 32 bytes with mode 0600 and never overwrites a key")
+    func keygen() throws {
+        let scratch = try TemporaryDirectory()
+        let path = scratch.file("noise.key").path
+        let made = try DPWall.run(["keygen", "--noise-key", path], in: scratch)
+        #expect(made.status == 0, "\(made.stderrText)")
+        let key = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(key.count == 32)
+        #expect(Set(key).count > 8, "32 random bytes have many distinct values")
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode == 0o600, "mode \(String(mode, radix: 8))")
+        let again = try DPWall.run(["keygen", "--noise-key", path], in: scratch)
+        #expect(again.status == 73, "\(again.stderrText)")
+        #expect(again.stderrText.contains("exists"), "\(again.stderrText)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == key, "the existing key was changed")
+    }
+
+    @Test("a noise key readable by others, missing, or of the wrong size exits 78 and says how to fix it")
+    func badKeys() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.yaml)
+        let exposed = try scratch.write("exposed.key", Data(repeating: 7, count: 32))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: exposed)
+        let result = try DPWall.run(["filter", "--policy", policy, "--noise-key", exposed], in: scratch)
+        #expect(result.status == 78)
+        #expect(result.stderrText.contains("readable by group/others (mode 0644); run: chmod 600 \(exposed)"))
+        let short = try scratch.write("short.key", Data(repeating: 7, count: 31))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: short)
+        let wrongSize = try DPWall.run(["filter", "--policy", policy, "--noise-key", short], in: scratch)
+        #expect(wrongSize.status == 78 && wrongSize.stderrText.contains("32 bytes"), "\(wrongSize.stderrText)")
+        let missing = try DPWall.run(
+            ["filter", "--policy", policy, "--noise-key", scratch.file("none.key").path], in: scratch)
+        #expect(missing.status == 78 && missing.stderrText.contains("dpwall keygen"), "\(missing.stderrText)")
+    }
+
+    @Test("--seed warns, is refused with --noise-key, and repeats its output")
+    func seed() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.yaml)
+        let key = scratch.file("noise.key").path
+        _ = try DPWall.run(["keygen", "--noise-key", key], in: scratch)
+        let both = try DPWall.run(["filter", "--policy", policy, "--seed", "1", "--noise-key", key], in: scratch)
+        #expect(both.status == 64, "\(both.stderrText)")
+        let input = Data(Self.record(id: "a", rows: ["[0.1,0.2,0.3,0.2,0.2]"]).utf8)
+        let first = try DPWall.run(["filter", "--policy", policy, "--seed", "9"], stdin: input, in: scratch)
+        let second = try DPWall.run(["filter", "--policy", policy, "--seed", "9"], stdin: input, in: scratch)
+        let other = try DPWall.run(["filter", "--policy", policy, "--seed", "10"], stdin: input, in: scratch)
+        #expect(first.status == 0 && first.stderrText.contains("warning: --seed"), "\(first.stderrText)")
+        #expect(first.stdout == second.stdout)
+        #expect(first.stdout != other.stdout, "another seed gave the same noise")
+    }
+
+    @Test("released rows are clamped, normalized, rounded, keep only top_k, and carry their cost")
+    func releasedRows() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.yaml)
+        var input = ""
+        for n in 0..<200 {
+            input += Self.record(id: "r\(n)", rows: ["[0.1,0.2,0.3,0.2,0.2]", "[0.9,0.1,0,0,0]"])
+        }
+        let result = try DPWall.run(["filter", "--policy", policy], stdin: Data(input.utf8), in: scratch)
+        #expect(result.status == 0, "\(result.stderrText)")
+        var distinct = Set<String>()
+        for line in result.lines {
+            let (data, tensor, privacy) = try Self.released(line)
+            #expect(tensor["datatype"] as? String == "FP32")
+            #expect(tensor["shape"] as? [Int] == [2, 5])
+            // Two rows, one release each: ε = 2 under basic composition of the record.
+            #expect(privacy["epsilon"] as? Double == 2 && privacy["delta"] as? Double == 0, "\(privacy)")
+            // The response came nested ([[…],[…]]), and the release keeps that form.
+            let values = data.flatMap { ($0 as? [Any] ?? [$0]).compactMap { $0 as? Double } }
+            #expect(data.count == 2, "nested rows: \(data)")
+            #expect(values.count == 10)
+            for row in 0..<2 {
+                let slice = values[(row * 5)..<(row * 5 + 5)]
+                #expect(slice.allSatisfy { $0 >= 0 && $0 <= 1 })
+                #expect(slice.filter { $0 != 0 }.count <= 2, "top_k 2 kept \(slice)")
+                #expect(slice.allSatisfy { ($0 * 1000).rounded() == $0 * 1000 }, "round 3: \(slice)")
+                distinct.insert("\(slice)")
+            }
+        }
+        #expect(result.lines.count == 200)
+        #expect(distinct.count > 50, "the noise should vary from record to record")
+    }
+
+    @Test("label_only releases an INT64 class index of shape [batch, 1]")
+    func labelOnly() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.yaml)
+        let input = Self.record(id: "l", model: "label", rows: ["[0,1,0]", "[1,0,0]", "[0,0,1]"])
+        let result = try DPWall.run(["filter", "--policy", policy], stdin: Data(input.utf8), in: scratch)
+        let (data, tensor, privacy) = try Self.released(try #require(result.lines.first))
+        #expect(tensor["datatype"] as? String == "INT64")
+        #expect(tensor["shape"] as? [Int] == [3, 1])
+        let labels = data.compactMap { ($0 as? [Any])?.first as? Int }
+        #expect(labels.count == 3 && labels.allSatisfy { (0..<3).contains($0) }, "\(data)")
+        #expect(privacy["epsilon"] as? Double == 3 && privacy["delta"] as? Double == 3e-6, "\(privacy)")
+    }
+
+    @Test("--noise-key: the same question and raw answer get the same release, whatever the id and spelling")
+    func keyedNoise() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.yaml)
+        let key = scratch.file("noise.key").path
+        _ = try DPWall.run(["keygen", "--noise-key", key], in: scratch)
+        let raw = "[0.1,0.2,0.3,0.2,0.2]"
+        let input =
+            Self.record(id: "a", request: "[0.5,0.25]", rows: [raw])
+            + Self.record(id: "b", request: "[5e-1, 0.250]", rows: [raw])  // the same question, respelled
+            + Self.record(id: "c", request: "[0.5,0.26]", rows: [raw])  // another question
+            + Self.record(id: "d", request: "[0.5,0.25]", rows: ["[0.1,0.2,0.3,0.2,0.21]"])  // another raw answer
+        let first = try DPWall.run(
+            ["filter", "--policy", policy, "--noise-key", key], stdin: Data(input.utf8), in: scratch)
+        let second = try DPWall.run(
+            ["filter", "--policy", policy, "--noise-key", key, "--threads", "1"], stdin: Data(input.utf8), in: scratch)
+        #expect(first.status == 0, "\(first.stderrText)")
+        let releases = try first.lines.map { try Self.released($0).data.map { "\($0)" } }
+        #expect(releases.count == 4)
+        #expect(releases[0] == releases[1], "a respelled question got fresh noise")
+        #expect(releases[0] != releases[2], "another question got the same noise")
+        #expect(releases[0] != releases[3], "another raw answer got the same noise")
+        #expect(first.stdout == second.stdout, "the same key gave different answers in two runs")
+        let otherKey = scratch.file("other.key").path
+        _ = try DPWall.run(["keygen", "--noise-key", otherKey], in: scratch)
+        let third = try DPWall.run(
+            ["filter", "--policy", policy, "--noise-key", otherKey], stdin: Data(input.utf8), in: scratch)
+        #expect(third.stdout != first.stdout, "another key gave the same noise")
+    }
+}
