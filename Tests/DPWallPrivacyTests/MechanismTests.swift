@@ -48,6 +48,29 @@ import Testing
         #expect(offGrid.isEmpty, "\(offGrid.count) values off the grid, e.g. \(offGrid.prefix(3))")
     }
 
+    /// `release` (fused loops) gives exactly what `addNoise` then `postProcess` give from the same stream, for
+    /// every combination of normalize, top_k and round, on rows with ties and values outside the clamp range.
+    @Test(
+        arguments: [(false, 0, nil), (true, 0, nil), (true, 3, 2), (false, 2, 3), (true, 1, nil)] as [(Bool, Int, Int?)]
+    )
+    func fusedReleaseMatchesTheSteps(normalize: Bool, topK: Int, round: Int?) {
+        let calibration = NoiseCalibration(
+            mechanism: .laplace, epsilon: 4, delta: 0, sensitivity: 2, rowLength: 6, largestValue: 1)
+        let privatizer = OutputPrivatizer(
+            calibration: calibration, clamp: 0...1, normalize: normalize, topK: topK, round: round)
+        let rows: [[Double]] = [[0.5, 0.5, 0.5, 0.1, -3, 7], [0, 0, 0, 0, 0, 0], [0.9, 0.01, 0.02, 0.03, 0.04, 0]]
+        for (n, raw) in rows.enumerated() {
+            var first = KeystreamGenerator(testSeed: UInt64(900 + n))
+            var second = KeystreamGenerator(testSeed: UInt64(900 + n))
+            let fused = Self.withRow(raw) { _ = privatizer.release($0, &first) }
+            let stepwise = Self.withRow(raw) { row in
+                privatizer.addNoise(row, &second)
+                privatizer.postProcess(row)
+            }
+            #expect(fused == stepwise, "row \(raw): \(fused) vs \(stepwise)")
+        }
+    }
+
     // MARK: Privacy audit
 
     /// The outcome of an empirical audit of two neighbouring rows.

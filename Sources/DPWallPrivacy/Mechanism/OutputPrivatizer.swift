@@ -28,6 +28,9 @@ public struct OutputPrivatizer: Sendable {
     private let noise: Noise
     private let inverseGrid: Double
     private let grid: Double
+    private let roundScale: Double
+    /// The clamp as two numbers (−∞…+∞ without one).
+    private let low: Double, high: Double
 
     /// The most grid steps a snapped value may have: values beyond are clamped there (a 1-Lipschitz map, so the
     /// sensitivity holds), and `steps + noise` stays below 2^53: an exact double, so the released value is exactly
@@ -46,6 +49,9 @@ public struct OutputPrivatizer: Sendable {
         self.topK = topK
         self.labelOnly = labelOnly
         self.round = round
+        roundScale = round.map { PostProcessing.scale(decimals: $0) } ?? 1
+        low = clamp?.lowerBound ?? -.infinity
+        high = clamp?.upperBound ?? .infinity
         if let calibration {
             grid = calibration.grid
             inverseGrid = 1 / calibration.grid
@@ -61,96 +67,141 @@ public struct OutputPrivatizer: Sendable {
     }
 
     /// Releases one row in place; returns the label (the noised row's argmax) when ``labelOnly`` is set, else -1.
+    ///
+    /// The same as ``addNoise(_:_:)`` followed by ``postProcess(_:)`` (a test checks it), with the loops fused:
+    /// one pass clamps, snaps, adds noise, clamps again and sums; at most two more normalize, cut to top-k and
+    /// round.
     public func release(_ row: UnsafeMutableBufferPointer<Double>, _ random: inout KeystreamGenerator) -> Int {
-        addNoise(row, &random)
-        if labelOnly { return Self.argmax(row) }
-        postProcess(row)
+        if labelOnly {
+            addNoise(row, &random)
+            return Self.argmax(row)
+        }
+        var positiveSum = 0.0
+        forEachNoised(row, &random) { i, value in
+            let released = clampAfterNoise(value)
+            row[i] = released
+            if released > 0 { positiveSum += released }
+        }
+        finish(row, positiveSum: positiveSum)
         return -1
     }
 
     /// Steps 1–3: clamp, snap, add integer noise; every value is then `g × integer` exactly.
     public func addNoise(_ row: UnsafeMutableBufferPointer<Double>, _ random: inout KeystreamGenerator) {
-        if let clamp {
-            for i in row.indices { row[i] = min(max(row[i], clamp.lowerBound), clamp.upperBound) }
+        forEachNoised(row, &random) { i, value in row[i] = value }
+    }
+
+    /// Step 4 without label-only, on a row that ``addNoise(_:_:)`` noised: clamp, normalize, top-k, round.
+    public func postProcess(_ row: UnsafeMutableBufferPointer<Double>) {
+        var positiveSum = 0.0
+        for i in row.indices {
+            let released = clampAfterNoise(row[i])
+            row[i] = released
+            if released > 0 { positiveSum += released }
         }
+        finish(row, positiveSum: positiveSum)
+    }
+
+    /// Calls `body(i, noised value)` for every element: clamped, snapped and noised (clamped only for `none`).
+    /// The switch is outside the loops, so each loop calls one sampler directly.
+    @inline(__always)
+    private func forEachNoised(
+        _ row: UnsafeMutableBufferPointer<Double>, _ random: inout KeystreamGenerator, _ body: (Int, Double) -> Void
+    ) {
         switch noise {
         case .none:
-            return
+            for i in row.indices { body(i, clampBeforeNoise(row[i])) }
         case .laplace(let sampler):
-            for i in row.indices { row[i] = Double(snap(row[i]) + sampler.sample(&random)) * grid }
+            for i in row.indices {
+                body(i, Double(snap(clampBeforeNoise(row[i])) + sampler.sample(&random)) * grid)
+            }
         case .gaussian(let sampler):
-            for i in row.indices { row[i] = Double(snap(row[i]) + sampler.sample(&random)) * grid }
+            for i in row.indices {
+                body(i, Double(snap(clampBeforeNoise(row[i])) + sampler.sample(&random)) * grid)
+            }
         }
+    }
+
+    @inline(__always)
+    private func clampBeforeNoise(_ value: Double) -> Double {
+        Self.limit(value, low, high)
+    }
+
+    /// The clamp after noise (mechanism `none` has clamped already).
+    @inline(__always)
+    private func clampAfterNoise(_ value: Double) -> Double {
+        calibration == nil ? value : Self.limit(value, low, high)
+    }
+
+    /// `value` limited to [low, high] by comparisons: values here are finite, so the NaN handling of `min` and
+    /// `max` (several instructions each) is not needed.
+    @inline(__always)
+    private static func limit(_ value: Double, _ low: Double, _ high: Double) -> Double {
+        value < low ? low : (value > high ? high : value)
     }
 
     /// The value in grid steps, rounded to the nearest step (ties to even) and limited to ±``largestSteps``.
     @inline(__always)
     private func snap(_ value: Double) -> Int64 {
-        let steps = (value * inverseGrid).rounded(.toNearestOrEven)
-        return Int64(min(max(steps, -Self.largestSteps), Self.largestSteps))
+        let steps = Self.limit(value * inverseGrid, -Self.largestSteps, Self.largestSteps)
+        // Below 2^51, adding and removing 1.5·2^52 rounds to the nearest integer (ties to even) in the default
+        // rounding mode, without a libm call; larger magnitudes are integers already (or half-integers, which
+        // `rounded` handles).
+        if steps.magnitude < 0x1p51 {
+            return Int64((steps + 0x1.8p52) - 0x1.8p52)
+        }
+        return Int64(steps.rounded(.toNearestOrEven))
     }
 
-    /// Step 4 without label-only: clamp, normalize, top-k, round.
-    public func postProcess(_ row: UnsafeMutableBufferPointer<Double>) {
-        if let clamp, calibration != nil {
-            for i in row.indices { row[i] = min(max(row[i], clamp.lowerBound), clamp.upperBound) }
+    /// Normalize (negative parts are 0, the sum of the positive ones is `positiveSum`), top-k, round.
+    private func finish(_ row: UnsafeMutableBufferPointer<Double>, positiveSum: Double) {
+        if normalize {
+            if positiveSum > 0 {
+                for i in row.indices { row[i] = max(row[i], 0) / positiveSum }
+            } else {
+                for i in row.indices { row[i] = 1 / Double(row.count) }
+            }
         }
-        if normalize { Self.normalize(row) }
-        if topK > 0 && topK < row.count { Self.keepLargest(topK, row) }
-        if let round {
-            for i in row.indices { row[i] = PostProcessing.round(row[i], decimals: round) }
-        }
-    }
-
-    /// Negative parts to 0, then divide by the sum; an all-zero row becomes uniform.
-    static func normalize(_ row: UnsafeMutableBufferPointer<Double>) {
-        var sum = 0.0
+        let cut = topK > 0 && topK < row.count
+        guard cut || round != nil else { return }
+        let (threshold, above) = cut ? Self.kthLargest(topK, row) : (-Double.infinity, 0)
+        // Keep values above the threshold, and of those equal to it only as many as fit; round what is kept.
+        var equalsKept = 0
+        let rounds = round != nil
         for i in row.indices {
-            if row[i] < 0 { row[i] = 0 }
-            sum += row[i]
-        }
-        guard sum > 0 else {
-            for i in row.indices { row[i] = 1 / Double(row.count) }
-            return
-        }
-        for i in row.indices { row[i] /= sum }
-    }
-
-    /// Sets all but the `k` largest values to 0 (among equal values, the first ones are kept).
-    static func keepLargest(_ k: Int, _ row: UnsafeMutableBufferPointer<Double>) {
-        // The k-th largest value by counting: the smallest value v with fewer than k values above it. A row is
-        // short next to the noise cost (O(d·log d) through a sorted copy would allocate).
-        var threshold = -Double.infinity
-        var remaining = k
-        // Repeatedly take the largest value below the last threshold; each round keeps all its copies.
-        var ceiling = Double.infinity
-        while remaining > 0 {
-            var best = -Double.infinity
-            var copies = 0
-            for value in row where value < ceiling {
-                if value > best {
-                    best = value
-                    copies = 1
-                } else if value == best {
-                    copies += 1
+            var value = row[i]
+            if value <= threshold {
+                if value == threshold && above + equalsKept < topK {
+                    equalsKept += 1
+                } else {
+                    value = 0
                 }
             }
-            if copies == 0 { break }
-            threshold = best
-            ceiling = best
-            remaining -= copies
+            row[i] = rounds ? PostProcessing.round(value, scale: roundScale) : value
         }
-        // Keep values above the threshold, and of those equal to it only as many as fit.
-        var equalsKept = 0
-        var above = 0
-        for value in row where value > threshold { above += 1 }
-        for i in row.indices {
-            if row[i] > threshold { continue }
-            if row[i] == threshold && above + equalsKept < k {
-                equalsKept += 1
-                continue
+    }
+
+    /// The k-th largest value of the row and how many values are strictly larger, in one pass with a small
+    /// sorted buffer on the stack (insertion: few of a row's values enter it).
+    static func kthLargest(_ k: Int, _ row: UnsafeMutableBufferPointer<Double>) -> (threshold: Double, above: Int) {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { top in
+            // top[0..<filled] holds the largest values seen, in descending order.
+            var filled = 0
+            for value in row {
+                if filled == k && value <= top[k - 1] { continue }
+                var slot = filled == k ? k - 1 : filled
+                if filled < k { filled += 1 }
+                while slot > 0 && top[slot - 1] < value {
+                    top[slot] = top[slot - 1]
+                    slot -= 1
+                }
+                top[slot] = value
             }
-            row[i] = 0
+            // Every value above the k-th largest is in the buffer.
+            let threshold = top[k - 1]
+            var above = 0
+            for j in 0..<k where top[j] > threshold { above += 1 }
+            return (threshold, above)
         }
     }
 

@@ -34,6 +34,19 @@ public struct DiscreteLaplace: Sendable {
     private static let sharedKeepTable = ExpNegativeBernoulli(
         limit: 1, cellBits: 8, padAbsolute: 0x1p-44, padRelative: 0x1p-44)
 
+    /// A proposal whose remainder has not yet passed its acceptance test: the magnitude, the offset `o` in its
+    /// cell (to be kept with probability e^(−o/t)), and the sign. Only for scales with cells (≥ 2^16): the
+    /// discrete Gaussian folds that test into its own, saving one Bernoulli trial per proposal.
+    func proposalBeforeKeep(_ random: inout KeystreamGenerator) -> (magnitude: UInt64, offset: UInt64, negative: Bool) {
+        let (start, length) = cells!.choose(&random)
+        let offset = random.uniform(below: length)
+        let magnitude = start + offset + scale * geometricE(&random)
+        return (magnitude, offset, random.nextBit())
+    }
+
+    /// Whether the scale uses cells (and ``proposalBeforeKeep(_:)`` is available).
+    var hasCells: Bool { cells != nil }
+
     /// One sample.
     public func sample(_ random: inout KeystreamGenerator) -> Int64 {
         while true {

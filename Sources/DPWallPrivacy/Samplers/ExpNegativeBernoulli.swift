@@ -19,6 +19,8 @@ struct ExpNegativeBernoulli: Sendable {
         case quotient(Double, Double)
         /// `(m − σ²/t)² / 2σ²` (Gaussian), with σ² exact as a double-double.
         case gaussian(magnitude: Double, sigmaSquared: DoubleDouble, t: Double)
+        /// `o/t + (m − σ²/t)² / 2σ²`: the Gaussian test with the proposal's own acceptance folded in.
+        case gaussianWithOffset(magnitude: Double, sigmaSquared: DoubleDouble, t: Double, offset: Double)
 
         /// The value to double-double precision.
         var exact: DoubleDouble {
@@ -28,6 +30,9 @@ struct ExpNegativeBernoulli: Sendable {
             case .gaussian(let magnitude, let sigmaSquared, let t):
                 let d = DoubleDouble(magnitude) - sigmaSquared / DoubleDouble(t)
                 return (d * d) / sigmaSquared.scaled(byPowerOfTwo: 1)
+            case .gaussianWithOffset(let magnitude, let sigmaSquared, let t, let offset):
+                return Exponent.quotient(offset, t).exact
+                    + Exponent.gaussian(magnitude: magnitude, sigmaSquared: sigmaSquared, t: t).exact
             }
         }
     }

@@ -14,6 +14,11 @@ struct LazyUniform: ~Copyable {
         first = random.next64()
     }
 
+    /// Continues a uniform whose first 24 bits were already drawn (and decided nothing).
+    init(prefix24: UInt32, _ random: inout KeystreamGenerator) {
+        first = UInt64(prefix24) << 40 | random.next64() >> 24
+    }
+
     /// Continues a uniform whose first 32 bits were already drawn (and decided nothing).
     init(firstHalf: UInt32, _ random: inout KeystreamGenerator) {
         first = UInt64(firstHalf) << 32 | UInt64(random.next32())

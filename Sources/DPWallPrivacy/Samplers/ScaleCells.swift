@@ -15,8 +15,8 @@ struct ScaleCells: Sendable {
     private let starts: [UInt64]
     /// Per column, the probability of keeping the column rather than its alias, to double-double precision…
     private let keepColumn: [DoubleDouble]
-    /// …and its first 32 bits, `⌊p·2^32⌋` (`UInt32.max` for p = 1).
-    private let keepColumn32: [UInt32]
+    /// …and its first 24 bits, `⌊p·2^24⌋` (2^24 for p = 1).
+    private let keepColumn24: [UInt32]
     private let alias: [UInt8]
 
     /// The smallest scale the cells serve (every cell holds at least one integer).
@@ -49,23 +49,27 @@ struct ScaleCells: Sendable {
         }
         // What remains has probability 1 up to rounding (about 2^-100): it keeps its own column.
         keepColumn = keep
-        keepColumn32 = keep.map { p in
-            p.hi >= 1 ? UInt32.max : UInt32(LazyUniform.fixedPoint(p).integer >> 32)
+        keepColumn24 = keep.map { p in
+            p.hi >= 1 ? 1 << 24 : UInt32(LazyUniform.fixedPoint(p).integer >> 40)
         }
         self.alias = alias
     }
 
     /// The cell's start and length, for a cell chosen with probability ∝ `e^(−bᵢ/t)·(bᵢ₊₁ − bᵢ)`.
     @inline(__always)
+    ///
+    /// One 32-bit word gives both the column (its top 8 bits) and the first 24 bits of the uniform that decides
+    /// between the column and its alias; more bits are drawn only when those 24 tie with the threshold's.
     func choose(_ random: inout KeystreamGenerator) -> (start: UInt64, length: UInt64) {
-        let column = Int(random.next32() >> 24)
-        let half = random.next32()
-        let threshold = keepColumn32[column]
+        let word = random.next32()
+        let column = Int(word >> 24)
+        let prefix = word & 0xFF_FFFF
+        let threshold = keepColumn24[column]
         let cell: Int
-        if half != threshold {
-            cell = half < threshold ? column : Int(alias[column])
+        if prefix != threshold {
+            cell = prefix < threshold ? column : Int(alias[column])
         } else {
-            var u = LazyUniform(firstHalf: half, &random)
+            var u = LazyUniform(prefix24: prefix, &random)
             cell = u.isBelow(keepColumn[column], &random) ? column : Int(alias[column])
         }
         return (starts[cell], starts[cell + 1] - starts[cell])
