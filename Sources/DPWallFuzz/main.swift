@@ -7,7 +7,7 @@ private let policyYAML = """
     limits: { max_record_bytes: 65536, max_depth: 32, max_batch: 4 }
     auth: { mode: trusted, default_tier: free }
     tiers:
-      free: { models: [fraud, text, ints] }
+      free: { models: [fraud, text, ints, probs, label] }
     models:
       fraud:
         inputs: [{ name: features, datatype: FP32, shape: [-1, 3], range: [-5, 5] }]
@@ -22,6 +22,17 @@ private let policyYAML = """
           - { name: a, datatype: UINT8, shape: [-1, 2] }
           - { name: b, datatype: INT64, shape: [-1], range: [-100, 100] }
         outputs: [{ name: y, datatype: FP64, shape: [-1, 1], privacy: { mechanism: laplace, epsilon: 1, clamp: [0, 1] } }]
+      probs:
+        inputs: [{ name: x, datatype: FP32, shape: [-1, 2] }]
+        outputs:
+          - name: p
+            datatype: FP32
+            shape: [-1, -1]
+            privacy: { mechanism: gaussian, epsilon: 1, delta: 1.0e-6, sensitivity: 1, clamp: [0, 1], normalize: true, top_k: 2, round: 2 }
+      label:
+        inputs: [{ name: x, datatype: FP32, shape: [-1, 2] }]
+        outputs:
+          - { name: p, datatype: FP64, shape: [-1, 3], privacy: { mechanism: laplace, epsilon: 2, clamp: [0, 1], label_only: true } }
       other:
         inputs: [{ name: x, datatype: BOOL, shape: [-1] }]
         outputs: [{ name: y, datatype: FP16, shape: [-1], privacy: { mechanism: none } }]
