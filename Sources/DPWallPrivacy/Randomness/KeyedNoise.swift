@@ -7,7 +7,8 @@ internal import Crypto
 /// away; any other content gets independent noise. Each string is prefixed with its length (8 bytes, little
 /// endian), so no two different tuples share an encoding.
 public struct KeyedNoise: Sendable {
-    private let key: SymmetricKey
+    /// HMAC-SHA256 already keyed: each row copies it (a value) instead of redoing the key schedule.
+    private let keyed: HMAC<SHA256>
 
     /// The size of a noise key file, in bytes.
     public static let keyBytes = 32
@@ -15,7 +16,7 @@ public struct KeyedNoise: Sendable {
     /// Uses `key` (``keyBytes`` random bytes from `dpwall keygen --noise-key`).
     public init(key: [UInt8]) {
         precondition(key.count == Self.keyBytes, "a noise key is 32 bytes")
-        self.key = SymmetricKey(data: key)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
     }
 
     /// SHA-256 of `bytes`: the request digest the seed takes.
@@ -25,23 +26,33 @@ public struct KeyedNoise: Sendable {
 
     /// The generator for row `row` of output `output`; `rawRow` is the model's raw output row (before clamping),
     /// hashed as little-endian binary64 values.
+    ///
+    /// The message is assembled in one buffer and authenticated in one call: swift-crypto's generic `update`
+    /// costs a metadata lookup per call, which dominated when each field was fed separately.
     public func generator(
         client: String, model: String, output: String, row: Int, requestDigest: [UInt8],
         rawRow: UnsafeBufferPointer<Double>
     ) -> KeystreamGenerator {
-        var rowHash = SHA256()
-        for value in rawRow {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { rowHash.update(bufferPointer: $0) }
+        var message: [UInt8] = []
+        message.reserveCapacity(client.utf8.count + model.utf8.count + output.utf8.count + 96)
+        func append(_ word: UInt64) {
+            withUnsafeBytes(of: word.littleEndian) { message.append(contentsOf: $0) }
         }
-        var mac = HMAC<SHA256>(key: key)
         for field in [client, model, output] {
-            let bytes = Array(field.utf8)
-            withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { mac.update(data: $0) }
-            bytes.withUnsafeBytes { mac.update(data: $0) }
+            append(UInt64(field.utf8.count))
+            message.append(contentsOf: field.utf8)
         }
-        withUnsafeBytes(of: UInt64(row).littleEndian) { mac.update(data: $0) }
-        mac.update(data: requestDigest)
-        mac.update(data: Array(rowHash.finalize()))
+        append(UInt64(row))
+        message.append(contentsOf: requestDigest)
+        #if _endian(little)
+            let rowDigest = SHA256.hash(data: UnsafeRawBufferPointer(rawRow))
+        #else
+            let rowDigest = SHA256.hash(
+                data: rawRow.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) })
+        #endif
+        message.append(contentsOf: rowDigest)
+        var mac = keyed
+        message.withUnsafeBytes { mac.update(data: $0) }
         return KeystreamGenerator(key: Array(mac.finalize()))
     }
 }

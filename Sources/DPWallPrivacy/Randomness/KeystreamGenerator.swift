@@ -27,14 +27,17 @@ public struct KeystreamGenerator: ~Copyable {
 
     private var key: [UInt8]
     /// The keystream, consumed 32 bits at a time.
-    private let buffer: UnsafeMutablePointer<UInt32>
+    private var buffer: UnsafeMutablePointer<UInt32>
+    /// The buffer's size, in 32-bit words: it grows with the refills, so a generator used for one short row
+    /// (consistent noise) allocates a few hundred bytes, not 64 KiB.
+    private var capacity: Int
     private var index = 0
     private var available = 0
     /// Single bits (signs), taken from one 64-bit word at a time.
     private var bits: UInt64 = 0
     private var bitsLeft = 0
     /// A zero buffer: the plaintext the keystream is the encryption of.
-    private let zeros: Data
+    private var zeros: Data
     private var chunkBytes: Int
     private var sinceReseed = 0
     private let entropy: Entropy?
@@ -66,12 +69,13 @@ public struct KeystreamGenerator: ~Copyable {
         self.key = key
         self.entropy = entropy
         chunkBytes = firstChunk
-        buffer = .allocate(capacity: Self.largestChunk / 4)
-        zeros = Data(count: Self.largestChunk + 32)
+        capacity = firstChunk / 4
+        buffer = .allocate(capacity: capacity)
+        zeros = Data(count: firstChunk + 32)
     }
 
     deinit {
-        buffer.update(repeating: 0, count: Self.largestChunk / 4)
+        buffer.update(repeating: 0, count: capacity)
         buffer.deallocate()
     }
 
@@ -119,6 +123,13 @@ public struct KeystreamGenerator: ~Copyable {
                 for k in 0..<32 { key[k] ^= fresh[k] }
                 sinceReseed = 0
             }
+        }
+        if chunkBytes / 4 > capacity {
+            buffer.update(repeating: 0, count: capacity)
+            buffer.deallocate()
+            capacity = chunkBytes / 4
+            buffer = .allocate(capacity: capacity)
+            zeros = Data(count: chunkBytes + 32)
         }
         // The nonce can be constant: every key encrypts exactly one buffer.
         let stream: Data
