@@ -177,7 +177,8 @@ public struct OutputPrivatizer: Sendable {
                     value = 0
                 }
             }
-            row[i] = rounds ? PostProcessing.round(value, scale: roundScale) : value
+            // Zero (most of a row after top-k) rounds to itself: skip the arithmetic.
+            row[i] = rounds && value != 0 ? PostProcessing.round(value, scale: roundScale) : value
         }
     }
 
