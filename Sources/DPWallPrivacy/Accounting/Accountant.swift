@@ -1,0 +1,80 @@
+import Foundation
+
+/// The accountant of a policy: its method, with the Laplace RDP curves of the policy's ε values and the
+/// conversion constants of its δ limits computed once, so that charging a record costs a pass over 156 orders
+/// of multiply-adds, not 156 logarithms per Laplace group.
+///
+/// The numbers are exactly those of ``PrivacyAccount/epsilon(_:delta:)`` (a test checks it); that method stays
+/// as the reference, computing everything on the spot.
+public struct Accountant: Sendable {
+    /// How releases compose.
+    public let method: AccountingMethod
+    private let curves: [Double: [Double]]
+    private let conversions: [Double: Conversion]
+
+    /// The δ-dependent part of the RDP conversion at every order: `ln(1 − 1/α) − ln(δα)/(α − 1)`, and the RDP
+    /// below which the KL bound already gives ε = 0 (`δ² + e^−r − 1 > 0`).
+    struct Conversion: Sendable {
+        var offsets: [Double]
+        var klThreshold: Double
+
+        init(delta: Double) {
+            offsets = RenyiDP.orders.map { alpha in log1p(-1 / alpha) - log(delta * alpha) / (alpha - 1) }
+            klThreshold = -log1p(-delta * delta)
+        }
+    }
+
+    /// An accountant for `method`, prepared for Laplace releases of `laplaceEpsilons` and δ limits `deltas`
+    /// (others still work, computed on the spot).
+    public init(method: AccountingMethod, laplaceEpsilons: [Double] = [], deltas: [Double] = []) {
+        self.method = method
+        var curves: [Double: [Double]] = [:]
+        for epsilon in laplaceEpsilons where curves[epsilon] == nil {
+            curves[epsilon] = RenyiDP.orders.map { RenyiDP.laplace(epsilon: epsilon, order: $0) }
+        }
+        self.curves = curves
+        var conversions: [Double: Conversion] = [:]
+        for delta in deltas where delta > 0 && delta < 1 && conversions[delta] == nil {
+            conversions[delta] = Conversion(delta: delta)
+        }
+        self.conversions = conversions
+    }
+
+    /// ε spent by `account` at `delta` (the client's δ limit): the smallest of the valid bounds, as
+    /// ``PrivacyAccount/epsilon(_:delta:)`` defines them.
+    public func epsilon(_ account: PrivacyAccount, delta: Double) -> Double {
+        if account.releases == 0 { return 0 }
+        let basic = account.sumDelta <= delta ? account.sumEpsilon : .infinity
+        var best: Double
+        switch method {
+        case .basic: return basic
+        case .zcdp: best = min(basic, RenyiDP.zcdpEpsilon(rho: account.rho, delta: delta))
+        case .rdp: best = min(basic, rdpEpsilon(account, delta: delta))
+        }
+        if account.onlyGaussian {
+            best = min(best, GaussianComposition.epsilon(mu: account.sumMuSquared.squareRoot(), delta: delta))
+        }
+        return best
+    }
+
+    /// The RDP bound alone, from the cached curves and conversion constants.
+    func rdpEpsilon(_ account: PrivacyAccount, delta: Double) -> Double {
+        let conversion = conversions[delta] ?? Conversion(delta: delta)
+        let groups = account.laplaceCounts.map { group in
+            (
+                count: Double(group.count),
+                curve: curves[group.epsilon]
+                    ?? RenyiDP.orders.map { RenyiDP.laplace(epsilon: group.epsilon, order: $0) }
+            )
+        }
+        let halfMuSquared = account.sumMuSquared / 2
+        var best = Double.infinity
+        for (k, alpha) in RenyiDP.orders.enumerated() {
+            var rdp = alpha * halfMuSquared
+            for group in groups { rdp += group.count * group.curve[k] }
+            if rdp < conversion.klThreshold { return 0 }
+            best = min(best, max(0, rdp + conversion.offsets[k]))
+        }
+        return best
+    }
+}
