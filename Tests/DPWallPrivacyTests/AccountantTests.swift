@@ -143,4 +143,22 @@ import Testing
             }
         }
     }
+
+    @Test("releases that fit a budget: basic counts ε and δ, and RDP fits more small releases than basic")
+    func releasesThatFit() {
+        let basic = Accountant(method: .basic)
+        #expect(basic.releasesThatFit(.laplace(epsilon: 0.5), epsilon: 1, delta: 1e-6) == 2)
+        #expect(basic.releasesThatFit(.laplace(epsilon: 2), epsilon: 1, delta: 1e-6) == 0)
+        // Gaussian rows of δ 1e-7: the δ budget of 1e-6 allows 10 whatever ε allows.
+        #expect(basic.releasesThatFit(.gaussian(mu: 0.01, epsilon: 0.01, delta: 1e-7), epsilon: 1, delta: 1e-6) == 10)
+        let rdp = Accountant(method: .rdp)
+        let small = RowCost.laplace(epsilon: 0.01)
+        let fit = rdp.releasesThatFit(small, epsilon: 1, delta: 1e-6)
+        #expect(fit > 100, "RDP should beat basic's 100 for small releases, got \(fit)")
+        var account = PrivacyAccount()
+        account.add(small, count: fit)
+        #expect(rdp.epsilon(account, delta: 1e-6) <= 1)
+        account.add(small)
+        #expect(rdp.epsilon(account, delta: 1e-6) > 1)
+    }
 }

@@ -100,6 +100,10 @@ struct PolicyReportTests {
         #expect(b >= least * (1 - 1e-15) && b < least + grid)
         let cost = try #require(calibration["cost_per_row"] as? [String: Any])
         #expect(cost["epsilon"] as? Double == 0.5)
+        // Releases per budget under the policy's accounting, from the accountant.
+        let fits = try #require(calibration["releases_per_budget"] as? [String: Any])
+        #expect(!fits.isEmpty)
+        #expect(fits.values.allSatisfy { ($0 as? Int ?? -1) >= 0 }, "\(fits)")
         let sensitivity = try #require(privacy["sensitivity"] as? [String: Any])
         #expect(sensitivity["value"] as? Double == 2)
         #expect(sensitivity["norm"] as? String == "L1")

@@ -115,7 +115,11 @@ extension PolicyReport {
                     var described = Self.json(privacy, tensor: output.tensor)
                     if let calibration = privacy.calibration(for: output.tensor, maxRowElements: policy.maxRowElements)
                     {
-                        described["calibration"] = Self.json(calibration)
+                        var numbers = Self.json(calibration)
+                        var fits: [String: Any] = [:]
+                        for (tier, releases) in releasesPerBudget(calibration) { fits[tier] = releases }
+                        numbers["releases_per_budget"] = fits
+                        described["calibration"] = numbers
                     }
                     object["privacy"] = described
                 }

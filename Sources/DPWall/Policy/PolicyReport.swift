@@ -183,6 +183,20 @@ public struct PolicyReport: Sendable {
         return lines
     }
 
+    /// For every tier with a budget, how many single-row releases of `calibration` fit one window under the
+    /// policy's accounting.
+    func releasesPerBudget(_ calibration: NoiseCalibration) -> [(tier: String, releases: Int)] {
+        let method = AccountingMethod(rawValue: policy.accounting.rawValue) ?? .rdp
+        let accountant = Accountant(method: method)
+        return policy.tiers.compactMap { tier in
+            guard let budget = tier.budget else { return nil }
+            return (
+                tier.name,
+                accountant.releasesThatFit(calibration.rowCost, epsilon: budget.epsilon, delta: budget.delta)
+            )
+        }
+    }
+
     /// The numbers of the noise: scale, grid, inflated sensitivity, cost per row, sampler error, rows per budget.
     private func calibrationLines(_ calibration: NoiseCalibration, fixedRow: Bool) -> [String] {
         var lines: [String] = []
@@ -203,13 +217,11 @@ public struct PolicyReport: Sendable {
         lines.append(
             "cost per row: epsilon \(Self.number(calibration.epsilon)), delta \(Self.number(calibration.delta)); "
                 + "sampler error at most 2^-90 total variation per value (below 2^-60: no delta added)")
-        for tier in policy.tiers {
-            guard let budget = tier.budget else { continue }
-            var fit = (budget.epsilon / calibration.epsilon).rounded(.down)
-            if calibration.delta > 0 { fit = min(fit, (budget.delta / calibration.delta).rounded(.down)) }
+        for (tier, fit) in releasesPerBudget(calibration) {
+            let window = policy.tiers.first { $0.name == tier }?.budget?.window.text ?? ""
             lines.append(
-                "tier \(tier.name): \(Self.number(fit)) single-row releases per \(budget.window.text) "
-                    + "under basic composition")
+                "tier \(tier): \(fit) single-row release\(fit == 1 ? "" : "s") per \(window) under "
+                    + "\(policy.accounting.rawValue) accounting")
         }
         return lines
     }

@@ -101,3 +101,39 @@ public struct NoiseCalibration: Sendable, Equatable {
         self.stepsScale = stepsScale
     }
 }
+
+extension NoiseCalibration {
+    /// What one released row costs the accountants: the declared ε for Laplace (the true `Δ1'/b` is at most
+    /// that), and for Gaussian `μ = Δ2'/σ` with the declared (ε, δ).
+    public var rowCost: RowCost {
+        switch mechanism {
+        case .laplace: .laplace(epsilon: epsilon)
+        case .gaussian: .gaussian(mu: inflatedSensitivity / scale, epsilon: epsilon, delta: delta)
+        }
+    }
+}
+
+extension Accountant {
+    /// The most releases of `cost` that fit a budget of (`epsilon`, `delta`) in one window, by bisection on the
+    /// count (the spent ε grows with every release); at most `limit`.
+    public func releasesThatFit(_ cost: RowCost, epsilon: Double, delta: Double, limit: Int = 1 << 40) -> Int {
+        func fits(_ n: Int) -> Bool {
+            var account = PrivacyAccount()
+            account.add(cost, count: n)
+            return self.epsilon(account, delta: delta) <= epsilon
+        }
+        guard fits(1) else { return 0 }
+        var low = 1
+        var high = 2
+        while high < limit && fits(high) {
+            low = high
+            high *= 2
+        }
+        if high >= limit && fits(limit) { return limit }
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if fits(middle) { low = middle } else { high = middle }
+        }
+        return low
+    }
+}
