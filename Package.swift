@@ -14,11 +14,13 @@ let package = Package(
         .executable(name: "DPWallFuzz", targets: ["DPWallFuzz"]),
         .library(name: "DPWall", targets: ["DPWall"]),
         .library(name: "DPWallPrivacy", targets: ["DPWallPrivacy"]),
+        .library(name: "DPWallStore", targets: ["DPWallStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libzstd from the system (Debian: libzstd-dev).
@@ -35,6 +37,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        // What lasts: the SQLite budget ledger (GRDB on the system libsqlite3, Debian: libsqlite3-dev).
+        .target(
+            name: "DPWallStore",
+            dependencies: ["DPWallPrivacy", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // Policy, validation, the pipeline that wires the stages.
@@ -59,6 +67,7 @@ let package = Package(
         ),
         .testTarget(name: "DPWallPrivacyTests", dependencies: ["DPWallPrivacy"], swiftSettings: strict),
         .testTarget(name: "DPWallTests", dependencies: ["DPWall"], swiftSettings: strict),
+        .testTarget(name: "DPWallStoreTests", dependencies: ["DPWallStore"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["dpwall"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

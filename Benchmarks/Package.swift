@@ -14,6 +14,7 @@ let package = Package(
             dependencies: [
                 .product(name: "DPWall", package: "dpwall"),
                 .product(name: "DPWallPrivacy", package: "dpwall"),
+                .product(name: "DPWallStore", package: "dpwall"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/DPWallBenchmarks",

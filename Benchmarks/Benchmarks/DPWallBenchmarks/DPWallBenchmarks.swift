@@ -30,4 +30,5 @@ let benchmarks: @Sendable () -> Void = {
     }
     privacyBenchmarks()
     accountantBenchmarks()
+    ledgerBenchmarks()
 }

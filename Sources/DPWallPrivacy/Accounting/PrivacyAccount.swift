@@ -20,10 +20,29 @@ public struct PrivacyAccount: Sendable, Equatable {
         public var epsilon: Double
         /// How many.
         public var count: Int
+
+        /// A group of `count` releases of `epsilon`.
+        public init(epsilon: Double, count: Int) {
+            self.epsilon = epsilon
+            self.count = count
+        }
     }
 
     /// An empty account (a new window).
     public init() {}
+
+    /// An account as stored (the ledger reads it back).
+    public init(
+        sumEpsilon: Double, sumDelta: Double, rho: Double, sumMuSquared: Double, laplaceCounts: [LaplaceGroup],
+        releases: Int
+    ) {
+        self.sumEpsilon = sumEpsilon
+        self.sumDelta = sumDelta
+        self.rho = rho
+        self.sumMuSquared = sumMuSquared
+        self.laplaceCounts = laplaceCounts
+        self.releases = releases
+    }
 
     /// Whether every release so far was Gaussian (the exact composition applies); false when empty.
     public var onlyGaussian: Bool { releases > 0 && laplaceCounts.isEmpty }
