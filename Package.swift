@@ -42,7 +42,10 @@ let package = Package(
         // What lasts: the SQLite budget ledger (GRDB on the system libsqlite3, Debian: libsqlite3-dev).
         .target(
             name: "DPWallStore",
-            dependencies: ["DPWallPrivacy", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "DPWallPrivacy", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         // Policy, validation, the pipeline that wires the stages.

@@ -1,6 +1,7 @@
 public import DPWallPrivacy
 import Foundation
 internal import GRDB
+internal import GRDBSQLite
 
 /// The budget ledger in a SQLite file (privacy.md, "The ledger"), through GRDB on the system libsqlite3.
 ///
@@ -81,26 +82,41 @@ public final class SQLiteLedger: @unchecked Sendable {
     public func commit(_ batch: LedgerBatch) throws {
         do {
             try queue.inTransaction(.immediate) { db in
+                // The hot path binds through SQLite's C API on GRDB's prepared statements: GRDB's argument arrays box
+                // every value, which cost a fifth of the commit time at 10,000 records per batch.
                 let charge = try db.cachedStatement(
                     sql: "INSERT INTO charges (client, id, digest, event_time, window_start, epsilon, delta) "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?)")
                 for record in batch.charges {
-                    charge.setUncheckedArguments([
-                        record.client, record.id, Data(record.digest), record.eventTime, record.windowStart,
-                        record.epsilon, record.delta,
-                    ])
-                    try charge.execute()
+                    let statement = charge.sqliteStatement
+                    sqlite3_reset(statement)
+                    Self.bind(statement, 1, record.client)
+                    Self.bind(statement, 2, record.id)
+                    _ = record.digest.withUnsafeBytes { bytes in
+                        sqlite3_bind_blob(statement, 3, bytes.baseAddress, Int32(bytes.count), Self.transient)
+                    }
+                    sqlite3_bind_int64(statement, 4, record.eventTime)
+                    sqlite3_bind_int64(statement, 5, record.windowStart)
+                    sqlite3_bind_double(statement, 6, record.epsilon)
+                    sqlite3_bind_double(statement, 7, record.delta)
+                    try Self.step(statement, db)
                 }
                 let window = try db.cachedStatement(
                     sql: "INSERT OR REPLACE INTO windows (client, window_start, sum_epsilon, sum_delta, rho, "
                         + "sum_mu_squared, releases, laplace) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 for state in batch.windows {
                     let account = state.account
-                    window.setUncheckedArguments([
-                        state.client, state.windowStart, account.sumEpsilon, account.sumDelta, account.rho,
-                        account.sumMuSquared, account.releases, Self.encode(account.laplaceCounts),
-                    ])
-                    try window.execute()
+                    let statement = window.sqliteStatement
+                    sqlite3_reset(statement)
+                    Self.bind(statement, 1, state.client)
+                    sqlite3_bind_int64(statement, 2, state.windowStart)
+                    sqlite3_bind_double(statement, 3, account.sumEpsilon)
+                    sqlite3_bind_double(statement, 4, account.sumDelta)
+                    sqlite3_bind_double(statement, 5, account.rho)
+                    sqlite3_bind_double(statement, 6, account.sumMuSquared)
+                    sqlite3_bind_int64(statement, 7, Int64(account.releases))
+                    Self.bind(statement, 8, Self.encode(account.laplaceCounts))
+                    try Self.step(statement, db)
                 }
                 return .commit
             }
@@ -170,6 +186,28 @@ public final class SQLiteLedger: @unchecked Sendable {
     /// The journal mode in effect (`wal` for a file).
     public func journalMode() throws -> String {
         try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// SQLite copies bound values (`SQLITE_TRANSIENT`).
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private static func bind(_ statement: OpaquePointer, _ index: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = sqlite3_bind_text(
+                statement, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                Int32(bytes.count), transient)
+        }
+    }
+
+    /// Runs an insert; throws SQLite's message on failure (a duplicate id, a full disk).
+    private static func step(_ statement: OpaquePointer, _ db: Database) throws {
+        let status = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard status == SQLITE_DONE else {
+            throw LedgerError(
+                kind: .io, message: "SQLite error \(status): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+        }
     }
 
     /// Laplace groups as text: `ε:count` pairs separated by `;`, ε in its shortest round-tripping form.
