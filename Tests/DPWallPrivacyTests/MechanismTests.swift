@@ -71,6 +71,23 @@ import Testing
         }
     }
 
+    /// With the simplex bound as sensitivity, raw rows are projected onto the simplex before the noise, so a
+    /// model that sends rows summing to anything but 1 cannot make two rows further apart than the bound allows.
+    @Test func simplexProjectionMakesTheBoundTrue() {
+        let calibration = NoiseCalibration(
+            mechanism: .laplace, epsilon: 1e6, delta: 0, sensitivity: 2, rowLength: 4, largestValue: 1)
+        let projecting = OutputPrivatizer(calibration: calibration, clamp: 0...1, projectToSimplex: true)
+        let plain = OutputPrivatizer(calibration: calibration, clamp: 0...1)
+        var random = KeystreamGenerator(testSeed: 61)
+        let ones = Self.withRow([1, 1, 1, 1]) { projecting.addNoise($0, &random) }
+        let zeros = Self.withRow([0, 0, 0, 0]) { projecting.addNoise($0, &random) }
+        let raw = Self.withRow([1, 1, 1, 1]) { plain.addNoise($0, &random) }
+        // ε = 1e6: the noise is about 2e-6, so the released rows show what went into the mechanism.
+        #expect(ones.allSatisfy { abs($0 - 0.25) < 1e-3 }, "\(ones)")
+        #expect(zeros.allSatisfy { abs($0 - 0.25) < 1e-3 }, "all-zero rows become uniform: \(zeros)")
+        #expect(raw.allSatisfy { abs($0 - 1) < 1e-3 }, "without the projection the row stays: \(raw)")
+    }
+
     // MARK: Privacy audit
 
     /// The outcome of an empirical audit of two neighbouring rows.

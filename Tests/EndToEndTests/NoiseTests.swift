@@ -30,6 +30,14 @@ struct NoiseTests {
                 datatype: FP32
                 shape: [-1, 3]
                 privacy: { mechanism: gaussian, epsilon: 1, delta: 1.0e-6, clamp: [0, 1], label_only: true }
+          open:
+            inputs:
+              - { name: x, datatype: FP32, shape: [-1, 2] }
+            outputs:
+              - name: p
+                datatype: FP32
+                shape: [-1, -1]
+                privacy: { mechanism: laplace, epsilon: 1, sensitivity: 1, clamp: [0, 1], label_only: true }
 
         """
 
@@ -155,6 +163,19 @@ struct NoiseTests {
         let labels = data.compactMap { ($0 as? [Any])?.first as? Int }
         #expect(labels.count == 3 && labels.allSatisfy { (0..<3).contains($0) }, "\(data)")
         #expect(privacy["epsilon"] as? Double == 3 && privacy["delta"] as? Double == 3e-6, "\(privacy)")
+    }
+
+    @Test("a privatized output whose rows have no elements is denied invalid_response")
+    func emptyRows() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.yaml)
+        let input = P.record(
+            id: "e", model: "open", request: P.v2Request(P.tensor("x", "[2,2]", "FP32", "[0,1,1,0]")),
+            response: P.v2Response("open", P.tensor("p", "[2,0]", "FP32", "[]")))
+        let result = try DPWall.run(["filter", "--policy", policy], stdin: Data((input + "\n").utf8), in: scratch)
+        #expect(result.status == 0)
+        #expect(result.stdoutText.contains("\"code\":\"invalid_response\""), "\(result.stdoutText)")
+        #expect(result.stdoutText.contains("rows of no elements"), "\(result.stdoutText)")
     }
 
     @Test("--noise-key: the same question and raw answer get the same release, whatever the id and spelling")

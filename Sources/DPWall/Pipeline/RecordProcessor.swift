@@ -236,6 +236,15 @@ final class RecordProcessor {
                 return RecordError(
                     .invalidResponse, "response: batch of \(released) rows differs from the request's \(rows)")
             }
+            // A privatized row of no elements has nothing to release (and no label to take): fail closed.
+            for tensor in s.response.checked where model.privatizers[tensor.declared] != nil {
+                let rows = tensor.rank > 0 ? s.response.dims[tensor.dimsStart] : 1
+                if rows > 0 && tensor.count == 0 {
+                    return RecordError(
+                        .invalidResponse,
+                        "response: output \"\(model.outputNames[tensor.declared])\" has rows of no elements")
+                }
+            }
         }
         return nil
     }

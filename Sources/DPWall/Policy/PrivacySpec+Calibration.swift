@@ -13,7 +13,10 @@ extension PrivacySpec {
         case .gaussian: mechanism = .gaussian
         case .none: return nil
         }
-        guard let epsilon, let sensitivity = resolvedSensitivity(for: tensor)?.value else { return nil }
+        // Validation guarantees both for laplace and gaussian; a privatizer without them would release raw values.
+        guard let epsilon, let sensitivity = resolvedSensitivity(for: tensor)?.value else {
+            preconditionFailure("a \(self.mechanism.rawValue) output without epsilon or a sensitivity")
+        }
         let largest = clamp.map { max($0.lowerBound.magnitude, $0.upperBound.magnitude) }
         return NoiseCalibration(
             mechanism: mechanism, epsilon: epsilon, delta: delta ?? 0, sensitivity: sensitivity,
@@ -24,7 +27,8 @@ extension PrivacySpec {
     func privatizer(for tensor: TensorSpec, maxRowElements: Int) -> OutputPrivatizer {
         OutputPrivatizer(
             calibration: calibration(for: tensor, maxRowElements: maxRowElements), clamp: clamp,
-            normalize: normalize, topK: topK, labelOnly: labelOnly, round: round)
+            normalize: normalize, topK: topK, labelOnly: labelOnly, round: round,
+            projectToSimplex: resolvedSensitivity(for: tensor)?.source == .simplex)
     }
 }
 

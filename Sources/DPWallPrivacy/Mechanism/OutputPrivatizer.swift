@@ -16,6 +16,10 @@ public struct OutputPrivatizer: Sendable {
     public let topK: Int
     /// Release only the index of the noised row's largest value.
     public let labelOnly: Bool
+    /// Project each clamped raw row onto the probability simplex before the noise (negative parts to 0, divide by
+    /// the sum, an all-zero row uniform). Set when the sensitivity is the simplex bound (L1 2, L2 √2): the bound
+    /// holds only for rows that are probability vectors, and this makes every row one, whatever the model sent.
+    public let projectToSimplex: Bool
     /// Decimals of the released values, or `nil`.
     public let round: Int?
 
@@ -41,8 +45,9 @@ public struct OutputPrivatizer: Sendable {
     /// A privatizer; `calibration` is `nil` for mechanism `none`.
     public init(
         calibration: NoiseCalibration?, clamp: ClosedRange<Double>?, normalize: Bool = false, topK: Int = 0,
-        labelOnly: Bool = false, round: Int? = nil
+        labelOnly: Bool = false, round: Int? = nil, projectToSimplex: Bool = false
     ) {
+        self.projectToSimplex = projectToSimplex
         self.calibration = calibration
         self.clamp = clamp
         self.normalize = normalize
@@ -108,6 +113,19 @@ public struct OutputPrivatizer: Sendable {
     private func forEachNoised(
         _ row: UnsafeMutableBufferPointer<Double>, _ random: inout KeystreamGenerator, _ body: (Int, Double) -> Void
     ) {
+        if projectToSimplex && calibration != nil {
+            var sum = 0.0
+            for i in row.indices {
+                let value = max(clampBeforeNoise(row[i]), 0)
+                row[i] = value
+                sum += value
+            }
+            if sum > 0 {
+                for i in row.indices { row[i] /= sum }
+            } else {
+                for i in row.indices { row[i] = 1 / Double(row.count) }
+            }
+        }
         switch noise {
         case .none:
             for i in row.indices { body(i, clampBeforeNoise(row[i])) }
