@@ -99,6 +99,19 @@ struct NoiseTests {
         let missing = try DPWall.run(
             ["filter", "--policy", policy, "--noise-key", scratch.file("none.key").path], in: scratch)
         #expect(missing.status == 78 && missing.stderrText.contains("dpwall keygen"), "\(missing.stderrText)")
+        // A symbolic link to a good key is refused: the key must be named itself (no planted links).
+        let good = try scratch.write("good.key", Data(repeating: 9, count: 32))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: good)
+        let link = scratch.file("link.key").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: good)
+        let linked = try DPWall.run(["filter", "--policy", policy, "--noise-key", link], in: scratch)
+        #expect(linked.status == 78 && linked.stderrText.contains("symbolic link"), "\(linked.stderrText)")
+        let long = try scratch.write("long.key", Data(repeating: 7, count: 33))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: long)
+        let tooLong = try DPWall.run(["filter", "--policy", policy, "--noise-key", long], in: scratch)
+        #expect(tooLong.status == 78 && tooLong.stderrText.contains("has more"), "\(tooLong.stderrText)")
+        let fine = try DPWall.run(["filter", "--policy", policy, "--noise-key", good], in: scratch)
+        #expect(fine.status == 0, "\(fine.stderrText)")
     }
 
     @Test("--seed warns, is refused with --noise-key, and repeats its output")

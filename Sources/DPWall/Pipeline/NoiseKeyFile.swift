@@ -18,32 +18,56 @@ public struct KeyFileError: Error {
 /// The `--noise-key` file: exactly 32 random bytes, mode 0600 or stricter (privacy.md, "Randomness").
 public enum NoiseKeyFile {
     /// Reads and checks the key at `path`.
+    ///
+    /// The file is opened once, without following a symbolic link, and every check is made on that open file
+    /// (no window between checking and reading): a regular file, owned by this user, with no group or other
+    /// permission bit, of exactly 32 bytes. Anyone who can read or plant the key can compute the noise.
     public static func load(_ path: String) throws(KeyFileError) -> KeyedNoise {
+        func refuse(_ reason: String) -> KeyFileError {
+            KeyFileError(message: "--noise-key \(path): \(reason)", exitStatus: 78)
+        }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let reason =
+                errno == ELOOP
+                ? "is a symbolic link; name the key file itself"
+                : "\(String(cString: strerror(errno))); make one with: dpwall keygen --noise-key \(path)"
+            throw refuse(reason)
+        }
+        defer { close(fd) }
         var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw KeyFileError(
-                message: "--noise-key \(path): \(String(cString: strerror(errno))); "
-                    + "make one with: dpwall keygen --noise-key \(path)",
-                exitStatus: 78)
+        guard fstat(fd, &info) == 0 else { throw refuse(String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw refuse("is not a regular file") }
+        guard info.st_uid == geteuid() else {
+            throw refuse(
+                "is owned by uid \(info.st_uid), not by this user (uid \(geteuid())); a key someone else "
+                    + "controls is a key someone else knows")
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
             throw KeyFileError(
-                message:
-                    "--noise-key \(path) is readable by group/others (mode \(String(mode, radix: 8, uppercase: false).leftPadded(4))); run: chmod 600 \(path)",
+                message: "--noise-key \(path) is readable by group/others (mode "
+                    + String(mode, radix: 8).leftPadded(4)
+                    + "); run: chmod 600 \(path)",
                 exitStatus: 78)
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KeyFileError(message: "--noise-key \(path): cannot be read", exitStatus: 78)
+        var key = [UInt8](repeating: 0, count: KeyedNoise.keyBytes + 1)
+        var filled = 0
+        while filled < key.count {
+            let got = key.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { throw refuse(String(cString: strerror(errno))) }
+            if got == 0 { break }
+            filled += got
         }
-        guard data.count == KeyedNoise.keyBytes else {
-            throw KeyFileError(
-                message:
-                    "--noise-key \(path): a noise key is \(KeyedNoise.keyBytes) bytes, this file has \(data.count); "
-                    + "make one with: dpwall keygen --noise-key NEWFILE",
-                exitStatus: 78)
+        guard filled == KeyedNoise.keyBytes else {
+            throw refuse(
+                "a noise key is \(KeyedNoise.keyBytes) bytes, this file has "
+                    + (filled > KeyedNoise.keyBytes ? "more" : "\(filled)")
+                    + "; make one with: dpwall keygen --noise-key NEWFILE")
         }
-        return KeyedNoise(key: Array(data))
+        defer { for k in key.indices { key[k] = 0 } }
+        return KeyedNoise(key: Array(key[0..<KeyedNoise.keyBytes]))
     }
 
     /// Writes a new key of 32 bytes from the operating system to `path`, mode 0600; an existing file is kept.
