@@ -203,13 +203,16 @@ struct NoiseTests {
             + Self.record(id: "b", request: "[5e-1, 0.250]", rows: [raw])  // the same question, respelled
             + Self.record(id: "c", request: "[0.5,0.26]", rows: [raw])  // another question
             + Self.record(id: "d", request: "[0.5,0.25]", rows: ["[0.1,0.2,0.3,0.2,0.21]"])  // another raw answer
+            + Self.record(id: "e", request: "[0,0.25]", rows: [raw])
+            + Self.record(id: "f", request: "[-0.0,2.5e-1]", rows: [raw])  // −0 is the same input as 0
         let first = try DPWall.run(
             ["filter", "--policy", policy, "--noise-key", key], stdin: Data(input.utf8), in: scratch)
         let second = try DPWall.run(
             ["filter", "--policy", policy, "--noise-key", key, "--threads", "1"], stdin: Data(input.utf8), in: scratch)
         #expect(first.status == 0, "\(first.stderrText)")
         let releases = try first.lines.map { try Self.released($0).data.map { "\($0)" } }
-        #expect(releases.count == 4)
+        #expect(releases.count == 6)
+        #expect(releases[4] == releases[5], "−0 for 0 bought fresh noise")
         #expect(releases[0] == releases[1], "a respelled question got fresh noise")
         #expect(releases[0] != releases[2], "another question got the same noise")
         #expect(releases[0] != releases[3], "another raw answer got the same noise")
