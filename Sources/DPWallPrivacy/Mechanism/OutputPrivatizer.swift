@@ -113,6 +113,9 @@ public struct OutputPrivatizer: Sendable {
     private func forEachNoised(
         _ row: UnsafeMutableBufferPointer<Double>, _ random: inout KeystreamGenerator, _ body: (Int, Double) -> Void
     ) {
+        // The simplex projection's sum is taken here, its division inside the noise loop (one pass fewer).
+        var divisor = 1.0
+        var uniform = -1.0
         if projectToSimplex && calibration != nil {
             var sum = 0.0
             for i in row.indices {
@@ -120,22 +123,24 @@ public struct OutputPrivatizer: Sendable {
                 row[i] = value
                 sum += value
             }
-            if sum > 0 {
-                for i in row.indices { row[i] /= sum }
-            } else {
-                for i in row.indices { row[i] = 1 / Double(row.count) }
-            }
+            if sum > 0 { divisor = sum } else { uniform = 1 / Double(row.count) }
+        }
+        /// The mechanism's input: the clamped value, or its share of the row on the simplex.
+        @inline(__always) func input(_ i: Int) -> Double {
+            if divisor != 1 { return row[i] / divisor }
+            if uniform >= 0 { return uniform }
+            return clampBeforeNoise(row[i])
         }
         switch noise {
         case .none:
             for i in row.indices { body(i, clampBeforeNoise(row[i])) }
         case .laplace(let sampler):
             for i in row.indices {
-                body(i, Double(snap(clampBeforeNoise(row[i])) + sampler.sample(&random)) * grid)
+                body(i, Double(snap(input(i)) + sampler.sample(&random)) * grid)
             }
         case .gaussian(let sampler):
             for i in row.indices {
-                body(i, Double(snap(clampBeforeNoise(row[i])) + sampler.sample(&random)) * grid)
+                body(i, Double(snap(input(i)) + sampler.sample(&random)) * grid)
             }
         }
     }

@@ -132,7 +132,7 @@ public struct KeystreamGenerator: ~Copyable {
             zeros = Data(count: chunkBytes + 32)
         }
         // The nonce can be constant: every key encrypts exactly one buffer.
-        let stream: Data
+        var stream: Data
         do {
             stream = try AES._CTR.encrypt(
                 zeros.prefix(chunkBytes + 32), using: SymmetricKey(data: key),
@@ -141,6 +141,9 @@ public struct KeystreamGenerator: ~Copyable {
             // Only a key or nonce of the wrong size can fail, and both are fixed here.
             fatalError("AES-CTR refused a 32-byte key: \(error)")
         }
+        // The encrypted buffer holds the next key: wipe it once copied out, and the old key with it.
+        defer { stream.resetBytes(in: 0..<stream.count) }
+        for k in key.indices { key[k] = 0 }
         stream.withUnsafeBytes { bytes in
             key = Array(bytes[0..<32])
             UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + 32, byteCount: chunkBytes)
