@@ -27,8 +27,7 @@ func privacyBenchmarks() {
         }
     }
     // One 1000-class probability row through the whole release: clamp, simplex projection, snap, noise, clamp,
-    // normalize, top-5,
-    // round. One iteration privatizes 1000 rows; µs per row = ms per iteration.
+    // normalize, top-5, round. One iteration privatizes 1000 rows; µs per row = ms per iteration.
     for mechanism in [NoiseCalibration.Mechanism.gaussian, .laplace] {
         Benchmark("1000-class row, \(mechanism.rawValue) (1000 rows)") { benchmark in
             var random = try KeystreamGenerator()
