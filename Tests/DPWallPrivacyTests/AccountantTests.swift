@@ -161,4 +161,16 @@ import Testing
         account.add(small)
         #expect(rdp.epsilon(account, delta: 1e-6) > 1)
     }
+
+    @Test("ε above 709 (where e^ε overflows) still gives finite, ordered answers")
+    func largeEpsilon() {
+        let at800 = AnalyticGaussian.sigma(epsilon: 800, delta: 1e-6, sensitivity: 1)
+        let at700 = AnalyticGaussian.sigma(epsilon: 700, delta: 1e-6, sensitivity: 1)
+        #expect(at800.isFinite && at800 > 0 && at800 < at700, "σ(800) \(at800), σ(700) \(at700)")
+        #expect(AnalyticGaussian.delta(epsilon: 800, sigma: at800, sensitivity: 1) <= 1e-6)
+        let exact = GaussianComposition.epsilon(mu: 50, delta: 1e-6)
+        #expect(exact.isFinite && exact > 1000, "μ 50: ε \(exact)")
+        #expect(GaussianComposition.delta(mu: 50, epsilon: exact) <= 1e-6)
+        #expect(GaussianComposition.delta(mu: 50, epsilon: exact * (1 - 1e-9)) > 1e-6)
+    }
 }

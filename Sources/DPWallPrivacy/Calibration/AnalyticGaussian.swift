@@ -16,7 +16,11 @@ public enum AnalyticGaussian {
     public static func delta(epsilon: Double, sigma: Double, sensitivity: Double) -> Double {
         let a = sensitivity / (2 * sigma)
         let b = epsilon * sigma / sensitivity
-        let value = normalCDF(a - b) - exp(epsilon) * normalCDF(-a - b)
+        // e^ε·Φ(−a − b) as exp(ε + ln Φ(−a − b)): above ε ≈ 709.8 e^ε alone overflows to ∞ while Φ underflows,
+        // and ∞·0 would poison the result.
+        let tail = normalCDF(-a - b)
+        let scaled = tail > 0 ? exp(epsilon + log(tail)) : 0
+        let value = normalCDF(a - b) - scaled
         return max(0, value)
     }
 
