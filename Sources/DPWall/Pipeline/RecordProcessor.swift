@@ -69,7 +69,7 @@ final class RecordProcessor {
         var required: [Bool] = []
         var out = JSONWriter(capacity: 0)
         var digestBytes: [UInt8] = []
-        var cost = ReleaseCost()
+        var cost = RecordCost()
     }
 
     private let policy: Policy
@@ -273,7 +273,7 @@ final class RecordProcessor {
     /// Releases every privatized output row by row (privacy.md, "One release, step by step"), in place in the
     /// response checker's values, and sums the cost of the rows into `s.cost`.
     private func privatize(_ view: JSONView, _ model: ModelRuntime, line: Int, _ s: inout Scratch) {
-        s.cost = ReleaseCost()
+        s.cost = RecordCost()
         var requestDigest: [UInt8] = []
         var seeded: KeystreamGenerator?
         switch options.noise {

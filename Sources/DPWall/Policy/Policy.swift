@@ -1,3 +1,5 @@
+public import DPWallPrivacy
+
 /// A validated policy: who may call what, how inputs are checked and how outputs are privatized (policy.md).
 ///
 /// Build one with ``Policy/load(path:)`` or ``Policy/parse(yaml:source:)``; both refuse anything that does not
@@ -73,15 +75,9 @@ public struct Policy: Sendable {
 }
 
 extension Policy {
-    /// How the privacy cost of many releases is composed into one `(epsilon, delta)` (privacy.md, "Accounting").
-    public enum Accounting: String, CaseIterable, Sendable {
-        /// Sums of epsilon and of delta.
-        case basic
-        /// Rényi DP over the default orders, also bounded by `basic` (the default).
-        case rdp
-        /// Zero-concentrated DP, converted to `(epsilon, delta)` by Canonne–Kamath–Steinke.
-        case zcdp
-    }
+    /// How the privacy cost of many releases is composed into one `(epsilon, delta)` (privacy.md, "Accounting"):
+    /// the accountants' own method, so the policy and the ledger cannot disagree on the choices.
+    public typealias Accounting = AccountingMethod
 
     /// The envelope field names that `passthrough` may not repeat (records.md, "The envelope").
     public static let envelopeFieldNames: Set<String> = [

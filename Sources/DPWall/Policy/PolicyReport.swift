@@ -186,8 +186,7 @@ public struct PolicyReport: Sendable {
     /// For every tier with a budget, how many single-row releases of `calibration` fit one window under the
     /// policy's accounting.
     func releasesPerBudget(_ calibration: NoiseCalibration) -> [(tier: String, releases: Int)] {
-        let method = AccountingMethod(rawValue: policy.accounting.rawValue) ?? .rdp
-        let accountant = Accountant(method: method)
+        let accountant = Accountant(method: policy.accounting)
         return policy.tiers.compactMap { tier in
             guard let budget = tier.budget else { return nil }
             return (

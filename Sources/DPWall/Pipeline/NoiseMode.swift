@@ -18,7 +18,7 @@ public enum NoiseMode: Sendable {
 }
 
 /// The cost of one record's release, under basic composition of its rows (the ledger's accountants refine it).
-struct ReleaseCost {
+struct RecordCost {
     /// Σ ε of the released rows, in nats.
     var epsilon = 0.0
     /// Σ δ of the released rows.
