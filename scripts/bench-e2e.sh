@@ -10,25 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-500000000}
 runs=${2:-7}
-mkdir -p .build-bench
-input=.build-bench/fraud-$size.jsonl
-if [ ! -s "$input" ]; then
-    python3 scripts/gen-traffic.py --models fraud --protocol v2 --only-valid --seed 7 --bytes "$size" -o "$input"
-fi
-swift build -c release --product dpwall >/dev/null
-dpwall=.build/release/dpwall
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
 policy=samples/policy.yaml
-bytes=$(stat -L -c %s "$input")
-cat "$input" >/dev/null  # warm the page cache
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-seconds() {
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null
-    end=$(date +%s.%N)
-    echo "$end - $start" | bc
-}
 
 : >.build-bench/dpwall.times
 : >.build-bench/zstd.times

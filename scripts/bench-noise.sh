@@ -9,13 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-200000000}
 runs=${2:-7}
-mkdir -p .build-bench
-input=.build-bench/fraud-$size.jsonl
-if [ ! -s "$input" ]; then
-    python3 scripts/gen-traffic.py --models fraud --protocol v2 --only-valid --seed 7 --bytes "$size" -o "$input"
-fi
-swift build -c release --product dpwall >/dev/null
-dpwall=.build/release/dpwall
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
 none=samples/policy.yaml
 gaussian=.build-bench/policy-gaussian.yaml
 sed 's/privacy: { mechanism: none, round: 4 }/privacy: { mechanism: gaussian, epsilon: 0.1, delta: 1.0e-7, clamp: [0, 1], normalize: true, round: 2 }/' \
@@ -23,17 +18,6 @@ sed 's/privacy: { mechanism: none, round: 4 }/privacy: { mechanism: gaussian, ep
 grep -q 'mechanism: gaussian, epsilon: 0.1' "$gaussian" || { echo "the fraud privacy line was not found" >&2; exit 1; }
 key=.build-bench/noise.key
 [ -s "$key" ] || "$dpwall" keygen --noise-key "$key" 2>/dev/null
-bytes=$(stat -L -c %s "$input")
-cat "$input" >/dev/null  # warm the page cache
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-seconds() {
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null
-    end=$(date +%s.%N)
-    echo "$end - $start" | bc
-}
 : >.build-bench/none.times
 : >.build-bench/gaussian.times
 : >.build-bench/keyed.times
