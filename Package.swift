@@ -51,13 +51,17 @@ let package = Package(
         // Policy, validation, the pipeline that wires the stages.
         .target(
             name: "DPWall",
-            dependencies: ["DPWallRecords", "DPWallPrivacy", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "DPWallRecords", "DPWallPrivacy", "DPWallStore", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
         // The executable: argument parsing and nothing else.
         .executableTarget(
             name: "dpwall",
-            dependencies: ["DPWall", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "DPWall", "DPWallStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         // libFuzzer entry point for the parser and validator (built alone, see docs/fuzzing.md).

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import DPWall
 import DPWallRecords
+import DPWallStore
 
 extension ProgressMode: ExpressibleByArgument {}
 
@@ -13,9 +14,13 @@ struct FilterCommand: ParsableCommand {
             Reads standard input, `-`, or the files given, in order; names ending in .zst are decompressed. \
             Writes one line per input line to standard output, in order, and a summary line to standard error.
 
+            Every privatized release is charged to its client's budget in the ledger (--ledger, a SQLite file) \
+            before it is written: a batch's lines appear only after its transaction commits.
+
             Exit status: 0 input processed (denials are ordinary output), 64 bad usage, 65 corrupt .zst input, \
-            66 an input cannot be opened, 74 an I/O error, 78 invalid policy or unsupported auth mode, \
-            130/143 interrupted after a clean drain, 141 standard output closed.
+            66 an input cannot be opened, 74 an I/O error (output or ledger), 75 the ledger is in use by another \
+            process, 78 invalid policy, key file or unsupported auth mode, 130/143 interrupted after a clean \
+            drain, 141 standard output closed.
             """
     )
 
@@ -52,11 +57,25 @@ struct FilterCommand: ParsableCommand {
                 + "from dpwall keygen).", valueName: "FILE"))
     var noiseKey: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The budget ledger (SQLite, WAL); :memory: for a throwaway one. One filter per file.", valueName: "PATH"))
+    var ledger = "dpwall.db"
+
+    @Option(
+        name: .customLong("commit-interval"),
+        help: ArgumentHelp(
+            "Longest a decided record waits for its group commit while more input is ready.", valueName: "MS"))
+    var commitInterval = 5
+
     @Option(help: "Deterministic noise for tests and demos only (not private: anyone with N can remove the noise).")
     var seed: UInt64?
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
+        guard (0...60_000).contains(commitInterval) else {
+            throw ValidationError("--commit-interval must be in 0...60000 ms, got \(commitInterval)")
+        }
         if noiseKey != nil && seed != nil {
             throw ValidationError("--seed and --noise-key exclude each other (--seed is for tests only)")
         }
@@ -78,7 +97,15 @@ struct FilterCommand: ParsableCommand {
                 throw ExitCode(error.code.exitStatus)
             }
         }
-        var configuration = FilterConfiguration(policy: loaded, inputs: files)
+        let opened: SQLiteLedger
+        do {
+            opened = try SQLiteLedger(path: ledger)
+        } catch let error as LedgerError {
+            FileHandleStderr.write("dpwall: \(error.message)\n")
+            throw ExitCode(error.exitStatus)
+        }
+        var configuration = FilterConfiguration(policy: loaded, inputs: files, ledger: opened)
+        configuration.commitInterval = Double(commitInterval) / 1000
         if let noiseKey {
             do {
                 configuration.options.noise = .keyed(try NoiseKeyFile.load(noiseKey))
@@ -107,6 +134,9 @@ struct FilterCommand: ParsableCommand {
         } catch let error as OutputError {
             FileHandleStderr.write("dpwall: \(error.message)\n")
             throw ExitCode(74)
+        } catch let error as LedgerError {
+            FileHandleStderr.write("dpwall: \(error.message); nothing after the last commit was released\n")
+            throw ExitCode(error.exitStatus)
         }
         switch result.ending {
         case .completed:

@@ -98,11 +98,12 @@ enum DPWall {
     }
 
     /// Runs `dpwall ARGUMENTS` to its end with `stdin` as standard input; standard output and error go through
-    /// files in `scratch`, so a large output can never block the child.
+    /// files in `scratch`, so a large output can never block the child. It runs in `directory` (default:
+    /// `scratch`, so that each test has its own default ledger, `dpwall.db`).
     static func run(
         _ arguments: [String], stdin: Data = Data(), in scratch: TemporaryDirectory, directory: URL? = nil
     ) throws -> DPWallResult {
-        let process = try process(arguments, directory: directory)
+        let process = try process(arguments, directory: directory ?? scratch.url)
         let stdinURL = scratch.file("stdin-\(UUID().uuidString)")
         let stdoutURL = scratch.file("stdout-\(UUID().uuidString)")
         let stderrURL = scratch.file("stderr-\(UUID().uuidString)")

@@ -130,10 +130,16 @@ struct ExitCodeTests {
         let sample = DPWall.sample("traffic.jsonl")
         // --seed draws one stream per record (by line), so the noise does not depend on the threads either.
         let one = try DPWall.run(
-            ["filter", "--policy", DPWall.sample("policy.yaml").path, "--seed", "3", "--threads", "1", sample.path],
+            [
+                "filter", "--policy", DPWall.sample("policy.yaml").path, "--seed", "3", "--threads", "1", "--ledger",
+                ":memory:", sample.path,
+            ],
             in: scratch)
         let three = try DPWall.run(
-            ["filter", "--policy", DPWall.sample("policy.yaml").path, "--seed", "3", "--threads", "3", sample.path],
+            [
+                "filter", "--policy", DPWall.sample("policy.yaml").path, "--seed", "3", "--threads", "3", "--ledger",
+                ":memory:", sample.path,
+            ],
             in: scratch)
         #expect(one.status == 0 && three.status == 0)
         #expect(one.stdout == three.stdout)

@@ -12,7 +12,7 @@ struct NoiseTests {
         version: 1
         auth: { mode: trusted, default_tier: free }
         tiers:
-          free: { models: "*", budget: { epsilon: 100, delta: 1.0e-3, window: 1d } }
+          free: { models: "*", budget: { epsilon: 100000, delta: 1.0e-3, window: 1d } }
         models:
           probs:
             inputs:
@@ -123,9 +123,12 @@ struct NoiseTests {
         let both = try DPWall.run(["filter", "--policy", policy, "--seed", "1", "--noise-key", key], in: scratch)
         #expect(both.status == 64, "\(both.stderrText)")
         let input = Data(Self.record(id: "a", rows: ["[0.1,0.2,0.3,0.2,0.2]"]).utf8)
-        let first = try DPWall.run(["filter", "--policy", policy, "--seed", "9"], stdin: input, in: scratch)
-        let second = try DPWall.run(["filter", "--policy", policy, "--seed", "9"], stdin: input, in: scratch)
-        let other = try DPWall.run(["filter", "--policy", policy, "--seed", "10"], stdin: input, in: scratch)
+        let first = try DPWall.run(
+            ["filter", "--policy", policy, "--seed", "9", "--ledger", ":memory:"], stdin: input, in: scratch)
+        let second = try DPWall.run(
+            ["filter", "--policy", policy, "--seed", "9", "--ledger", ":memory:"], stdin: input, in: scratch)
+        let other = try DPWall.run(
+            ["filter", "--policy", policy, "--seed", "10", "--ledger", ":memory:"], stdin: input, in: scratch)
         #expect(first.status == 0 && first.stderrText.contains("warning: --seed"), "\(first.stderrText)")
         #expect(first.stdout == second.stdout)
         #expect(first.stdout != other.stdout, "another seed gave the same noise")
@@ -206,9 +209,11 @@ struct NoiseTests {
             + Self.record(id: "e", request: "[0,0.25]", rows: [raw])
             + Self.record(id: "f", request: "[-0.0,2.5e-1]", rows: [raw])  // −0 is the same input as 0
         let first = try DPWall.run(
-            ["filter", "--policy", policy, "--noise-key", key], stdin: Data(input.utf8), in: scratch)
+            ["filter", "--policy", policy, "--noise-key", key, "--ledger", ":memory:"], stdin: Data(input.utf8),
+            in: scratch)
         let second = try DPWall.run(
-            ["filter", "--policy", policy, "--noise-key", key, "--threads", "1"], stdin: Data(input.utf8), in: scratch)
+            ["filter", "--policy", policy, "--noise-key", key, "--threads", "1", "--ledger", ":memory:"],
+            stdin: Data(input.utf8), in: scratch)
         #expect(first.status == 0, "\(first.stderrText)")
         let releases = try first.lines.map { try Self.released($0).data.map { "\($0)" } }
         #expect(releases.count == 6)
@@ -220,7 +225,8 @@ struct NoiseTests {
         let otherKey = scratch.file("other.key").path
         _ = try DPWall.run(["keygen", "--noise-key", otherKey], in: scratch)
         let third = try DPWall.run(
-            ["filter", "--policy", policy, "--noise-key", otherKey], stdin: Data(input.utf8), in: scratch)
+            ["filter", "--policy", policy, "--noise-key", otherKey, "--ledger", ":memory:"], stdin: Data(input.utf8),
+            in: scratch)
         #expect(third.stdout != first.stdout, "another key gave the same noise")
     }
 }

@@ -5,7 +5,7 @@ import Testing
 /// tags (scripts/gen-traffic.py): `r-NNNNNN` is valid, `h-NNNNNN-CODE` must be denied with CODE.
 @Suite("Sample traffic")
 struct SampleRunTests {
-    /// Models of the sample policy whose outputs need noise that this build cannot apply yet.
+    /// Models of the sample policy whose outputs are released with noise (and charged to the client's budget).
     static let noisedModels: Set<String> = ["digits", "sentiment", "imagenet"]
 
     /// The tag of a raw input line: (kind r/h, line number, expected code or nil).
@@ -37,6 +37,9 @@ struct SampleRunTests {
         #expect(result.stdoutEndsWithNewline)
 
         var allowed = 0
+        var exhausted = 0
+        /// Per client and window limit: the last position seen (spent ε never falls within a window).
+        var lastSpent: [String: Double] = [:]
         var byCode: [String: Int] = [:]
         var hostileSeen = Set<String>()
         for (index, rawLine) in input.enumerated() where index < rawOutput.count {
@@ -77,6 +80,14 @@ struct SampleRunTests {
             } else {
                 let model = record?["model"] as? String ?? ""
                 #expect(output.id == String(format: "r-%06d", number), "line \(number): \(outputText)")
+                if output.code == "budget_exhausted" {
+                    // A valid record whose client has spent its budget: only privatized releases are charged.
+                    exhausted += 1
+                    #expect(
+                        Self.noisedModels.contains(model) && record?["response"] != nil,
+                        "line \(number) (\(model)): nothing to charge, yet \(outputText)")
+                    continue
+                }
                 #expect(output.isAllowed, "line \(number) (\(model)) should be allowed: \(outputText)")
                 if record?["response"] != nil {
                     #expect(output.object["response"] != nil, "line \(number): no response released")
@@ -88,11 +99,24 @@ struct SampleRunTests {
                     #expect(
                         (epsilon ?? 0 > 0) == Self.noisedModels.contains(model),
                         "line \(number) (\(model)): cost \(String(describing: epsilon))")
+                    if let spent = (privacy?["spent"] as? [String: Any])?["epsilon"] as? Double,
+                        let limit = (privacy?["limit"] as? [String: Any])?["epsilon"] as? Double
+                    {
+                        #expect(spent <= limit * (1 + 1e-12), "line \(number): spent \(spent) over limit \(limit)")
+                        let key =
+                            "\(record?["client"] ?? "")/\(limit)/\(String((record?["ts"] as? String ?? "").prefix(10)))"
+                        #expect(spent >= lastSpent[key, default: 0], "line \(number): spent fell to \(spent)")
+                        lastSpent[key] = spent
+                    } else if Self.noisedModels.contains(model) {
+                        Issue.record("line \(number): no spent/limit in \(outputText)")
+                    }
                 } else {
                     #expect(output.object["request"] != nil, "line \(number): the request was not passed on")
                 }
             }
         }
+        // The sample's free tier (epsilon 1 per day, 0.5 per release) runs out for its busiest clients.
+        #expect(exhausted > 0, "the sample never exhausts a budget")
         #expect(hostileSeen.count >= 10, "the sample exercises only \(hostileSeen.sorted())")
         let summary = try #require(Summary(stderr: result.stderrText), "no summary: \(result.stderrText)")
         #expect(

@@ -24,13 +24,14 @@ final class StreamingProcess {
     /// Everything read from standard output so far.
     private(set) var received = Data()
 
-    /// Starts `dpwall ARGUMENTS`; standard error goes to a file in `scratch`.
+    /// Starts `dpwall ARGUMENTS` in `scratch` (its default ledger is `scratch`'s); standard error goes to a file
+    /// there.
     /// `blocked` signals start out blocked in the child (none by default, as from a shell).
     init(
         _ arguments: [String], stdin: FileHandle? = nil, in scratch: TemporaryDirectory, deadline: Double = 30,
         blocked: [Int32] = []
     ) throws {
-        process = try DPWall.process(arguments)
+        process = try DPWall.process(arguments, directory: scratch.url)
         stderrURL = scratch.file("stderr-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         stderrHandle = try FileHandle(forWritingTo: stderrURL)

@@ -1,4 +1,5 @@
 import DPWallRecords
+public import DPWallStore
 import Dispatch
 import Foundation
 import Synchronization
@@ -25,14 +26,20 @@ public struct FilterConfiguration: Sendable {
     public var chunkBytes = 1024 * 1024
     /// Threads deciding records (`--threads`); the default is every online core.
     public var threads = FilterConfiguration.onlineCores
+    /// The budget ledger (`--ledger`), already open and locked.
+    public var ledger: SQLiteLedger
+    /// The longest a settled record waits for its group to commit while later input is ready (`--commit-interval`),
+    /// in seconds.
+    public var commitInterval = 0.005
 
     /// The number of online cores.
     public static var onlineCores: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
     /// A configuration with defaults.
-    public init(policy: Policy, inputs: [String]) {
+    public init(policy: Policy, inputs: [String], ledger: SQLiteLedger) {
         self.policy = policy
         self.inputs = inputs
+        self.ledger = ledger
     }
 }
 
@@ -77,8 +84,13 @@ public struct FilterResult: Sendable {
 /// workers decide at the same time), then wait for its turn and write its output lines. Turns follow the order
 /// in which chunks were read, so the output is in input order and the same for any number of threads. While one
 /// worker reads or writes, the others decide: no thread waits for a whole round. Memory is bounded by one chunk
-/// per worker and the line limit. Later, stateful stages (rate limits, ledger, audit) will run in the writing
-/// turn, in input order.
+/// per worker and the line limit.
+///
+/// The stateful stages run in the writing turn, in input order: the budget stage (``BudgetStage``) charges the
+/// chunk's releases into the ledger's open transaction and holds its output. The group commits when no later
+/// chunk has been read yet (so a pause in the input never holds a record back), when `--commit-interval` has
+/// passed since the oldest held line, or when the held output is large; only then are the held lines written.
+/// Several chunks read back to back share one commit (one `fsync`).
 ///
 /// `@unchecked Sendable`: the workers share only what ``Turns`` guards with its locks; each worker's record
 /// stage is touched by its own thread alone.
@@ -87,6 +99,7 @@ public final class FilterRun: @unchecked Sendable {
     private let workers: [Worker]
     private let output = OutputSink(standardOutput: ())
     private let rejects: OutputSink?
+    private let budget: BudgetStage
 
     /// One worker's record stage and chunk. Only its own thread touches them while it runs.
     private final class Worker: @unchecked Sendable {
@@ -111,6 +124,8 @@ public final class FilterRun: @unchecked Sendable {
         /// Under `writeTurn`: the chunk whose output is written next; output failure or a closed output.
         var nextWrite = 0
         var outputFailure: OutputError?
+        /// Under `writeTurn`: a ledger failure (nothing more is released).
+        var ledgerFailure: LedgerError?
         var progress: ProgressLine
         /// Under `writeTurn`: what the chunks written so far decided (for the progress line).
         var written = DecisionCounts()
@@ -118,6 +133,8 @@ public final class FilterRun: @unchecked Sendable {
         let stop = Atomic<Bool>(false)
         /// The reader's position and current input size (-1: unknown), published after each read for progress.
         let consumed = Atomic<Int>(0)
+        /// How many chunks have been read (published after each read): a later chunk's turn is sure to come.
+        let chunksRead = Atomic<Int>(0)
         let inputSize = Atomic<Int>(-1)
 
         init(reader: LineReader, inputNames: [String], progress: ProgressLine) {
@@ -132,10 +149,12 @@ public final class FilterRun: @unchecked Sendable {
         self.configuration = configuration
         var options = configuration.options
         options.writeRejects = configuration.rejectsPath != nil
+        options.charges = true
         workers = try (0..<max(1, configuration.threads)).map { _ in
             Worker(try RecordProcessor(policy: configuration.policy, options: options))
         }
         rejects = try configuration.rejectsPath.map { path throws(OutputError) in try OutputSink(path: path) }
+        budget = BudgetStage(ledger: configuration.ledger, policy: configuration.policy, options: options)
     }
 
     private var counts: DecisionCounts {
@@ -162,6 +181,7 @@ public final class FilterRun: @unchecked Sendable {
         work(workers[0], turns)
         group.wait()
         turns.progress.finish()
+        if let failure = turns.ledgerFailure { throw failure }
         if let failure = turns.outputFailure {
             if failure.closed {
                 return FilterResult(ending: .outputClosed, counts: counts, seconds: Clock.now() - started)
@@ -196,6 +216,7 @@ public final class FilterRun: @unchecked Sendable {
             }
             let sequence = turns.nextRead
             turns.nextRead += 1
+            turns.chunksRead.store(turns.nextRead, ordering: .releasing)
             turns.consumed.store(turns.reader.consumedBytes, ordering: .relaxed)
             turns.inputSize.store(turns.reader.currentInputSize ?? -1, ordering: .relaxed)
             turns.readLock.unlock()
@@ -208,18 +229,12 @@ public final class FilterRun: @unchecked Sendable {
             // Write in turn.
             turns.writeTurn.lock()
             while turns.nextWrite != sequence { turns.writeTurn.wait() }
-            if turns.outputFailure == nil {
-                do {
-                    try flush(worker.processor)
-                } catch {
-                    turns.outputFailure = error
-                    // Stop reading at once, even a read waiting on a pipe: nothing more can be released.
-                    turns.stop.store(true, ordering: .relaxed)
-                    SignalTrap.wake()
-                }
+            if turns.outputFailure == nil && turns.ledgerFailure == nil {
+                settle(worker.processor, sequence: sequence, turns)
             }
             worker.processor.output.removeAll()
             worker.processor.rejects.removeAll()
+            worker.processor.pending.removeAll()
             turns.written.add(decided)
             let size = turns.inputSize.load(ordering: .relaxed)
             turns.progress.update(
@@ -230,9 +245,37 @@ public final class FilterRun: @unchecked Sendable {
         }
     }
 
-    /// Writes a worker's output lines (and rejects).
-    private func flush(_ processor: RecordProcessor) throws(OutputError) {
-        if !processor.output.bytes.isEmpty { try output.write(processor.output.bytes) }
-        if let rejects, !processor.rejects.bytes.isEmpty { try rejects.write(processor.rejects.bytes) }
+    /// In the writing turn: charges the chunk's releases, and commits and writes the held output when due.
+    private func settle(_ processor: RecordProcessor, sequence: Int, _ turns: Turns) {
+        do {
+            let now = Clock.now()
+            try budget.settle(processor, now: now)
+            let laterRead = turns.chunksRead.load(ordering: .acquiring) > sequence + 1
+            let stopping = turns.stop.load(ordering: .relaxed) || SignalTrap.pending != nil
+            guard
+                stopping
+                    || budget.commitIsDue(now: now, laterBatchRead: laterRead, interval: configuration.commitInterval)
+            else { return }
+            try budget.commit()
+            try budget.releaseHeld { lines, rejected throws(OutputError) in
+                if !lines.isEmpty { try output.write(lines) }
+                if let rejects, !rejected.isEmpty { try rejects.write(rejected) }
+            }
+        } catch let error as LedgerError {
+            turns.ledgerFailure = error
+            stopAll(turns)
+        } catch let error as OutputError {
+            turns.outputFailure = error
+            stopAll(turns)
+        } catch {
+            turns.ledgerFailure = LedgerError(kind: .io, message: "\(error)")
+            stopAll(turns)
+        }
+    }
+
+    /// Stops reading at once, even a read waiting on a pipe: nothing more can be released.
+    private func stopAll(_ turns: Turns) {
+        turns.stop.store(true, ordering: .relaxed)
+        SignalTrap.wake()
     }
 }

@@ -17,10 +17,19 @@ public enum NoiseMode: Sendable {
     }
 }
 
-/// The cost of one record's release, under basic composition of its rows (the ledger's accountants refine it).
+/// The cost of one record's release: under basic composition of its rows, and row by row for the accountants.
 struct RecordCost {
     /// Σ ε of the released rows, in nats.
     var epsilon = 0.0
     /// Σ δ of the released rows.
     var delta = 0.0
+    /// The released rows, as (cost of one row, rows) per privatized output.
+    var groups: [(cost: RowCost, rows: Int)] = []
+
+    /// Nothing released yet (keeping the storage).
+    mutating func reset() {
+        epsilon = 0
+        delta = 0
+        groups.removeAll(keepingCapacity: true)
+    }
 }

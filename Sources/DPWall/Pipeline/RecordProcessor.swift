@@ -17,6 +17,9 @@ public struct ProcessorOptions: Sendable {
     public var writeRejects = false
     /// Where the noise comes from.
     public var noise = NoiseMode.secure
+    /// Leave the charge of each privatized release to the budget stage (``BudgetStage``), which settles it in
+    /// input order and writes the line's tail; without it, lines are complete and carry only their cost.
+    public var charges = false
 
     /// Default options: annotate, drop the request of a released response, no rejects.
     public init() {}
@@ -69,6 +72,7 @@ final class RecordProcessor {
         var required: [Bool] = []
         var out = JSONWriter(capacity: 0)
         var digestBytes: [UInt8] = []
+        var contentBytes: [UInt8] = []
         var cost = RecordCost()
     }
 
@@ -76,6 +80,8 @@ final class RecordProcessor {
     private let options: ProcessorOptions
     private let models: [String: ModelRuntime]
     private let tiers: TierResolver
+    /// Per model, what its content digests start with (``ContentDigest/context(model:policy:noise:)``).
+    private let contentContexts: [String: [UInt8]]
     private var parser: JSONParser
     private let envelopeDecoder: EnvelopeDecoder
     /// Per-record working state, moved into a local for each record (see ``process(_:inputName:)``).
@@ -87,6 +93,9 @@ final class RecordProcessor {
     var output = JSONWriter(capacity: 1 << 20)
     /// Rejects lines of the current batch (when enabled).
     var rejects = JSONWriter(capacity: 0)
+    /// The releases of the current batch that the budget stage must still charge, in input order, with their
+    /// texts and costs (``ProcessorOptions/charges``).
+    var pending = PendingCharges()
     /// What was decided so far.
     private(set) var counts = DecisionCounts()
     /// This worker's generator (the default noise mode; unused by the others).
@@ -101,9 +110,19 @@ final class RecordProcessor {
         }
         self.models = models
         tiers = TierResolver(policy: policy)
+        contentContexts = Dictionary(
+            uniqueKeysWithValues: policy.models.map { model in
+                (model.name, ContentDigest.context(model: model, policy: policy, noise: options.noise))
+            })
         parser = JSONParser(maxDepth: policy.limits.maxDepth)
         envelopeDecoder = EnvelopeDecoder(passthrough: policy.passthrough, clientRequired: policy.auth.mode == .trusted)
         random = try KeystreamGenerator()
+    }
+
+    /// Counts a record allowed by the record stage as denied `code` by a later stage.
+    func moveToDenied(_ code: DenialCode) {
+        counts.allowed -= 1
+        counts.denied[code.index] += 1
     }
 
     /// Decides one line and appends its output line (and rejects line) to the batch buffers.
@@ -186,7 +205,11 @@ final class RecordProcessor {
                 denyRecord(view, s.envelope, line, inputName, problem, &s.out)
             } else {
                 if s.envelope.response >= 0 { privatize(view, currentModel!, line: line.number, &s) }
-                release(view, &s)
+                if options.charges && s.envelope.response >= 0 && !s.cost.groups.isEmpty {
+                    deferCharge(view, line, inputName, &s)
+                } else {
+                    release(view, &s)
+                }
             }
         }
     }
@@ -273,7 +296,7 @@ final class RecordProcessor {
     /// Releases every privatized output row by row (privacy.md, "One release, step by step"), in place in the
     /// response checker's values, and sums the cost of the rows into `s.cost`.
     private func privatize(_ view: JSONView, _ model: ModelRuntime, line: Int, _ s: inout Scratch) {
-        s.cost = RecordCost()
+        s.cost.reset()
         var requestDigest: [UInt8] = []
         var seeded: KeystreamGenerator?
         switch options.noise {
@@ -309,12 +332,43 @@ final class RecordProcessor {
                     s.cost.delta += calibration.delta
                 }
             }
+            if let calibration = privatizer.calibration { s.cost.groups.append((calibration.rowCost, rows)) }
         }
     }
 
     // MARK: Output lines
 
-    private func release(_ view: JSONView, _ s: inout Scratch) {
+    /// Writes a privatized record's line without its tail, and leaves its charge to the budget stage.
+    private func deferCharge(_ view: JSONView, _ line: InputLine, _ inputName: String, _ s: inout Scratch) {
+        let lineStart = s.out.bytes.count
+        release(view, &s, tail: false)
+        pending.text.append(raw: "{")
+        let textStart = pending.text.bytes.count - 1
+        writeEnvelope(view, s.envelope, everything: false, &pending.text)
+        let envelopeEnd = pending.text.bytes.count
+        var rejectsSplit = envelopeEnd
+        if options.writeRejects {
+            writeRejectHead(line, inputName, &pending.text)
+            rejectsSplit = pending.text.bytes.count
+            writeRejectTail(line, &pending.text)
+        }
+        let digestAt = pending.digests.count
+        ContentDigest.append(
+            context: contentContexts[currentModel!.name]!, model: view.rawBytes(s.envelope.model),
+            request: s.envelope.request >= 0 ? view.rawBytes(s.envelope.request) : nil,
+            response: view.rawBytes(s.envelope.response), scratch: &s.contentBytes, to: &pending.digests)
+        let costStart = pending.costs.count
+        pending.costs.append(contentsOf: s.cost.groups)
+        pending.charges.append(
+            PendingCharge(
+                lineStart: lineStart, tailAt: s.out.bytes.count, textStart: textStart, envelopeEnd: envelopeEnd,
+                rejectsSplit: rejectsSplit, textEnd: pending.text.bytes.count,
+                client: view.string(s.envelope.client), id: view.string(s.envelope.id),
+                eventTime: s.envelope.eventTimeMilliseconds, digestAt: digestAt,
+                costs: costStart..<pending.costs.count, epsilon: s.cost.epsilon, delta: s.cost.delta))
+    }
+
+    private func release(_ view: JSONView, _ s: inout Scratch, tail: Bool = true) {
         counts.allowed += 1
         s.out.appendByte(UInt8(ascii: "{"))
         writeEnvelope(view, s.envelope, everything: true, &s.out)
@@ -325,6 +379,7 @@ final class RecordProcessor {
         if s.envelope.response >= 0 {
             s.out.append(raw: ",\"response\":")
             ReleaseWriter.writeResponse(view, s.response, model: currentModel!, into: &s.out)
+            guard tail else { return }
             if options.annotate {
                 s.out.append(raw: ",\"privacy\":{\"epsilon\":")
                 s.out.append(s.cost.epsilon)
@@ -392,7 +447,7 @@ final class RecordProcessor {
     }
 
     /// Writes `"code":…,"status":…,"message":…`.
-    private static func writeProblem(_ problem: RecordError, _ out: inout JSONWriter) {
+    static func writeProblem(_ problem: RecordError, _ out: inout JSONWriter) {
         out.append(raw: "\"code\":")
         out.appendString(problem.code.name)
         out.append(raw: ",\"status\":")
@@ -403,22 +458,31 @@ final class RecordProcessor {
 
     private func writeReject(_ line: InputLine, _ inputName: String, _ problem: RecordError) {
         guard options.writeRejects else { return }
-        rejects.append(raw: "{\"line\":")
-        rejects.append(line.number)
-        rejects.append(raw: ",\"input\":")
-        rejects.appendString(inputName)
-        rejects.append(raw: ",\"input_line\":")
-        rejects.append(line.inputLine)
-        rejects.appendByte(UInt8(ascii: ","))
+        writeRejectHead(line, inputName, &rejects)
         Self.writeProblem(problem, &rejects)
-        rejects.append(raw: ",\"bytes\":")
-        rejects.append(line.oversizeLength ?? line.bytes.count)
-        rejects.append(raw: ",\"raw\":")
-        rejects.appendStringTruncating(bytes: line.bytes, limit: LineReader.rawPrefixLimit)
-        rejects.append(raw: "}\n")
+        writeRejectTail(line, &rejects)
+    }
+
+    /// A rejects line is its head, the problem (``writeProblem(_:_:)``), and its tail.
+    private func writeRejectHead(_ line: InputLine, _ inputName: String, _ out: inout JSONWriter) {
+        out.append(raw: "{\"line\":")
+        out.append(line.number)
+        out.append(raw: ",\"input\":")
+        out.appendString(inputName)
+        out.append(raw: ",\"input_line\":")
+        out.append(line.inputLine)
+        out.appendByte(UInt8(ascii: ","))
+    }
+
+    private func writeRejectTail(_ line: InputLine, _ out: inout JSONWriter) {
+        out.append(raw: ",\"bytes\":")
+        out.append(line.oversizeLength ?? line.bytes.count)
+        out.append(raw: ",\"raw\":")
+        out.appendStringTruncating(bytes: line.bytes, limit: LineReader.rawPrefixLimit)
+        out.append(raw: "}\n")
     }
 
     private func raw(_ view: JSONView, _ node: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: view.bytes[view.rawRange(node)])
+        view.rawBytes(node)
     }
 }

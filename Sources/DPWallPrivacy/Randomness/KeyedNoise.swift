@@ -19,6 +19,14 @@ public struct KeyedNoise: Sendable {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
     }
 
+    /// `HMAC-SHA256(key, "dpwall ledger context v1")`: names the key in the ledger's content digests without
+    /// revealing it, so a repeat is answered without a new charge only under the key that answered it first.
+    public var fingerprint: [UInt8] {
+        var mac = keyed
+        mac.update(data: Array("dpwall ledger context v1".utf8))
+        return Array(mac.finalize())
+    }
+
     /// SHA-256 of `bytes`: the request digest the seed takes.
     public static func digest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         Array(SHA256.hash(data: bytes))

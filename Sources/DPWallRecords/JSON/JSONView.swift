@@ -71,6 +71,11 @@ package struct JSONView {
         return Int(node.start)..<Int(node.end)
     }
 
+    /// The exact source text of node `i` (``rawRange(_:)``).
+    package func rawBytes(_ i: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[rawRange(i)])
+    }
+
     /// The number token text of node `i` as a `String` (allocates; for messages).
     package func numberText(_ i: Int) -> String {
         let node = nodes[i]

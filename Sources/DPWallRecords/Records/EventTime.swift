@@ -83,4 +83,34 @@ package enum EventTime {
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
     }
+
+    /// `time` (milliseconds since 1970) as RFC 3339 in UTC: `2026-11-26T10:00:00Z`, with `.123` when the
+    /// milliseconds are not zero; `lifetime` bounds (`Int64.min`, `Int64.max`) print as `-inf` and `+inf`.
+    package static func format(milliseconds time: Int64) -> String {
+        if time == .min { return "-inf" }
+        if time == .max { return "+inf" }
+        var days = time / 86_400_000
+        var rest = time % 86_400_000
+        if rest < 0 {
+            days -= 1
+            rest += 86_400_000
+        }
+        // Howard Hinnant's `civil_from_days`.
+        let z = Int(days) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let seconds = Int(rest / 1000)
+        let millis = Int(rest % 1000)
+        var text =
+            "\(year)-\(two(month))-\(two(day))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
+        if millis != 0 { text += "." + String(String(millis + 1000).dropFirst()) }
+        return text + "Z"
+    }
 }

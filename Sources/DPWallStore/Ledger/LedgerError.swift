@@ -8,6 +8,8 @@ public struct LedgerError: Error, CustomStringConvertible {
         case unusable
         /// A read or write failed (exit 74).
         case io
+        /// The client or window asked for is not in the ledger (exit 65).
+        case notFound
     }
 
     /// What kind of failure.
@@ -15,9 +17,22 @@ public struct LedgerError: Error, CustomStringConvertible {
     /// What went wrong, where, and what to do.
     public var message: String
 
-    /// The sysexits status for the command line: 75 (EX_TEMPFAIL) when locked, else 74 (EX_IOERR).
-    public var exitStatus: Int32 { kind == .locked ? 75 : 74 }
+    /// The sysexits status for the command line: 75 (EX_TEMPFAIL) when locked, 65 (EX_DATAERR) for an unknown
+    /// client, else 74 (EX_IOERR).
+    public var exitStatus: Int32 {
+        switch kind {
+        case .locked: 75
+        case .notFound: 65
+        case .unusable, .io: 74
+        }
+    }
 
     /// The message.
     public var description: String { message }
+
+    /// A failure of `kind`, described by `message`.
+    public init(kind: Kind, message: String) {
+        self.kind = kind
+        self.message = message
+    }
 }

@@ -14,11 +14,14 @@ public struct ChargedRecord: Sendable, Equatable {
     public var windowStart: Int64
     /// The record's cost under basic composition of its rows.
     public var epsilon: Double, delta: Double
+    /// Whether it was released with consistent noise (`--noise-key`): a repeat of its content in the same window
+    /// is then answered identically and not charged again.
+    public var keyed: Bool
 
     /// Creates a charged record.
     public init(
         client: String, id: String, digest: [UInt8], eventTime: Int64, windowStart: Int64, epsilon: Double,
-        delta: Double
+        delta: Double, keyed: Bool = false
     ) {
         self.client = client
         self.id = id
@@ -27,23 +30,44 @@ public struct ChargedRecord: Sendable, Equatable {
         self.windowStart = windowStart
         self.epsilon = epsilon
         self.delta = delta
+        self.keyed = keyed
     }
 }
 
-/// A client's window as stored: its start and its accounting state after the batch.
+/// A client's budget window as stored: its span, its accounting state, and what `budget show` reports.
 public struct WindowState: Sendable, Equatable {
     /// The client.
     public var client: String
-    /// The window's start, in milliseconds since 1970 (UTC).
+    /// The window's start, in milliseconds since 1970 (UTC); `Int64.min` for a lifetime budget.
     public var windowStart: Int64
+    /// The window's end (exclusive), in milliseconds since 1970; `Int64.max` for a lifetime budget.
+    public var windowEnd: Int64
     /// The accounting state.
     public var account: PrivacyAccount
+    /// The client's tier when last charged ("" when it has none).
+    public var tier = ""
+    /// The policy's limit for the client when last charged.
+    public var limitEpsilon = 0.0, limitDelta = 0.0
+    /// What `budget grant` added to the limit of this window.
+    public var grantedEpsilon = 0.0, grantedDelta = 0.0
+    /// The client's position after its last charge, in the policy's accounting.
+    public var spentEpsilon = 0.0, spentDelta = 0.0
+    /// Records denied `budget_exhausted` or `duplicate_id` in the window.
+    public var denials = 0
+    /// Event times of the first and last record decided in the window (milliseconds; 0 when none).
+    public var firstSeen: Int64 = 0, lastSeen: Int64 = 0
 
     /// Creates a window state.
-    public init(client: String, windowStart: Int64, account: PrivacyAccount) {
+    public init(client: String, windowStart: Int64, windowEnd: Int64 = .max, account: PrivacyAccount) {
         self.client = client
         self.windowStart = windowStart
+        self.windowEnd = windowEnd
         self.account = account
+    }
+
+    /// The limit in force: the policy's plus what was granted.
+    public var effectiveLimit: (epsilon: Double, delta: Double) {
+        (limitEpsilon + grantedEpsilon, limitDelta + grantedDelta)
     }
 }
 
@@ -56,4 +80,45 @@ public struct LedgerBatch: Sendable {
 
     /// An empty batch.
     public init() {}
+}
+
+/// A change an operator made to a client's budget (`budget grant`, `budget reset`), kept for the record.
+public struct BudgetAdjustment: Sendable, Equatable {
+    /// Which change.
+    public enum Kind: String, Sendable {
+        /// The limit of a window was raised.
+        case grant
+        /// A new window was started.
+        case reset
+    }
+
+    /// Which change.
+    public var kind: Kind
+    /// The client.
+    public var client: String
+    /// The window changed (for a reset: the new window's start).
+    public var windowStart: Int64
+    /// What a grant added (0 for a reset).
+    public var epsilon: Double, delta: Double
+    /// Wall-clock time of the change, in milliseconds since 1970.
+    public var at: Int64
+    /// Who made it (the operating-system user unless `--by` says otherwise).
+    public var by: String
+    /// Why (`--reason`).
+    public var reason: String
+
+    /// Creates an adjustment.
+    public init(
+        kind: Kind, client: String, windowStart: Int64, epsilon: Double, delta: Double, at: Int64, by: String,
+        reason: String
+    ) {
+        self.kind = kind
+        self.client = client
+        self.windowStart = windowStart
+        self.epsilon = epsilon
+        self.delta = delta
+        self.at = at
+        self.by = by
+        self.reason = reason
+    }
 }

@@ -11,8 +11,13 @@ internal import GRDBSQLite
 /// Tables:
 /// - `windows(client, window_start, sum_epsilon, sum_delta, rho, sum_mu_squared, releases, laplace)`: each
 ///   client's accounting state per window (`laplace` holds the Laplace groups as `ε:count` pairs);
-/// - `charges(client, id, digest, event_time, window_start, epsilon, delta)`: every charged record;
+/// - `charges(client, id, digest, event_time, window_start, epsilon, delta, keyed)`: every charged record; the
+///   content of keyed charges is unique per client and window (a repeat is answered again, not charged);
+/// - `adjustments(seq, kind, client, window_start, epsilon, delta, at, by, reason)`: grants and resets;
 /// - `audit_head(id = 1, chain, seq)`: the latest audit chain head (the audit archive anchors it here).
+///
+/// `windows` also holds, per window, its end, the client's tier and limit, grants, the position after the last
+/// charge, denials, and first and last event times: `budget show` reads it without the policy.
 public final class SQLiteLedger: @unchecked Sendable {
     /// Where the ledger lives (`:memory:` for a throwaway one).
     public let path: String
@@ -26,6 +31,9 @@ public final class SQLiteLedger: @unchecked Sendable {
         lock = inMemory ? nil : try LedgerLock(ledgerPath: path)
         var configuration = Configuration()
         configuration.label = "dpwall-ledger"
+        // The filter keeps a group's transaction open from one writing turn to the next (``withWriter(_:)``).
+        configuration.allowsUnsafeTransactions = true
+        configuration.busyMode = .timeout(5)
         if !inMemory { configuration.journalMode = .wal }
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -75,92 +83,187 @@ public final class SQLiteLedger: @unchecked Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2: window spans and limits, keyed charges, budget adjustments") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE windows ADD COLUMN window_end INTEGER NOT NULL DEFAULT 9223372036854775807;
+                    ALTER TABLE windows ADD COLUMN tier TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE windows ADD COLUMN limit_epsilon REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE windows ADD COLUMN limit_delta REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE windows ADD COLUMN granted_epsilon REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE windows ADD COLUMN granted_delta REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE windows ADD COLUMN spent_epsilon REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE windows ADD COLUMN spent_delta REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE windows ADD COLUMN denials INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE windows ADD COLUMN first_seen INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE windows ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE charges ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;
+                    CREATE UNIQUE INDEX charges_keyed_content ON charges (client, window_start, digest)
+                        WHERE keyed = 1;
+                    CREATE TABLE adjustments (
+                        seq INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL CHECK (kind IN ('grant', 'reset')),
+                        client TEXT NOT NULL,
+                        window_start INTEGER NOT NULL,
+                        epsilon REAL NOT NULL,
+                        delta REAL NOT NULL,
+                        at INTEGER NOT NULL,
+                        by TEXT NOT NULL,
+                        reason TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
     /// Writes `batch` in one transaction: nothing of it is visible (or durable) unless all of it is.
     public func commit(_ batch: LedgerBatch) throws {
-        do {
-            try queue.inTransaction(.immediate) { db in
-                // The hot path binds through SQLite's C API on GRDB's prepared statements: GRDB's argument arrays box
-                // every value, which cost a fifth of the commit time at 10,000 records per batch.
-                let charge = try db.cachedStatement(
-                    sql: "INSERT INTO charges (client, id, digest, event_time, window_start, epsilon, delta) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?)")
-                for record in batch.charges {
-                    let statement = charge.sqliteStatement
-                    sqlite3_reset(statement)
-                    Self.bind(statement, 1, record.client)
-                    Self.bind(statement, 2, record.id)
-                    _ = record.digest.withUnsafeBytes { bytes in
-                        sqlite3_bind_blob(statement, 3, bytes.baseAddress, Int32(bytes.count), Self.transient)
-                    }
-                    sqlite3_bind_int64(statement, 4, record.eventTime)
-                    sqlite3_bind_int64(statement, 5, record.windowStart)
-                    sqlite3_bind_double(statement, 6, record.epsilon)
-                    sqlite3_bind_double(statement, 7, record.delta)
-                    try Self.step(statement, db)
+        try withWriter { writer in
+            try writer.begin()
+            for record in batch.charges {
+                if try writer.insert(record) != .inserted {
+                    throw LedgerError(
+                        kind: .io, message: "ledger \(path): record \(record.id) of \(record.client) is already charged"
+                    )
                 }
-                let window = try db.cachedStatement(
-                    sql: "INSERT OR REPLACE INTO windows (client, window_start, sum_epsilon, sum_delta, rho, "
-                        + "sum_mu_squared, releases, laplace) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                for state in batch.windows {
-                    let account = state.account
-                    let statement = window.sqliteStatement
-                    sqlite3_reset(statement)
-                    Self.bind(statement, 1, state.client)
-                    sqlite3_bind_int64(statement, 2, state.windowStart)
-                    sqlite3_bind_double(statement, 3, account.sumEpsilon)
-                    sqlite3_bind_double(statement, 4, account.sumDelta)
-                    sqlite3_bind_double(statement, 5, account.rho)
-                    sqlite3_bind_double(statement, 6, account.sumMuSquared)
-                    sqlite3_bind_int64(statement, 7, Int64(account.releases))
-                    Self.bind(statement, 8, Self.encode(account.laplaceCounts))
-                    try Self.step(statement, db)
-                }
-                return .commit
             }
+            for state in batch.windows { try writer.save(state) }
+            try writer.commit()
+        }
+    }
+
+    /// Runs `body` with the ledger's write connection. A transaction ``LedgerWriter/begin()`` opened in one call
+    /// stays open into the next, until ``LedgerWriter/commit()``: the filter charges records into it as it decides
+    /// them and commits a group at a time. When `body` throws, the open transaction is rolled back. One thread at
+    /// a time (the filter calls it from its writing turn).
+    public func withWriter<T>(_ body: (inout LedgerWriter) throws -> T) throws -> T {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var writer = LedgerWriter(db: db, path: path)
+                do {
+                    return try body(&writer)
+                } catch {
+                    // A failed group is abandoned whole: nothing of it is charged.
+                    try? writer.rollback()
+                    throw error
+                }
+            }
+        } catch let error as LedgerError {
+            throw error
         } catch {
-            throw LedgerError(kind: .io, message: "ledger \(path): commit failed: \(error)")
+            throw LedgerError(kind: .io, message: "ledger \(path): \(error)")
         }
     }
 
     /// The stored state of `client`'s window starting at `windowStart`, or `nil` when nothing was charged in it.
     public func window(client: String, windowStart: Int64) throws -> PrivacyAccount? {
-        do {
-            return try queue.read { db in
-                guard
-                    let row = try Row.fetchOne(
-                        db,
-                        sql: "SELECT sum_epsilon, sum_delta, rho, sum_mu_squared, releases, laplace FROM windows "
-                            + "WHERE client = ? AND window_start = ?",
-                        arguments: [client, windowStart])
-                else { return nil }
-                return PrivacyAccount(
-                    sumEpsilon: row[0], sumDelta: row[1], rho: row[2], sumMuSquared: row[3],
-                    laplaceCounts: Self.decode(row[5]), releases: row[4])
+        try reading { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(LedgerWriter.windowColumns) FROM windows WHERE client = ? AND window_start = ?",
+                arguments: [client, windowStart]
+            ).map { LedgerWriter.windowState($0).account }
+        }
+    }
+
+    /// Every client's latest window (or those of `clients`), ordered by client: what `budget show` lists.
+    public func latestWindows(clients: [String] = []) throws -> [WindowState] {
+        try reading { db in
+            let filter = clients.isEmpty ? "" : " AND w.client IN (\(clients.map { _ in "?" }.joined(separator: ",")))"
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT \(LedgerWriter.windowColumns) FROM windows w WHERE w.window_start = "
+                    + "(SELECT MAX(window_start) FROM windows WHERE client = w.client)\(filter) ORDER BY w.client",
+                arguments: StatementArguments(clients)
+            ).map(LedgerWriter.windowState)
+        }
+    }
+
+    /// The budget changes operators made, oldest first (or those of `client`).
+    public func adjustments(client: String? = nil) throws -> [BudgetAdjustment] {
+        try reading { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT kind, client, window_start, epsilon, delta, at, by, reason FROM adjustments"
+                    + (client == nil ? "" : " WHERE client = ?") + " ORDER BY seq",
+                arguments: client.map { [$0] } ?? []
+            ).map { row in
+                BudgetAdjustment(
+                    kind: BudgetAdjustment.Kind(rawValue: row[0]) ?? .grant, client: row[1], windowStart: row[2],
+                    epsilon: row[3], delta: row[4], at: row[5], by: row[6], reason: row[7])
             }
-        } catch {
-            throw LedgerError(kind: .io, message: "ledger \(path): read failed: \(error)")
+        }
+    }
+
+    /// Raises the limit of `client`'s latest window by `epsilon` and `delta`, and records who did it and why.
+    /// Returns the window as it now stands; throws when the client has no window yet.
+    public func grant(
+        client: String, epsilon: Double, delta: Double, at: Int64, by: String, reason: String
+    ) throws -> WindowState {
+        try withWriter { writer in
+            try writer.begin()
+            guard var state = try writer.latestWindow(client: client) else {
+                try writer.rollback()
+                throw LedgerError(
+                    kind: .notFound,
+                    message: "client \(client) has no budget window in ledger \(path) yet: nothing to grant "
+                        + "(raise its budget under clients in the policy instead)")
+            }
+            state.grantedEpsilon += epsilon
+            state.grantedDelta += delta
+            try writer.save(state)
+            try writer.record(
+                BudgetAdjustment(
+                    kind: .grant, client: client, windowStart: state.windowStart, epsilon: epsilon, delta: delta,
+                    at: at, by: by, reason: reason))
+            try writer.commit()
+            return state
+        }
+    }
+
+    /// Starts a new, empty window for `client` at `at` (milliseconds), splitting the latest window, which must
+    /// contain `at`; records who did it and why. Returns the new window.
+    public func reset(client: String, at: Int64, by: String, reason: String) throws -> WindowState {
+        try withWriter { writer in
+            try writer.begin()
+            guard var old = try writer.latestWindow(client: client) else {
+                try writer.rollback()
+                throw LedgerError(
+                    kind: .notFound,
+                    message: "client \(client) has no budget window in ledger \(path): nothing to reset")
+            }
+            guard old.windowStart < at && at < old.windowEnd else {
+                try writer.rollback()
+                throw LedgerError(
+                    kind: .notFound,
+                    message: "client \(client)'s latest window does not contain the reset time (it runs from "
+                        + "\(old.windowStart) to \(old.windowEnd) ms): records after it start a new window anyway; "
+                        + "give --at inside it to split it")
+            }
+            var fresh = WindowState(
+                client: client, windowStart: at, windowEnd: old.windowEnd, account: PrivacyAccount())
+            fresh.tier = old.tier
+            fresh.limitEpsilon = old.limitEpsilon
+            fresh.limitDelta = old.limitDelta
+            old.windowEnd = at
+            try writer.save(old)
+            try writer.save(fresh)
+            try writer.record(
+                BudgetAdjustment(
+                    kind: .reset, client: client, windowStart: at, epsilon: 0, delta: 0, at: at, by: by,
+                    reason: reason))
+            try writer.commit()
+            return fresh
         }
     }
 
     /// The charge of `client`'s record `id`, if any (retries and duplicate ids).
     public func charge(client: String, id: String) throws -> ChargedRecord? {
+        try withWriter { writer in try writer.charge(client: client, id: id) }
+    }
+
+    private func reading<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try queue.read { db in
-                guard
-                    let row = try Row.fetchOne(
-                        db,
-                        sql: "SELECT digest, event_time, window_start, epsilon, delta FROM charges "
-                            + "WHERE client = ? AND id = ?",
-                        arguments: [client, id])
-                else { return nil }
-                let digest: Data = row[0]
-                return ChargedRecord(
-                    client: client, id: id, digest: Array(digest), eventTime: row[1], windowStart: row[2],
-                    epsilon: row[3], delta: row[4])
-            }
+            return try queue.read(body)
         } catch {
             throw LedgerError(kind: .io, message: "ledger \(path): read failed: \(error)")
         }
@@ -186,28 +289,6 @@ public final class SQLiteLedger: @unchecked Sendable {
     /// The journal mode in effect (`wal` for a file).
     public func journalMode() throws -> String {
         try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
-    }
-
-    /// SQLite copies bound values (`SQLITE_TRANSIENT`).
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    private static func bind(_ statement: OpaquePointer, _ index: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            _ = sqlite3_bind_text(
-                statement, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                Int32(bytes.count), transient)
-        }
-    }
-
-    /// Runs an insert; throws SQLite's message on failure (a duplicate id, a full disk).
-    private static func step(_ statement: OpaquePointer, _ db: Database) throws {
-        let status = sqlite3_step(statement)
-        sqlite3_reset(statement)
-        guard status == SQLITE_DONE else {
-            throw LedgerError(
-                kind: .io, message: "SQLite error \(status): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
-        }
     }
 
     /// Laplace groups as text: `ε:count` pairs separated by `;`, ε in its shortest round-tripping form.

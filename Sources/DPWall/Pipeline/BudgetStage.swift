@@ -1,0 +1,297 @@
+import DPWallPrivacy
+import DPWallRecords
+import DPWallStore
+
+/// The budget stage (privacy.md, "Accounting" and "The ledger"): charges every privatized release to its
+/// client's window in input order, and holds the output until the charges are durable.
+///
+/// It runs in the filter's writing turn, one batch at a time. For each pending charge it finds the client's
+/// window (tumbling, UTC, on event time; split where `budget reset` started a new one), composes the record's
+/// rows with what the window holds under the policy's accountant, and charges the record with one `INSERT`
+/// into the group's open transaction, or denies it `budget_exhausted` or `duplicate_id`. A record is atomic: all
+/// its rows are charged, or none. The batch's output goes into a held buffer; ``commit()`` makes the group
+/// durable, after which the caller writes what was held. Nothing is released before its charge is committed.
+///
+/// Per client it keeps the current window in memory (a few hundred bytes); after a commit, when more than
+/// ``clientLimit`` clients are held, it forgets them all and reloads each from the ledger on its next record.
+final class BudgetStage {
+    /// A client's current window and what the policy gives it.
+    struct ClientWindow {
+        var state: WindowState
+        var budget: Policy.Budget
+        var isDirty = false
+    }
+
+    static let clientLimit = 1 << 20
+    /// Held output beyond which a group commits whatever the interval says.
+    static let heldLimit = 8 << 20
+
+    let ledger: SQLiteLedger
+    private let policy: Policy
+    private let accountant: Accountant
+    private let keyed: Bool
+    private let annotate: Bool
+    private var clients: [String: ClientWindow] = [:]
+    private var dirty: [String] = []
+    /// Output and rejects lines settled but not yet committed, in input order.
+    private(set) var held = JSONWriter(capacity: 1 << 20)
+    private(set) var heldRejects = JSONWriter(capacity: 0)
+    /// Clock time of the oldest held line's batch, if any is held.
+    private(set) var heldSince: Double?
+
+    init(ledger: SQLiteLedger, policy: Policy, options: ProcessorOptions) {
+        self.ledger = ledger
+        self.policy = policy
+        self.keyed = options.noise.needsRequestDigest
+        self.annotate = options.annotate
+        var epsilons: [Double] = []
+        for model in policy.models {
+            for output in model.outputs {
+                if let calibration = output.privacy?.calibration(
+                    for: output.tensor, maxRowElements: policy.maxRowElements),
+                    case .laplace(let epsilon) = calibration.rowCost
+                {
+                    epsilons.append(epsilon)
+                }
+            }
+        }
+        var deltas = policy.tiers.compactMap { $0.budget?.delta }
+        deltas += policy.clients.compactMap { $0.budget?.delta }
+        accountant = Accountant(method: policy.accounting, laplaceEpsilons: epsilons, deltas: deltas)
+    }
+
+    /// Whether nothing is held.
+    var isEmpty: Bool { heldSince == nil }
+
+    /// Settles `processor`'s batch: charges or denies each pending record, and appends the batch's finished
+    /// output (and rejects) to the held buffers. Denials move the processor's counts from allowed to denied.
+    func settle(_ processor: RecordProcessor, now: Double) throws {
+        let output = processor.output.bytes
+        if heldSince == nil { heldSince = now }
+        guard !processor.pending.charges.isEmpty else {
+            output.withUnsafeBytes { held.append(raw: $0) }
+            processor.rejects.bytes.withUnsafeBytes { heldRejects.append(raw: $0) }
+            return
+        }
+        processor.rejects.bytes.withUnsafeBytes { heldRejects.append(raw: $0) }
+        let pending = processor.pending
+        try ledger.withWriter { writer in
+            try writer.begin()
+            try output.withUnsafeBytes { bytes in
+                var cursor = 0
+                for charge in pending.charges {
+                    held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<charge.lineStart]))
+                    cursor = charge.tailAt
+                    switch try decide(charge, pending, &writer) {
+                    case .release(let cost, let position):
+                        held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[charge.lineStart..<charge.tailAt]))
+                        writeTail(cost: cost, position)
+                    case .deny(let problem):
+                        processor.moveToDenied(problem.code)
+                        writeDenial(charge, pending, problem)
+                    }
+                }
+                held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<bytes.count]))
+            }
+        }
+    }
+
+    /// Whether the held group must commit now: when no later batch has been read (its turn might never come
+    /// without waiting for input), when the input ended, when the oldest held line has waited `interval`
+    /// seconds, or when the held output is large.
+    func commitIsDue(now: Double, laterBatchRead: Bool, interval: Double) -> Bool {
+        guard let since = heldSince else { return false }
+        return !laterBatchRead || now - since >= interval || held.bytes.count >= Self.heldLimit
+    }
+
+    /// Makes the group durable: stores the windows it changed and commits. Then the held lines may be released
+    /// (``releaseHeld(_:)``).
+    func commit() throws {
+        guard !dirty.isEmpty || heldSince != nil else { return }
+        try ledger.withWriter { writer in
+            for client in dirty {
+                guard let entry = clients[client], entry.isDirty else { continue }
+                try writer.save(entry.state)
+                clients[client]?.isDirty = false
+            }
+            try writer.commit()
+        }
+        dirty.removeAll(keepingCapacity: true)
+        if clients.count > Self.clientLimit { clients.removeAll() }
+    }
+
+    /// Hands the held output and rejects to `write`, then empties them.
+    func releaseHeld(_ write: (WriterBuffer, WriterBuffer) throws -> Void) rethrows {
+        defer {
+            held.removeAll()
+            heldRejects.removeAll()
+            heldSince = nil
+        }
+        try write(held.bytes, heldRejects.bytes)
+    }
+
+    // MARK: Deciding a charge
+
+    /// A client's position in its window: ε spent (at its δ limit) and δ, and the limit in force.
+    struct Position {
+        var spentEpsilon: Double, spentDelta: Double
+        var limitEpsilon: Double, limitDelta: Double
+    }
+
+    enum Decision {
+        case release(cost: (epsilon: Double, delta: Double), Position)
+        case deny(RecordError)
+    }
+
+    /// Relative slack of the limit comparison, for floating-point rounding of sums (privacy-wise negligible).
+    static let slack = 1e-12
+
+    private func decide(_ charge: PendingCharge, _ pending: PendingCharges, _ writer: inout LedgerWriter) throws
+        -> Decision
+    {
+        guard try load(charge.client, at: charge.eventTime, &writer) else {
+            return .deny(
+                RecordError(
+                    .budgetExhausted,
+                    "the client has no privacy budget (its tier sets none): nothing privatized can be released to it"))
+        }
+        var entry = clients[charge.client]!
+        defer {
+            entry.isDirty = true
+            clients[charge.client] = entry
+        }
+        if entry.state.firstSeen == 0 { entry.state.firstSeen = charge.eventTime }
+        entry.state.lastSeen = max(entry.state.lastSeen, charge.eventTime)
+        if !entry.isDirty { dirty.append(charge.client) }
+        let digest = Array(pending.digests[charge.digestAt..<charge.digestAt + 32])
+        var account = entry.state.account
+        for group in pending.costs[charge.costs] { account.add(group.cost, count: group.rows) }
+        let limit = entry.state.effectiveLimit
+        let spent = accountant.epsilon(account, delta: limit.delta)
+        if spent <= limit.epsilon * (1 + Self.slack) {
+            let record = ChargedRecord(
+                client: charge.client, id: charge.id, digest: digest, eventTime: charge.eventTime,
+                windowStart: entry.state.windowStart, epsilon: charge.epsilon, delta: charge.delta, keyed: keyed)
+            switch try writer.insert(record) {
+            case .inserted:
+                entry.state.account = account
+                entry.state.spentEpsilon = spent
+                entry.state.spentDelta = spentDelta(account, limit: limit.delta)
+                return .release(cost: (charge.epsilon, charge.delta), position(entry.state))
+            case .contentTaken:
+                return .release(cost: (0, 0), position(entry.state))
+            case .idTaken:
+                break
+            }
+        }
+        // Over the limit, or the id is taken: a retry or repeat is answered again without a charge.
+        if let earlier = try writer.charge(client: charge.client, id: charge.id) {
+            if earlier.digest == digest && earlier.keyed && keyed {
+                return .release(cost: (0, 0), position(entry.state))
+            }
+            entry.state.denials += 1
+            let when = EventTime.format(milliseconds: earlier.eventTime)
+            return .deny(
+                RecordError(
+                    .duplicateID,
+                    earlier.digest == digest
+                        ? "this id was already charged to the client (event time \(when)); a retry is answered "
+                            + "again only under the --noise-key that answered it"
+                        : "this id was already charged to the client (event time \(when)) with different content"))
+        }
+        if keyed,
+            try writer.keyedCharge(client: charge.client, windowStart: entry.state.windowStart, digest: digest) != nil
+        {
+            return .release(cost: (0, 0), position(entry.state))
+        }
+        entry.state.denials += 1
+        return .deny(
+            RecordError(
+                .budgetExhausted,
+                "releasing this record (epsilon \(Self.number(charge.epsilon))) would take the client to epsilon "
+                    + "\(Self.number(spent)) of its limit \(Self.number(limit.epsilon)) (delta "
+                    + "\(Self.number(limit.delta)), \(policy.accounting.rawValue)) in the window from "
+                    + "\(EventTime.format(milliseconds: entry.state.windowStart)) to "
+                    + "\(EventTime.format(milliseconds: entry.state.windowEnd))"))
+    }
+
+    /// Makes `client`'s window holding `time` current; false when the client has no budget.
+    private func load(_ client: String, at time: Int64, _ writer: inout LedgerWriter) throws -> Bool {
+        if let entry = clients[client], entry.state.windowStart <= time && time < entry.state.windowEnd {
+            return true
+        }
+        let (tier, found) = policy.budget(forClient: client)
+        guard let budget = found else { return false }
+        if let old = clients[client], old.isDirty {
+            // Store the window being left, so that the ledger (this transaction) knows it if a record returns to it.
+            try writer.save(old.state)
+            clients[client]?.isDirty = false
+        }
+        let aligned = budget.window.span(containing: time)
+        let (stored, start, end) = try writer.window(
+            client: client, at: time, alignedStart: aligned.start, alignedEnd: aligned.end)
+        var state = stored ?? WindowState(client: client, windowStart: start, windowEnd: end, account: PrivacyAccount())
+        state.windowEnd = end
+        state.tier = tier
+        state.limitEpsilon = budget.epsilon
+        state.limitDelta = budget.delta
+        clients[client] = ClientWindow(state: state, budget: budget)
+        return true
+    }
+
+    private func spentDelta(_ account: PrivacyAccount, limit: Double) -> Double {
+        guard account.releases > 0 else { return 0 }
+        return policy.accounting == .basic ? account.sumDelta : limit
+    }
+
+    private func position(_ state: WindowState) -> Position {
+        let limit = state.effectiveLimit
+        return Position(
+            spentEpsilon: state.spentEpsilon, spentDelta: state.spentDelta, limitEpsilon: limit.epsilon,
+            limitDelta: limit.delta)
+    }
+
+    // MARK: Output
+
+    /// `,"privacy":{…}}` and the newline, or just `}` and the newline with `--no-annotate`.
+    private func writeTail(cost: (epsilon: Double, delta: Double), _ position: Position) {
+        if annotate {
+            held.append(raw: ",\"privacy\":{\"epsilon\":")
+            held.append(cost.epsilon)
+            held.append(raw: ",\"delta\":")
+            held.append(cost.delta)
+            held.append(raw: ",\"spent\":{\"epsilon\":")
+            held.append(position.spentEpsilon)
+            held.append(raw: ",\"delta\":")
+            held.append(position.spentDelta)
+            held.append(raw: "},\"limit\":{\"epsilon\":")
+            held.append(position.limitEpsilon)
+            held.append(raw: ",\"delta\":")
+            held.append(position.limitDelta)
+            held.append(raw: "}}")
+        }
+        held.append(raw: "}\n")
+    }
+
+    private func writeDenial(_ charge: PendingCharge, _ pending: PendingCharges, _ problem: RecordError) {
+        pending.text.bytes.withUnsafeBytes { text in
+            held.append(raw: UnsafeRawBufferPointer(rebasing: text[charge.textStart..<charge.envelopeEnd]))
+            if charge.envelopeEnd > charge.textStart + 1 { held.appendByte(UInt8(ascii: ",")) }
+            held.append(raw: "\"error\":{")
+            RecordProcessor.writeProblem(problem, &held)
+            held.append(raw: "}}\n")
+            if charge.textEnd > charge.envelopeEnd {
+                heldRejects.append(
+                    raw: UnsafeRawBufferPointer(rebasing: text[charge.envelopeEnd..<charge.rejectsSplit]))
+                RecordProcessor.writeProblem(problem, &heldRejects)
+                heldRejects.append(raw: UnsafeRawBufferPointer(rebasing: text[charge.rejectsSplit..<charge.textEnd]))
+            }
+        }
+    }
+
+    private static func number(_ value: Double) -> String {
+        var writer = JSONWriter(capacity: 32)
+        writer.append(value)
+        return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+}

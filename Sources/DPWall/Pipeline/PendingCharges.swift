@@ -1,0 +1,79 @@
+import DPWallPrivacy
+import DPWallRecords
+
+/// A released record whose charge the budget stage still has to settle (``BudgetStage``).
+///
+/// Its output line is written up to its tail: the stage appends the `privacy` annotation and `}` when the charge
+/// goes through, or replaces the line with a denial. Offsets are into the worker's output buffer and into
+/// ``PendingCharges``' buffers.
+struct PendingCharge {
+    /// Where the record's line starts in the output buffer, and where its tail goes.
+    var lineStart: Int, tailAt: Int
+    /// In ``PendingCharges/text``: `{` and the envelope fields of a denial line from `textStart` to `envelopeEnd`;
+    /// then, with `--rejects`, the head of its rejects line up to `rejectsSplit` and its tail up to `textEnd`.
+    var textStart: Int, envelopeEnd: Int, rejectsSplit: Int, textEnd: Int
+    /// The client, the record's id and its event time (milliseconds since 1970).
+    var client: String, id: String, eventTime: Int64
+    /// Where its 32-byte content digest is in ``PendingCharges/digests``.
+    var digestAt: Int
+    /// Its released rows, in ``PendingCharges/costs``.
+    var costs: Range<Int>
+    /// Its cost under basic composition.
+    var epsilon: Double, delta: Double
+}
+
+/// The pending charges of one batch, in input order, with the texts, digests and costs they point into.
+struct PendingCharges {
+    var charges: [PendingCharge] = []
+    var text = JSONWriter(capacity: 0)
+    var digests: [UInt8] = []
+    var costs: [(cost: RowCost, rows: Int)] = []
+
+    /// Empties the batch, keeping the storage.
+    mutating func removeAll() {
+        charges.removeAll(keepingCapacity: true)
+        text.removeAll()
+        digests.removeAll(keepingCapacity: true)
+        costs.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A record's content digest (privacy.md, "The ledger"): SHA-256 over its model, request body and raw response
+/// body, each as its exact JSON text prefixed with its length (8 bytes, little endian; all ones for no request).
+///
+/// The digest starts with a context that names how the record was answered: the noise key's fingerprint (or
+/// the noise mode), the model's declared outputs with their privacy blocks, and the row bound. A repeat is
+/// answered again without a charge only when its answer is the same one; after a key or policy change, the
+/// same content is new content.
+enum ContentDigest {
+    /// The context of `model`'s digests under `policy` and `noise`.
+    static func context(model: ModelSpec, policy: Policy, noise: NoiseMode) -> [UInt8] {
+        var text = Array("dpwall content v1\n".utf8)
+        switch noise {
+        case .secure: text += Array("secure\n".utf8)
+        case .keyed(let keyed): text += Array("keyed\n".utf8) + keyed.fingerprint
+        case .seeded(let seed): text += Array("seeded \(seed)\n".utf8)
+        }
+        text += Array("\n\(String(reflecting: model.outputs))\n\(policy.maxRowElements)".utf8)
+        return text.withUnsafeBytes { KeyedNoise.digest($0) }
+    }
+
+    /// Appends the digest of one record to `digests`; `scratch` is reused storage.
+    static func append(
+        context: [UInt8], model: UnsafeRawBufferPointer, request: UnsafeRawBufferPointer?,
+        response: UnsafeRawBufferPointer, scratch: inout [UInt8], to digests: inout [UInt8]
+    ) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: context)
+        func field(_ bytes: UnsafeRawBufferPointer?) {
+            withUnsafeBytes(of: UInt64(bytes.map { UInt64($0.count) } ?? .max).littleEndian) {
+                scratch.append(contentsOf: $0)
+            }
+            if let bytes { scratch.append(contentsOf: bytes) }
+        }
+        field(model)
+        field(request)
+        field(response)
+        digests.append(contentsOf: scratch.withUnsafeBytes { KeyedNoise.digest($0) })
+    }
+}
