@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "DPWallPrivacyTests", dependencies: ["DPWallPrivacy"], swiftSettings: strict),
         .testTarget(name: "DPWallTests", dependencies: ["DPWall"], swiftSettings: strict),
         .testTarget(name: "DPWallStoreTests", dependencies: ["DPWallStore"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["dpwall"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["dpwall", "DPWallStore"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

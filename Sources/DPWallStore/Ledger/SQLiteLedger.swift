@@ -24,26 +24,44 @@ public final class SQLiteLedger: @unchecked Sendable {
     private let queue: DatabaseQueue
     private let lock: LedgerLock?
 
-    /// Opens (creating and migrating when needed) the ledger at `path`, taking its lock.
-    public init(path: String) throws {
+    /// Opens (creating and migrating when needed) the ledger at `path`, taking its lock; with `readOnly`, opens
+    /// an existing ledger for reading only, without the lock (a running filter keeps writing meanwhile: WAL).
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         let inMemory = path == ":memory:"
-        lock = inMemory ? nil : try LedgerLock(ledgerPath: path)
+        if readOnly && !inMemory && !FileManager.default.fileExists(atPath: path) {
+            throw LedgerError(kind: .notFound, message: "no ledger at \(path) (give --ledger PATH)")
+        }
+        lock = inMemory || readOnly ? nil : try LedgerLock(ledgerPath: path)
         var configuration = Configuration()
         configuration.label = "dpwall-ledger"
+        configuration.readonly = readOnly && !inMemory
         // The filter keeps a group's transaction open from one writing turn to the next (``withWriter(_:)``).
         configuration.allowsUnsafeTransactions = true
         configuration.busyMode = .timeout(5)
-        if !inMemory { configuration.journalMode = .wal }
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+        if !inMemory && !readOnly { configuration.journalMode = .wal }
+        if !readOnly {
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
         }
         do {
             queue =
                 inMemory
                 ? try DatabaseQueue(configuration: configuration)
                 : try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(queue)
+            if readOnly {
+                guard try queue.read({ db in try Self.migrator.hasCompletedMigrations(db) }) else {
+                    throw LedgerError(
+                        kind: .unusable,
+                        message: "ledger \(path) is not a dpwall ledger of this version (run dpwall filter on it "
+                            + "once to migrate it)")
+                }
+            } else {
+                try Self.migrator.migrate(queue)
+            }
+        } catch let error as LedgerError {
+            throw error
         } catch {
             throw LedgerError(kind: .unusable, message: "ledger \(path): \(error)")
         }
@@ -221,8 +239,8 @@ public final class SQLiteLedger: @unchecked Sendable {
     }
 
     /// Starts a new, empty window for `client` at `at` (milliseconds), splitting the latest window, which must
-    /// contain `at`; records who did it and why. Returns the new window.
-    public func reset(client: String, at: Int64, by: String, reason: String) throws -> WindowState {
+    /// contain `at`; records who did it (at wall-clock time `now`) and why. Returns the new window.
+    public func reset(client: String, at: Int64, now: Int64, by: String, reason: String) throws -> WindowState {
         try withWriter { writer in
             try writer.begin()
             guard var old = try writer.latestWindow(client: client) else {
@@ -249,7 +267,7 @@ public final class SQLiteLedger: @unchecked Sendable {
             try writer.save(fresh)
             try writer.record(
                 BudgetAdjustment(
-                    kind: .reset, client: client, windowStart: at, epsilon: 0, delta: 0, at: at, by: by,
+                    kind: .reset, client: client, windowStart: at, epsilon: 0, delta: 0, at: now, by: by,
                     reason: reason))
             try writer.commit()
             return fresh

@@ -1,0 +1,254 @@
+import ArgumentParser
+import DPWall
+import DPWallRecords
+import DPWallStore
+import Foundation
+
+/// `dpwall budget`: inspect and adjust clients' privacy budgets in the ledger.
+struct BudgetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "budget",
+        abstract: "Show, grant and reset clients' privacy budgets in the ledger.",
+        subcommands: [Show.self, Grant.self, Reset.self]
+    )
+
+    /// How `budget show` prints.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    /// Opens the ledger, or exits with its status and message.
+    static func open(_ path: String, readOnly: Bool) throws -> SQLiteLedger {
+        do {
+            return try SQLiteLedger(path: path, readOnly: readOnly)
+        } catch let error as LedgerError {
+            FileHandleStderr.write("dpwall: \(error.message)\n")
+            throw ExitCode(error.exitStatus)
+        }
+    }
+
+    /// Runs a ledger operation, turning its failure into a message and an exit status.
+    static func ledgerCall<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as LedgerError {
+            FileHandleStderr.write("dpwall: \(error.message)\n")
+            throw ExitCode(error.exitStatus)
+        }
+    }
+
+    /// The operating-system user, for `--by`.
+    static var currentUser: String {
+        ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"]
+            ?? "uid \(getuid())"
+    }
+
+    static func number(_ value: Double) -> String {
+        var writer = JSONWriter(capacity: 32)
+        writer.append(value)
+        return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `dpwall budget show`.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Each client's latest window: spent and limit, releases, denials.",
+            discussion: """
+                Reads the ledger only (a running filter may keep writing). Spent is the client's position after \
+                its last charge under the policy's accounting; the limit includes grants. Exit status: 0, 65 an \
+                unknown client or no ledger, 74 an unreadable ledger.
+                """)
+
+        @Argument(help: "Clients to show (default: all).")
+        var clients: [String] = []
+
+        @Option(help: ArgumentHelp("The ledger.", valueName: "PATH"))
+        var ledger = "dpwall.db"
+
+        @Option(help: "table, json or csv.")
+        var format: Format = .table
+
+        func run() throws {
+            let opened = try BudgetCommand.open(ledger, readOnly: true)
+            let windows = try BudgetCommand.ledgerCall { try opened.latestWindows(clients: clients) }
+            let missing = Set(clients).subtracting(windows.map(\.client))
+            print(BudgetTable.render(windows, format: format), terminator: "")
+            if !missing.isEmpty {
+                FileHandleStderr.write(
+                    "dpwall: no budget window in \(ledger) for: \(missing.sorted().joined(separator: ", "))\n")
+                throw ExitCode(65)
+            }
+        }
+    }
+
+    /// `dpwall budget grant`.
+    struct Grant: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Raise a client's limit for its latest window (recorded with who, when and why).",
+            discussion: """
+                Takes the ledger's lock: it waits for no one, and exits 75 while a filter runs on the ledger. \
+                Exit status: 0, 64 bad usage, 65 the client has no window yet, 74 ledger error, 75 locked.
+                """)
+
+        @Argument(help: "The client.")
+        var client: String
+
+        @Option(help: "Epsilon to add to the window's limit (> 0).")
+        var epsilon: Double
+
+        @Option(help: "Delta to add to the window's limit (≥ 0).")
+        var delta = 0.0
+
+        @Option(help: "Why (recorded in the ledger).")
+        var reason: String
+
+        @Option(help: "Who (recorded in the ledger; default: the operating-system user).")
+        var by: String?
+
+        @Option(help: ArgumentHelp("The ledger.", valueName: "PATH"))
+        var ledger = "dpwall.db"
+
+        func validate() throws {
+            guard epsilon.isFinite && epsilon > 0 else { throw ValidationError("--epsilon must be > 0") }
+            guard delta.isFinite && delta >= 0 && delta < 1 else { throw ValidationError("--delta must be in [0, 1)") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--reason must say why")
+            }
+        }
+
+        func run() throws {
+            let opened = try BudgetCommand.open(ledger, readOnly: false)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let state = try BudgetCommand.ledgerCall {
+                try opened.grant(
+                    client: client, epsilon: epsilon, delta: delta, at: now, by: by ?? BudgetCommand.currentUser,
+                    reason: reason)
+            }
+            let limit = state.effectiveLimit
+            print(
+                "dpwall: granted \(client) epsilon \(BudgetCommand.number(epsilon)), delta "
+                    + "\(BudgetCommand.number(delta)) in the window from "
+                    + "\(EventTime.format(milliseconds: state.windowStart)) to "
+                    + "\(EventTime.format(milliseconds: state.windowEnd)): limit now epsilon "
+                    + "\(BudgetCommand.number(limit.epsilon)), delta \(BudgetCommand.number(limit.delta))")
+        }
+    }
+
+    /// `dpwall budget reset`.
+    struct Reset: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a new, empty window for a client now (recorded with who, when and why).",
+            discussion: """
+                Splits the client's latest window at --at (default: now); records with event time from then on \
+                are charged to the new window. Takes the ledger's lock (exits 75 while a filter runs on it). \
+                Exit status: 0, 64 bad usage, 65 no window holds the time, 74 ledger error, 75 locked.
+                """)
+
+        @Argument(help: "The client.")
+        var client: String
+
+        @Flag(help: "Confirm: the client's spent budget is forgotten for records after the reset.")
+        var yes = false
+
+        @Option(help: "Why (recorded in the ledger).")
+        var reason: String
+
+        @Option(help: "Who (recorded in the ledger; default: the operating-system user).")
+        var by: String?
+
+        @Option(help: "When the new window starts (RFC 3339; default: now).")
+        var at: String?
+
+        @Option(help: ArgumentHelp("The ledger.", valueName: "PATH"))
+        var ledger = "dpwall.db"
+
+        static func parse(_ text: String) -> Int64? {
+            var text = text
+            return text.withUTF8 { EventTime.parseMilliseconds(UnsafeRawBufferPointer($0)) }
+        }
+
+        func validate() throws {
+            guard yes else { throw ValidationError("budget reset forgets spent budget: confirm with --yes") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--reason must say why")
+            }
+            if let at, Self.parse(at) == nil {
+                throw ValidationError("--at \(at) is not an RFC 3339 time such as 2026-11-26T10:00:00Z")
+            }
+        }
+
+        func run() throws {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let time = at.flatMap(Self.parse) ?? now
+            let opened = try BudgetCommand.open(ledger, readOnly: false)
+            let state = try BudgetCommand.ledgerCall {
+                try opened.reset(
+                    client: client, at: time, now: now, by: by ?? BudgetCommand.currentUser, reason: reason)
+            }
+            print(
+                "dpwall: \(client) starts a new window at \(EventTime.format(milliseconds: state.windowStart)) "
+                    + "(until \(EventTime.format(milliseconds: state.windowEnd)))")
+        }
+    }
+}
+
+/// `budget show` output.
+enum BudgetTable {
+    static let header = [
+        "client", "tier", "window_start", "window_end", "spent_epsilon", "limit_epsilon", "used_percent",
+        "spent_delta", "limit_delta", "granted_epsilon", "releases", "denials", "first_seen", "last_seen",
+    ]
+
+    static func fields(_ state: WindowState) -> [String] {
+        let limit = state.effectiveLimit
+        let used = limit.epsilon > 0 ? state.spentEpsilon / limit.epsilon * 100 : 0
+        let n = BudgetCommand.number
+        return [
+            state.client, state.tier, EventTime.format(milliseconds: state.windowStart),
+            EventTime.format(milliseconds: state.windowEnd), n(state.spentEpsilon), n(limit.epsilon),
+            String(format: "%.1f", used), n(state.spentDelta), n(limit.delta), n(state.grantedEpsilon),
+            "\(state.account.releases)", "\(state.denials)",
+            state.firstSeen == 0 ? "" : EventTime.format(milliseconds: state.firstSeen),
+            state.lastSeen == 0 ? "" : EventTime.format(milliseconds: state.lastSeen),
+        ]
+    }
+
+    static func render(_ windows: [WindowState], format: BudgetCommand.Format) -> String {
+        switch format {
+        case .csv:
+            return ([header] + windows.map(fields)).map { row in row.map(csv).joined(separator: ",") }
+                .joined(separator: "\n") + "\n"
+        case .json:
+            let numeric: Set<String> = [
+                "spent_epsilon", "limit_epsilon", "used_percent", "spent_delta", "limit_delta", "granted_epsilon",
+                "releases", "denials",
+            ]
+            let objects = windows.map { state in
+                let pairs = zip(header, fields(state)).map { key, value in
+                    "\"\(key)\":" + (numeric.contains(key) ? value : json(value))
+                }
+                return "{" + pairs.joined(separator: ",") + "}"
+            }
+            return "[" + objects.joined(separator: ",\n ") + "]\n"
+        case .table:
+            let columns = [0, 1, 2, 3, 4, 5, 6, 10, 11]
+            let rows = [columns.map { header[$0] }] + windows.map { state in columns.map { fields(state)[$0] } }
+            let widths = columns.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+            return rows.map { row in
+                row.enumerated().map { c, value in value.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "\n") + "\n"
+        }
+    }
+
+    static func csv(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func json(_ value: String) -> String {
+        var writer = JSONWriter(capacity: value.utf8.count + 2)
+        writer.appendString(value)
+        return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+}
