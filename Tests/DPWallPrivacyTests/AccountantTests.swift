@@ -61,6 +61,21 @@ import Testing
         }
     }
 
+    @Test("a warm start (the previous ε, or any hint) gives the cold answer to 1e-12 and stays on the safe side")
+    func gaussianWarmStart() {
+        for v in AccountantVectors.gaussianExact {
+            let cold = GaussianComposition.epsilon(mu: v.mu, delta: v.delta)
+            // The ledger's hint: the root for a slightly smaller μ (left of this root), then hints on the right of
+            // it, and nonsense.
+            let previous = GaussianComposition.epsilon(mu: v.mu * 0.999, delta: v.delta)
+            for hint in [previous, cold, cold * 1.5 + 1, 1e300, -3, .nan, .infinity] {
+                let warm = GaussianComposition.epsilon(mu: v.mu, delta: v.delta, from: hint)
+                #expect(Self.close(warm, cold, 1e-12), "μ \(v.mu), δ \(v.delta), from \(hint): \(warm) vs \(cold)")
+                #expect(GaussianComposition.delta(mu: v.mu, epsilon: warm) <= v.delta, "from \(hint): unsafe")
+            }
+        }
+    }
+
     @Test("with only Gaussian releases the exact composition is used, and beats RDP", arguments: [1, 10, 100, 10_000])
     func exactBeatsRDP(releases: Int) {
         var account = PrivacyAccount()
@@ -139,6 +154,25 @@ import Testing
                     let reference = account.epsilon(method, delta: delta)
                     #expect(Self.close(prepared.epsilon(account, delta: delta), reference, 1e-12), "\(method)")
                     #expect(Self.close(bare.epsilon(account, delta: delta), reference, 1e-12), "\(method)")
+                }
+            }
+        }
+    }
+
+    @Test("all-Gaussian windows: the prepared accountant skips RDP and zCDP and still gives the reference's minimum")
+    func gaussianOnlySkipsConversions() {
+        for method in [AccountingMethod.rdp, .zcdp] {
+            let accountant = Accountant(method: method, deltas: [1e-6, 1e-5])
+            for mu in [0.001, 0.05, 0.5, 2.0] {
+                for count in [1, 3, 10, 100, 1000, 10_000] {
+                    var account = PrivacyAccount()
+                    account.add(.gaussian(mu: mu, epsilon: mu * 4, delta: 1e-8), count: count)
+                    for delta in [1e-6, 1e-5] {
+                        let reference = account.epsilon(method, delta: delta)
+                        let mine = accountant.epsilon(account, delta: delta)
+                        #expect(
+                            Self.close(mine, reference, 1e-12), "\(method) μ \(mu) ×\(count): \(mine) vs \(reference)")
+                    }
                 }
             }
         }

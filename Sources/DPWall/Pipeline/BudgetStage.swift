@@ -149,16 +149,17 @@ final class BudgetStage {
     private func decide(_ charge: PendingCharge, _ pending: PendingCharges, _ writer: inout LedgerWriter) throws
         -> Decision
     {
-        guard try load(charge.client, at: charge.eventTime, &writer) else {
+        guard let index = try load(charge.client, at: charge.eventTime, &writer) else {
             return .deny(
                 RecordError(
                     .budgetExhausted,
                     "the client has no privacy budget (its tier sets none): nothing privatized can be released to it"))
         }
-        var entry = clients[charge.client]!
+        // By index: one hash of the client's name per record (no insertion happens until the write-back).
+        var entry = clients.values[index]
         defer {
             entry.isDirty = true
-            clients[charge.client] = entry
+            clients.values[index] = entry
         }
         if entry.state.firstSeen == 0 { entry.state.firstSeen = charge.eventTime }
         entry.state.lastSeen = max(entry.state.lastSeen, charge.eventTime)
@@ -167,7 +168,7 @@ final class BudgetStage {
         var account = entry.state.account
         for group in pending.costs[charge.costs] { account.add(group.cost, count: group.rows) }
         let limit = entry.state.effectiveLimit
-        let spent = accountant.epsilon(account, delta: limit.delta)
+        let spent = accountant.epsilon(account, delta: limit.delta, previous: entry.state.spentEpsilon)
         if spent <= limit.epsilon * (1 + Self.slack) {
             let record = ChargedRecord(
                 client: charge.client, id: charge.id, digest: digest, eventTime: charge.eventTime,
@@ -215,17 +216,22 @@ final class BudgetStage {
                     + "\(EventTime.format(milliseconds: entry.state.windowEnd))"))
     }
 
-    /// Makes `client`'s window holding `time` current; false when the client has no budget.
-    private func load(_ client: String, at time: Int64, _ writer: inout LedgerWriter) throws -> Bool {
-        if let entry = clients[client], entry.state.windowStart <= time && time < entry.state.windowEnd {
-            return true
+    /// Makes `client`'s window holding `time` current, and returns where it is in ``clients``; nil when the
+    /// client has no budget.
+    private func load(_ client: String, at time: Int64, _ writer: inout LedgerWriter) throws
+        -> [String: ClientWindow].Index?
+    {
+        let index = clients.index(forKey: client)
+        if let index, case let state = clients.values[index].state, state.windowStart <= time && time < state.windowEnd
+        {
+            return index
         }
         let (tier, found) = policy.budget(forClient: client)
-        guard let budget = found else { return false }
-        if let old = clients[client], old.isDirty {
+        guard let budget = found else { return nil }
+        if let index, clients.values[index].isDirty {
             // Store the window being left, so that the ledger (this transaction) knows it if a record returns to it.
-            try writer.save(old.state)
-            clients[client]?.isDirty = false
+            try writer.save(clients.values[index].state)
+            clients.values[index].isDirty = false
         }
         let aligned = budget.window.span(containing: time)
         let (stored, start, end) = try writer.window(
@@ -236,7 +242,7 @@ final class BudgetStage {
         state.limitEpsilon = budget.epsilon
         state.limitDelta = budget.delta
         clients[client] = ClientWindow(state: state, budget: budget)
-        return true
+        return clients.index(forKey: client)
     }
 
     private func spentDelta(_ account: PrivacyAccount, limit: Double) -> Double {

@@ -41,18 +41,24 @@ public struct Accountant: Sendable {
     }
 
     /// ε spent by `account` at `delta` (the client's δ limit): the smallest of the valid bounds, as
-    /// ``PrivacyAccount/epsilon(_:delta:)`` defines them.
-    public func epsilon(_ account: PrivacyAccount, delta: Double) -> Double {
+    /// ``PrivacyAccount/epsilon(_:delta:)`` defines them. `previous` is a hint for the exact Gaussian composition:
+    /// the ε of this window before its latest releases (the ledger's last position), from which the root is a
+    /// step or two away. Any value is safe (``GaussianComposition/epsilon(mu:delta:from:)`` checks it).
+    public func epsilon(_ account: PrivacyAccount, delta: Double, previous: Double = 0) -> Double {
         if account.releases == 0 { return 0 }
         let basic = account.sumDelta <= delta ? account.sumEpsilon : .infinity
+        if method != .basic && account.onlyGaussian {
+            // The exact composition is the privacy curve of the Gaussian releases itself; the RDP and zCDP
+            // conversions are upper bounds of it, so they cannot win: skip them (a test checks the equality).
+            return min(
+                basic,
+                GaussianComposition.epsilon(mu: account.sumMuSquared.squareRoot(), delta: delta, from: previous))
+        }
         var best: Double
         switch method {
         case .basic: return basic
         case .zcdp: best = min(basic, RenyiDP.zcdpEpsilon(rho: account.rho, delta: delta))
         case .rdp: best = min(basic, rdpEpsilon(account, delta: delta))
-        }
-        if account.onlyGaussian {
-            best = min(best, GaussianComposition.epsilon(mu: account.sumMuSquared.squareRoot(), delta: delta))
         }
         return best
     }

@@ -75,9 +75,9 @@ public struct LedgerWriter {
     /// The charge of `client`'s record `id`, if any, as this connection sees it (the open group included).
     public func charge(client: String, id: String) throws -> ChargedRecord? {
         try Row.fetchOne(
-            db,
-            sql: "SELECT digest, event_time, window_start, epsilon, delta, keyed FROM charges "
-                + "WHERE client = ? AND id = ?",
+            db.cachedStatement(
+                sql: "SELECT digest, event_time, window_start, epsilon, delta, keyed FROM charges "
+                    + "WHERE client = ? AND id = ?"),
             arguments: [client, id]
         ).map { row in
             let digest: Data = row[0]
@@ -90,8 +90,8 @@ public struct LedgerWriter {
     /// The id of the keyed charge of `client` with content `digest` in the window starting at `windowStart`.
     public func keyedCharge(client: String, windowStart: Int64, digest: [UInt8]) throws -> String? {
         try String.fetchOne(
-            db,
-            sql: "SELECT id FROM charges WHERE client = ? AND window_start = ? AND digest = ? AND keyed = 1",
+            db.cachedStatement(
+                sql: "SELECT id FROM charges WHERE client = ? AND window_start = ? AND digest = ? AND keyed = 1"),
             arguments: [client, windowStart, Data(digest)])
     }
 
@@ -102,15 +102,17 @@ public struct LedgerWriter {
     public func window(client: String, at time: Int64, alignedStart: Int64, alignedEnd: Int64) throws -> (
         state: WindowState?, start: Int64, end: Int64
     ) {
+        // Cached statements: a new client costs two index lookups, not two SQL compilations (a run over a
+        // million distinct clients took 107 s with the compilations).
         let stored = try Row.fetchOne(
-            db,
-            sql: "SELECT \(Self.windowColumns) FROM windows WHERE client = ? AND window_start >= ? "
-                + "AND window_start <= ? ORDER BY window_start DESC LIMIT 1",
+            db.cachedStatement(
+                sql: "SELECT \(Self.windowColumns) FROM windows WHERE client = ? AND window_start >= ? "
+                    + "AND window_start <= ? ORDER BY window_start DESC LIMIT 1"),
             arguments: [client, alignedStart, time]
         ).map(Self.windowState)
         let next = try Int64.fetchOne(
-            db,
-            sql: "SELECT MIN(window_start) FROM windows WHERE client = ? AND window_start > ? AND window_start < ?",
+            db.cachedStatement(
+                sql: "SELECT MIN(window_start) FROM windows WHERE client = ? AND window_start > ? AND window_start < ?"),
             arguments: [client, time, alignedEnd])
         return (stored, stored?.windowStart ?? alignedStart, next ?? alignedEnd)
     }
