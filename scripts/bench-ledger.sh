@@ -28,7 +28,7 @@ d=$(median <.build-bench/ledger.times)
 z=$(median <.build-bench/zstd.times)
 charged=$("$dpwall" budget show --ledger "$ledger" --format csv | awk -F, 'NR > 1 {n += $11} END {print n}')
 printf 'input: %s (%d bytes, %d records)\n' "$input" "$bytes" "$(wc -l <"$input")"
-printf 'dpwall filter + gaussian + ledger: median %.3f s  %.0f MB/s  (%s releases charged in the last run)\n' "$d" \
+printf 'dpwall filter + gaussian + ledger: median %.3f s  %.0f MB/s  (%s releases in the latest window of each client)\n' "$d" \
     "$(echo "$bytes / $d / 1000000" | bc -l)" "$charged"
 printf 'zstd -3 -T1:                       median %.3f s  %.0f MB/s\n' "$z" "$(echo "$bytes / $z / 1000000" | bc -l)"
 printf 'time ratio dpwall / zstd: %.2f\n' "$(echo "$d / $z" | bc -l)"
