@@ -39,12 +39,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // What lasts: the SQLite budget ledger (GRDB on the system libsqlite3, Debian: libsqlite3-dev).
+        // What lasts: the SQLite budget ledger (GRDB on the system libsqlite3, Debian: libsqlite3-dev), and the
+        // tamper-evident audit archive (libzstd, swift-crypto's SHA-256 and Ed25519).
         .target(
             name: "DPWallStore",
             dependencies: [
-                "DPWallPrivacy", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "DPWallPrivacy", "CZstd", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -74,7 +75,11 @@ let package = Package(
         ),
         .testTarget(name: "DPWallPrivacyTests", dependencies: ["DPWallPrivacy"], swiftSettings: strict),
         .testTarget(name: "DPWallTests", dependencies: ["DPWall"], swiftSettings: strict),
-        .testTarget(name: "DPWallStoreTests", dependencies: ["DPWallStore"], swiftSettings: strict),
+        .testTarget(
+            name: "DPWallStoreTests",
+            dependencies: ["DPWallStore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["dpwall", "DPWallStore"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

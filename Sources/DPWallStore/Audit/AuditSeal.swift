@@ -1,0 +1,120 @@
+internal import Crypto
+import Foundation
+
+/// The seal of one data frame of an audit segment (audit.md, "Seals and the chain"), written in a skippable frame
+/// right after it.
+///
+/// `chain = SHA-256(prev ‖ sha256 ‖ first ‖ last)`, with `first` and `last` as 8-byte big-endian integers and
+/// `prev` the previous seal's `chain` (32 zero bytes before the first seal of an archive). With a signing key,
+/// `sig` is the Ed25519 signature of `chain`.
+public struct AuditSeal: Sendable, Equatable {
+    /// The segment's file name.
+    public var segment: String
+    /// The data frame's index in the segment (0-based, counting data frames only).
+    public var frame: Int
+    /// The first and last `seq` of the frame's entries, and how many entries it holds.
+    public var first: UInt64, last: UInt64, entries: Int
+    /// SHA-256 of the frame's uncompressed bytes.
+    public var sha256: [UInt8]
+    /// The previous seal's chain, and this seal's.
+    public var prev: [UInt8], chain: [UInt8]
+    /// The Ed25519 signature of `chain`, when the archive is signed.
+    public var signature: [UInt8]?
+
+    /// The genesis `prev`: 32 zero bytes.
+    public static let genesis = [UInt8](repeating: 0, count: 32)
+
+    /// `SHA-256(prev ‖ sha256 ‖ first ‖ last)`.
+    public static func chain(prev: [UInt8], sha256: [UInt8], first: UInt64, last: UInt64) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: prev)
+        hasher.update(data: sha256)
+        withUnsafeBytes(of: first.bigEndian) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: last.bigEndian) { hasher.update(bufferPointer: $0) }
+        return Array(hasher.finalize())
+    }
+
+    /// The seal as written: one JSON object.
+    public var json: [UInt8] {
+        var text = "{\"segment\":\"\(segment)\",\"frame\":\(frame),\"first\":\(first),\"last\":\(last),"
+        text += "\"entries\":\(entries),\"sha256\":\"\(Hex.encode(sha256))\",\"prev\":\"\(Hex.encode(prev))\","
+        text += "\"chain\":\"\(Hex.encode(chain))\""
+        if let signature { text += ",\"sig\":\"\(Hex.encode(signature))\"" }
+        return Array((text + "}").utf8)
+    }
+
+    /// Reads a seal written by ``json``; nil when it is not one.
+    public init?(json bytes: some Collection<UInt8>) {
+        guard
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+            let segment = object["segment"] as? String, let frame = (object["frame"] as? NSNumber)?.intValue,
+            let first = (object["first"] as? NSNumber)?.uint64Value,
+            let last = (object["last"] as? NSNumber)?.uint64Value,
+            let entries = (object["entries"] as? NSNumber)?.intValue,
+            let sha256 = (object["sha256"] as? String).flatMap(Hex.decode), sha256.count == 32,
+            let prev = (object["prev"] as? String).flatMap(Hex.decode), prev.count == 32,
+            let chain = (object["chain"] as? String).flatMap(Hex.decode), chain.count == 32
+        else { return nil }
+        var signature: [UInt8]?
+        if let text = object["sig"] {
+            guard let decoded = (text as? String).flatMap(Hex.decode) else { return nil }
+            signature = decoded
+        }
+        self.init(
+            segment: segment, frame: frame, first: first, last: last, entries: entries, sha256: sha256, prev: prev,
+            chain: chain, signature: signature)
+    }
+
+    /// A seal from its parts.
+    public init(
+        segment: String, frame: Int, first: UInt64, last: UInt64, entries: Int, sha256: [UInt8], prev: [UInt8],
+        chain: [UInt8], signature: [UInt8]?
+    ) {
+        self.segment = segment
+        self.frame = frame
+        self.first = first
+        self.last = last
+        self.entries = entries
+        self.sha256 = sha256
+        self.prev = prev
+        self.chain = chain
+        self.signature = signature
+    }
+}
+
+/// Lower-case hexadecimal.
+public enum Hex {
+    /// `bytes` as lower-case hex.
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes of `text` (hex digits, even length), or nil.
+    public static func decode(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count / 2)
+        var i = 0
+        while i < utf8.count {
+            guard let high = value(utf8[i]), let low = value(utf8[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+            i += 2
+        }
+        return out
+    }
+}

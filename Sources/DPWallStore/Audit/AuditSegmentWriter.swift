@@ -1,0 +1,297 @@
+internal import CZstd
+internal import Crypto
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Where an archive's chain stands: the last seal's `chain` and the next `seq` to write.
+public struct AuditHead: Sendable, Equatable {
+    /// The last seal's chain (``AuditSeal/genesis`` for a new archive).
+    public var chain: [UInt8]
+    /// The `seq` of the next entry.
+    public var nextSeq: UInt64
+
+    /// A head.
+    public init(chain: [UInt8] = AuditSeal.genesis, nextSeq: UInt64 = 1) {
+        self.chain = chain
+        self.nextSeq = nextSeq
+    }
+}
+
+/// An audit archive failed to be written or read.
+public struct AuditError: Error, CustomStringConvertible {
+    /// What went wrong, where, and what to do.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+}
+
+/// Writes audit segments (audit.md, "Layout"): zstd data frames of JSON Lines entries, each followed by a
+/// skippable frame holding its seal, and, when a segment closes, a seek table in the zstd seekable format.
+///
+/// Entries are compressed as they come. ``flush()`` makes everything appended durable (`ZSTD_e_flush`, `write`,
+/// `fsync`) without ending the frame: the filter calls it before the ledger commits a batch. ``seal()`` ends the
+/// frame and writes its seal; it happens every `flushInterval` or `frameEntries` entries, and when a segment
+/// closes. A crash leaves at most the entries after the last seal as an unsealed, still readable, tail.
+///
+/// Segments are `DIR/audit-YYYYMMDDTHHMMSSZ-NNNNNN.zst`, where NNNNNN counts the directory's segments: the
+/// order of the archive, whatever the clock does. Files are created 0640 and never overwritten; the directory 0750.
+public final class AuditSegmentWriter {
+    /// Rotation and sealing.
+    public struct Options: Sendable {
+        /// Rotate when a segment holds this many uncompressed bytes (default 256 MiB).
+        public var segmentBytes = 256 << 20
+        /// Rotate when a segment is this old, in seconds (default 1 h).
+        public var segmentAge = 3600.0
+        /// Seal the open frame when it is this old, in seconds (default 1 s), or holds `frameEntries` entries.
+        public var flushInterval = 1.0
+        /// Seal the open frame at this many entries.
+        public var frameEntries = 65_536
+        /// The zstd level.
+        public var level: Int32 = 3
+
+        /// Defaults from audit.md.
+        public init() {}
+    }
+
+    public let directory: String
+    private let options: Options
+    private let signer: Curve25519.Signing.PrivateKey?
+    private(set) public var head: AuditHead
+    private let context: OpaquePointer
+    private var output: UnsafeMutableRawBufferPointer
+
+    // The open segment.
+    private var descriptor: Int32 = -1
+    private(set) public var segmentName = ""
+    private var segmentNumber = 0
+    private var segmentOpened = 0.0
+    private var segmentUncompressed = 0
+    private var seekEntries: [(compressed: UInt32, decompressed: UInt32)] = []
+
+    // The open frame.
+    private var frameIndex = 0
+    private var frameFirst: UInt64 = 0
+    private var frameEntries = 0
+    private var frameOpened = 0.0
+    private var frameHasher = SHA256()
+    private var frameCompressed = 0
+    private var frameUncompressed = 0
+
+    /// Opens an archive in `directory` (created 0750 when missing), continuing from `head`.
+    public init(directory: String, head: AuditHead, options: Options = Options(), signingKey: [UInt8]? = nil) throws {
+        self.directory = directory
+        self.head = head
+        self.options = options
+        if let signingKey {
+            guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: signingKey) else {
+                throw AuditError(message: "the signing key is not an Ed25519 private key (32 bytes)")
+            }
+            signer = key
+        } else {
+            signer = nil
+        }
+        guard let cctx = ZSTD_createCCtx() else { throw AuditError(message: "cannot create a zstd encoder") }
+        context = cctx
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, options.level)
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)
+        output = .allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
+        if mkdir(directory, 0o750) != 0 && errno != EEXIST {
+            throw AuditError(message: "audit directory \(directory): \(String(cString: strerror(errno)))")
+        }
+        segmentNumber = Self.segmentNumbers(in: directory).max() ?? 0
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+        ZSTD_freeCCtx(context)
+        output.deallocate()
+    }
+
+    /// The counters of the segments in `directory`.
+    public static func segmentNumbers(in directory: String) -> [Int] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap(segmentNumber)
+    }
+
+    /// The counter of a segment's file name (`audit-…-NNNNNN.zst`), or nil for another name.
+    public static func segmentNumber(_ name: String) -> Int? {
+        guard name.hasPrefix("audit-"), name.hasSuffix(".zst") else { return nil }
+        let stem = name.dropLast(4)
+        guard let dash = stem.lastIndex(of: "-") else { return nil }
+        return Int(stem[stem.index(after: dash)...])
+    }
+
+    /// Appends entries (JSON Lines, each `\n`-terminated, numbered from `head.nextSeq` on) to the open frame,
+    /// rotating the segment first when it is full or old.
+    public func append(_ lines: UnsafeRawBufferPointer, count: Int, now: Double) throws {
+        guard count > 0 else { return }
+        if descriptor >= 0
+            && (segmentUncompressed >= options.segmentBytes || now - segmentOpened >= options.segmentAge)
+        {
+            try closeSegment()
+        }
+        if descriptor < 0 { try openSegment(now: now) }
+        if frameEntries == 0 {
+            frameFirst = head.nextSeq
+            frameOpened = now
+        }
+        frameHasher.update(bufferPointer: lines)
+        frameUncompressed += lines.count
+        segmentUncompressed += lines.count
+        frameEntries += count
+        head.nextSeq += UInt64(count)
+        try compress(lines, ZSTD_e_continue)
+    }
+
+    /// Whether the open frame is due for its seal.
+    public func sealIsDue(now: Double) -> Bool {
+        frameEntries > 0 && (now - frameOpened >= options.flushInterval || frameEntries >= options.frameEntries)
+    }
+
+    /// Makes every appended entry durable, without ending the frame.
+    public func flush() throws {
+        guard descriptor >= 0, frameEntries > 0 else { return }
+        try compress(UnsafeRawBufferPointer(start: nil, count: 0), ZSTD_e_flush)
+        try sync()
+    }
+
+    /// Ends the open frame and writes its seal (durably).
+    public func seal() throws {
+        guard descriptor >= 0, frameEntries > 0 else { return }
+        try compress(UnsafeRawBufferPointer(start: nil, count: 0), ZSTD_e_end)
+        let sha256 = Array(frameHasher.finalize())
+        let last = head.nextSeq - 1
+        let chain = AuditSeal.chain(prev: head.chain, sha256: sha256, first: frameFirst, last: last)
+        let signature = try signer.map { try Array($0.signature(for: chain)) }
+        let seal = AuditSeal(
+            segment: segmentName, frame: frameIndex, first: frameFirst, last: last, entries: frameEntries,
+            sha256: sha256, prev: head.chain, chain: chain, signature: signature)
+        let frame = Self.skippableFrame(magic: Self.sealMagic, payload: seal.json)
+        try write(frame)
+        seekEntries.append((UInt32(frameCompressed), UInt32(frameUncompressed)))
+        seekEntries.append((UInt32(frame.count), 0))
+        try sync()
+        head.chain = chain
+        frameIndex += 1
+        frameEntries = 0
+        frameHasher = SHA256()
+        frameCompressed = 0
+        frameUncompressed = 0
+    }
+
+    /// Seals the open frame, writes the segment's seek table and closes it.
+    public func closeSegment() throws {
+        guard descriptor >= 0 else { return }
+        try seal()
+        try write(Self.seekTable(seekEntries))
+        try sync()
+        close(descriptor)
+        descriptor = -1
+        seekEntries.removeAll()
+        frameIndex = 0
+    }
+
+    // MARK: Format
+
+    /// The skippable-frame magic of seals (`0x184D2A50`) and of the seek table (`0x184D2A5E`, zstd seekable
+    /// format), and the seek table's footer magic.
+    public static let sealMagic: UInt32 = 0x184D_2A50
+    public static let seekTableMagic: UInt32 = 0x184D_2A5E
+    public static let seekFooterMagic: UInt32 = 0x8F92_EAB1
+
+    /// A skippable frame: magic, payload size (both little endian), payload.
+    public static func skippableFrame(magic: UInt32, payload: [UInt8]) -> [UInt8] {
+        var frame: [UInt8] = []
+        frame.reserveCapacity(payload.count + 8)
+        withUnsafeBytes(of: magic.littleEndian) { frame.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { frame.append(contentsOf: $0) }
+        frame.append(contentsOf: payload)
+        return frame
+    }
+
+    /// The seek table of a segment's frames (zstd seekable format, without checksums): per frame its compressed
+    /// and decompressed size (a seal is a frame of 0 decompressed bytes), then the footer.
+    public static func seekTable(_ entries: [(compressed: UInt32, decompressed: UInt32)]) -> [UInt8] {
+        var payload: [UInt8] = []
+        for entry in entries {
+            withUnsafeBytes(of: entry.compressed.littleEndian) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: entry.decompressed.littleEndian) { payload.append(contentsOf: $0) }
+        }
+        withUnsafeBytes(of: UInt32(entries.count).littleEndian) { payload.append(contentsOf: $0) }
+        payload.append(0)  // descriptor: no checksums
+        withUnsafeBytes(of: seekFooterMagic.littleEndian) { payload.append(contentsOf: $0) }
+        return skippableFrame(magic: seekTableMagic, payload: payload)
+    }
+
+    // MARK: Files
+
+    private func openSegment(now: Double) throws {
+        segmentNumber += 1
+        var time = time_t(now)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let stamp = String(
+            format: "%04d%02d%02dT%02d%02d%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        segmentName = String(format: "audit-%@-%06d.zst", stamp, segmentNumber)
+        let path = directory + "/" + segmentName
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw AuditError(message: "audit segment \(path): \(String(cString: strerror(errno)))")
+        }
+        fchmod(fd, 0o640)
+        descriptor = fd
+        segmentOpened = now
+        segmentUncompressed = 0
+        frameIndex = 0
+        // The new file's directory entry must survive a crash too.
+        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
+    }
+
+    private func compress(_ input: UnsafeRawBufferPointer, _ directive: ZSTD_EndDirective) throws {
+        var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        while true {
+            var sink = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+            let remaining = ZSTD_compressStream2(context, &sink, &source, directive)
+            if ZSTD_isError(remaining) != 0 {
+                throw AuditError(message: "zstd: \(String(cString: ZSTD_getErrorName(remaining)))")
+            }
+            if sink.pos > 0 {
+                try write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(output)[0..<sink.pos]))
+                frameCompressed += sink.pos
+            }
+            let done = directive == ZSTD_e_continue ? source.pos == source.size : remaining == 0
+            if done { return }
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw AuditError(message: "audit segment \(segmentName): \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+
+    private func sync() throws {
+        if fsync(descriptor) != 0 {
+            throw AuditError(message: "audit segment \(segmentName): fsync: \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,422 @@
+internal import CZstd
+internal import Crypto
+import Foundation
+
+/// What `dpwall audit verify` found.
+public struct AuditReport: Sendable {
+    /// One line per problem (tampering, loss, corruption): the archive cannot be trusted where they point.
+    public var problems: [String] = []
+    /// Facts that are not problems: a crash tail, unchecked signatures, an archive that starts mid-chain.
+    public var notes: [String] = []
+    /// Counts.
+    public var segments = 0, frames = 0, entries = 0, bytes = 0
+    /// The last seal's chain and the `seq` after the last entry read (crash tail included).
+    public var head = AuditHead()
+    /// The `seq` of the last sealed entry (0 when none).
+    public var lastSealedSeq: UInt64 = 0
+
+    /// Whether everything holds.
+    public var isIntact: Bool { problems.isEmpty }
+}
+
+/// Checks audit segments (audit.md, "Commands"): every data frame against its seal, the seal's chain link and
+/// signature, `seq` continuity within and across segments, the segments' order and seek tables. A segment that
+/// ends in an unsealed or unfinished frame is what a crash leaves: it is read and reported as a crash tail, not as
+/// tampering, since the next run continues the chain from the last seal and the seq after the tail, so a cut
+/// anywhere but at the archive's very end still breaks one of them (and the ledger's head finds that one).
+/// Anything else that does not hold is a problem.
+public struct AuditVerifier {
+    private let publicKey: Curve25519.Signing.PublicKey?
+
+    /// A verifier; with `publicKey` (32 bytes, Ed25519) every seal must carry a valid signature.
+    public init(publicKey: [UInt8]? = nil) throws {
+        if let publicKey {
+            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else {
+                throw AuditError(message: "the public key is not an Ed25519 public key (32 bytes)")
+            }
+            self.publicKey = key
+        } else {
+            self.publicKey = nil
+        }
+    }
+
+    /// The segment files of `paths` (files, or directories holding segments), in archive order (their counters).
+    public static func segments(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw AuditError(message: "\(path): no such file or directory")
+            }
+            if isDirectory.boolValue {
+                let names = try FileManager.default.contentsOfDirectory(atPath: path)
+                files += names.filter { AuditSegmentWriter.segmentNumber($0) != nil }.map { path + "/" + $0 }
+            } else {
+                files.append(path)
+            }
+        }
+        return files.sorted { a, b in
+            let (x, y) = (Self.number(a), Self.number(b))
+            return x != y ? x < y : a < b
+        }
+    }
+
+    private static func number(_ path: String) -> Int {
+        AuditSegmentWriter.segmentNumber((path as NSString).lastPathComponent) ?? Int.max
+    }
+
+    /// Verifies the segments of `paths` as one archive. `expectedHead`, from the ledger, is the chain the
+    /// archive must reach: a cut tail shows there.
+    public func verify(_ paths: [String], expectedHead: AuditHead? = nil) throws -> AuditReport {
+        let files = try Self.segments(paths)
+        var report = AuditReport()
+        var state = ChainState()
+        var previousNumber: Int?
+        for (k, file) in files.enumerated() {
+            let name = (file as NSString).lastPathComponent
+            let number = AuditSegmentWriter.segmentNumber(name)
+            if let previousNumber, let number, number != previousNumber + 1 {
+                report.problems.append(
+                    "\(name): segment \(number) follows segment \(previousNumber): "
+                        + "\(number > previousNumber + 1 ? "segments are missing" : "segments are out of order")")
+            }
+            previousNumber = number ?? previousNumber
+            guard let data = FileManager.default.contents(atPath: file) else {
+                report.problems.append("\(name): cannot be read")
+                continue
+            }
+            report.segments += 1
+            report.bytes += data.count
+            data.withUnsafeBytes { bytes in
+                verifySegment(name, bytes, isLast: k == files.count - 1, &state, &report)
+            }
+        }
+        if let first = state.firstPrev, first != AuditSeal.genesis {
+            let earliest = files.first.map { Self.number($0) } ?? 0
+            if earliest <= 1 {
+                report.problems.append("the first seal does not start the chain (its prev is not zero)")
+            } else {
+                report.notes.append("the archive starts mid-chain: segments before \(earliest) were not given")
+            }
+        }
+        if publicKey == nil && state.signedSeals > 0 {
+            report.notes.append("\(state.signedSeals) seals are signed, but no --public-key was given to check them")
+        }
+        report.head = AuditHead(chain: state.chain ?? AuditSeal.genesis, nextSeq: state.nextSeq ?? 1)
+        report.lastSealedSeq = state.lastSealedSeq
+        if let expectedHead {
+            if expectedHead.chain != report.head.chain && !state.seenChains.contains(expectedHead.chain) {
+                report.problems.append(
+                    "the ledger's chain head \(Hex.encode(expectedHead.chain.prefix(8)))… is not in the archive: "
+                        + "its tail was cut or replaced")
+            } else if expectedHead.nextSeq > report.head.nextSeq {
+                report.problems.append(
+                    "the ledger has entries up to seq \(expectedHead.nextSeq - 1), the archive only to "
+                        + "\(report.head.nextSeq - 1): its tail was cut")
+            }
+        }
+        return report
+    }
+
+    /// The running chain across segments.
+    private struct ChainState {
+        var chain: [UInt8]?
+        var firstPrev: [UInt8]?
+        var nextSeq: UInt64?
+        var lastSealedSeq: UInt64 = 0
+        var signedSeals = 0
+        var seenChains = Set<[UInt8]>()
+    }
+
+    /// A data frame read and waiting for its seal.
+    private struct Pending {
+        var index: Int
+        var sha256: [UInt8]
+        var first: UInt64, last: UInt64, entries: Int
+        var compressed: Int, decompressed: Int
+    }
+
+    private func verifySegment(
+        _ name: String, _ bytes: UnsafeRawBufferPointer, isLast: Bool, _ state: inout ChainState,
+        _ report: inout AuditReport
+    ) {
+        var offset = 0
+        var dataIndex = 0
+        var pending: Pending?
+        var sizes: [(compressed: Int, decompressed: Int)] = []
+        var sawSeekTable = false
+        var problems: [String] = []
+        func problem(_ text: String) { problems.append("\(name) \(text)") }
+        defer { report.problems += problems }
+        while offset < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            if sawSeekTable {
+                problem("has \(rest.count) bytes after its seek table")
+                break
+            }
+            guard rest.count >= 8 else {
+                report.notes.append("\(name): crash tail: \(rest.count) bytes of an unfinished frame at the end")
+                break
+            }
+            let magic = rest.loadUnaligned(as: UInt32.self).littleEndian
+            if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
+                let size = Int(rest.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian)
+                guard rest.count >= 8 + size else {
+                    if magic == AuditSegmentWriter.sealMagic && pending != nil {
+                        report.notes.append("\(name): crash tail: frame \(pending!.index)'s seal was cut short")
+                    } else {
+                        problem("frame \(dataIndex): a skippable frame runs past the end of the file: truncated")
+                    }
+                    break
+                }
+                let payload = UnsafeRawBufferPointer(rebasing: rest[8..<(8 + size)])
+                if magic == AuditSegmentWriter.seekTableMagic {
+                    sawSeekTable = true
+                    if let pending {
+                        problem("frame \(pending.index) has no seal before the seek table")
+                    }
+                    checkSeekTable(payload, sizes, problem)
+                } else if magic == AuditSegmentWriter.sealMagic {
+                    guard let frame = pending else {
+                        problem("frame \(dataIndex): a seal without a data frame before it (a frame was deleted)")
+                        offset += 8 + size
+                        continue
+                    }
+                    checkSeal(payload, frame, name, &state, &report, problem)
+                    sizes.append((frame.compressed, frame.decompressed))
+                    sizes.append((8 + size, 0))
+                    pending = nil
+                } else {
+                    problem("frame \(dataIndex): an unknown skippable frame (magic \(String(magic, radix: 16)))")
+                }
+                offset += 8 + size
+                continue
+            }
+            if let frame = pending {
+                problem("frame \(frame.index) has no seal (a seal was deleted, or frames were moved)")
+                pending = nil
+            }
+            let length = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
+            let complete = ZSTD_isError(length) == 0
+            let frameBytes = complete ? UnsafeRawBufferPointer(rebasing: rest[0..<length]) : rest
+            var frame = Pending(
+                index: dataIndex, sha256: [], first: 0, last: 0, entries: 0, compressed: frameBytes.count,
+                decompressed: 0)
+            let readable = decompress(frameBytes, complete: complete) { content in
+                frame.sha256 = Array(SHA256.hash(data: content))
+                frame.decompressed = content.count
+                let (first, last, count, bad) = Self.seqs(content, expected: state.nextSeq)
+                frame.first = first
+                frame.last = last
+                frame.entries = count
+                if let bad { problem("frame \(dataIndex): \(bad)") }
+                if count > 0 { state.nextSeq = last + 1 }
+                report.entries += count
+            }
+            report.frames += 1
+            if !complete {
+                if readable {
+                    report.notes.append(
+                        "\(name): crash tail: frame \(dataIndex) was never finished; its \(frame.entries) entries "
+                            + "(seq \(frame.first)–\(frame.last)) are readable but unsealed")
+                } else {
+                    problem("frame \(dataIndex): the data frame is cut short or corrupt")
+                }
+                break
+            }
+            if !readable { problem("frame \(dataIndex): the data frame does not decompress (corrupt or altered)") }
+            pending = frame
+            dataIndex += 1
+            offset += length
+        }
+        // A segment that ends without its seal or seek table is what a crash leaves (the next run starts a new
+        // segment). What a cut would remove, the chain and seq checks across segments (or the ledger's head for
+        // the last one) find.
+        if let frame = pending {
+            report.notes.append(
+                "\(name): crash tail: frame \(frame.index) (seq \(frame.first)–\(frame.last)) has no seal")
+        }
+        if !sawSeekTable && pending == nil {
+            report.notes.append("\(name): \(isLast ? "still open" : "never closed") (no seek table)")
+        }
+    }
+
+    private func checkSeal(
+        _ payload: UnsafeRawBufferPointer, _ frame: Pending, _ name: String, _ state: inout ChainState,
+        _ report: inout AuditReport, _ problem: (String) -> Void
+    ) {
+        guard let seal = AuditSeal(json: payload) else {
+            problem("frame \(frame.index): the seal is not readable (altered)")
+            return
+        }
+        let label = "frame \(frame.index)"
+        if seal.segment != name { problem("\(label): the seal names segment \(seal.segment): renamed or moved") }
+        if seal.frame != frame.index { problem("\(label): the seal is frame \(seal.frame)'s: frames were moved") }
+        if seal.sha256 != frame.sha256 { problem("\(label): content does not match its seal") }
+        if seal.first != frame.first || seal.last != frame.last || seal.entries != frame.entries {
+            problem(
+                "\(label): the seal covers seq \(seal.first)–\(seal.last) (\(seal.entries) entries), the frame holds "
+                    + "\(frame.first)–\(frame.last) (\(frame.entries))")
+        }
+        if let chain = state.chain, seal.prev != chain {
+            problem(
+                "\(label): the chain is broken (prev is not the previous seal's chain): frames or segments "
+                    + "were removed, reordered or replaced")
+        }
+        if AuditSeal.chain(prev: seal.prev, sha256: seal.sha256, first: seal.first, last: seal.last) != seal.chain {
+            problem("\(label): the seal's chain is not SHA-256(prev ‖ sha256 ‖ first ‖ last): the seal was altered")
+        }
+        if seal.signature != nil { state.signedSeals += 1 }
+        if let publicKey {
+            if let signature = seal.signature {
+                if !publicKey.isValidSignature(signature, for: seal.chain) {
+                    problem("\(label): the signature does not verify: the seal was made without the signing key")
+                }
+            } else {
+                problem("\(label): the seal is not signed")
+            }
+        }
+        if state.firstPrev == nil { state.firstPrev = seal.prev }
+        state.chain = seal.chain
+        state.seenChains.insert(seal.chain)
+        state.lastSealedSeq = seal.last
+    }
+
+    private func checkSeekTable(
+        _ payload: UnsafeRawBufferPointer, _ sizes: [(compressed: Int, decompressed: Int)], _ problem: (String) -> Void
+    ) {
+        guard payload.count >= 9,
+            payload.loadUnaligned(fromByteOffset: payload.count - 4, as: UInt32.self).littleEndian
+                == AuditSegmentWriter.seekFooterMagic
+        else {
+            problem("the seek table is not in the zstd seekable format")
+            return
+        }
+        let count = Int(payload.loadUnaligned(fromByteOffset: payload.count - 9, as: UInt32.self).littleEndian)
+        let width = payload[payload.count - 5] & 0x80 != 0 ? 12 : 8
+        guard count * width == payload.count - 9, count == sizes.count else {
+            problem("the seek table lists \(count) frames, the segment has \(sizes.count)")
+            return
+        }
+        for k in 0..<count {
+            let compressed = Int(payload.loadUnaligned(fromByteOffset: k * width, as: UInt32.self).littleEndian)
+            let decompressed = Int(payload.loadUnaligned(fromByteOffset: k * width + 4, as: UInt32.self).littleEndian)
+            if compressed != sizes[k].compressed || decompressed != sizes[k].decompressed {
+                problem("the seek table's entry \(k) does not match the frame")
+                return
+            }
+        }
+    }
+
+    /// Decompresses one frame (or, when `complete` is false, as much of an unfinished one as decodes) and hands
+    /// the content to `body`; false when it does not decompress.
+    private func decompress(
+        _ frame: UnsafeRawBufferPointer, complete: Bool, _ body: (UnsafeRawBufferPointer) -> Void
+    ) -> Bool {
+        guard let context = ZSTD_createDCtx() else { return false }
+        defer { ZSTD_freeDCtx(context) }
+        var content: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_DStreamOutSize(), alignment: 16)
+        defer { chunk.deallocate() }
+        var source = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: 0)
+        var ok = true
+        while true {
+            var sink = ZSTD_outBuffer(dst: chunk.baseAddress, size: chunk.count, pos: 0)
+            let status = ZSTD_decompressStream(context, &sink, &source)
+            if ZSTD_isError(status) != 0 {
+                ok = false
+                break
+            }
+            content.append(contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(chunk)[0..<sink.pos]))
+            if status == 0 { break }
+            if source.pos == source.size && sink.pos < sink.size {
+                ok = !complete  // input ran out inside the frame
+                break
+            }
+        }
+        if !complete {
+            // Only whole lines of an unfinished frame count.
+            if let end = content.lastIndex(of: 0x0A) { content.removeSubrange((end + 1)...) } else { content = [] }
+        }
+        if ok { content.withUnsafeBytes(body) }
+        return ok
+    }
+
+    /// The first and last `seq` of `content`'s entries and how many there are; a description of the first
+    /// break in continuity (from `expected` on) or of an entry without a leading `seq`.
+    static func seqs(_ content: UnsafeRawBufferPointer, expected: UInt64?) -> (UInt64, UInt64, Int, String?) {
+        let prefix = Array("{\"seq\":".utf8)
+        var first: UInt64 = 0
+        var last: UInt64 = 0
+        var count = 0
+        var problem: String?
+        var next = expected
+        var start = 0
+        while start < content.count {
+            var end = start
+            while end < content.count && content[end] != 0x0A { end += 1 }
+            var seq: UInt64?
+            if end - start > prefix.count && prefix.indices.allSatisfy({ content[start + $0] == prefix[$0] }) {
+                var value: UInt64 = 0
+                var k = start + prefix.count
+                var digits = 0
+                while k < end, content[k] >= 0x30, content[k] <= 0x39, digits < 19 {
+                    value = value * 10 + UInt64(content[k] - 0x30)
+                    k += 1
+                    digits += 1
+                }
+                if digits > 0 { seq = value }
+            }
+            if let seq {
+                if count == 0 { first = seq }
+                if let want = next, seq != want, problem == nil {
+                    problem = "seq jumps from \(want == 0 ? 0 : want - 1) to \(seq): entries are missing or reordered"
+                }
+                last = seq
+                next = seq + 1
+            } else if problem == nil {
+                problem = "entry \(count) does not start with its seq (altered)"
+            }
+            count += 1
+            start = end + 1
+        }
+        return (first, last, count, problem)
+    }
+}
+
+/// The frames of a segment, as byte ranges: what tools (and tests) need to find, skip or cut a frame.
+public enum AuditSegmentLayout {
+    /// What a frame is.
+    public enum Kind: Sendable, Equatable {
+        case data, seal, seekTable, other
+    }
+
+    /// The frames of `bytes` in order; stops at the first frame that does not parse (a crash tail).
+    public static func frames(_ bytes: [UInt8]) -> [(range: Range<Int>, kind: Kind)] {
+        var frames: [(range: Range<Int>, kind: Kind)] = []
+        bytes.withUnsafeBytes { all in
+            var offset = 0
+            while offset + 8 <= all.count {
+                let rest = UnsafeRawBufferPointer(rebasing: all[offset...])
+                let magic = rest.loadUnaligned(as: UInt32.self).littleEndian
+                var length: Int
+                let kind: Kind
+                if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
+                    length = 8 + Int(rest.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian)
+                    kind =
+                        magic == AuditSegmentWriter.sealMagic
+                        ? .seal : magic == AuditSegmentWriter.seekTableMagic ? .seekTable : .other
+                } else {
+                    let size = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
+                    guard ZSTD_isError(size) == 0 else { return }
+                    length = size
+                    kind = .data
+                }
+                guard length <= rest.count else { return }
+                frames.append((offset..<(offset + length), kind))
+                offset += length
+            }
+        }
+        return frames
+    }
+}

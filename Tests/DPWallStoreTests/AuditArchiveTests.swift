@@ -1,0 +1,315 @@
+import Crypto
+import DPWallStore
+import Foundation
+import Testing
+
+/// The audit archive's format: real files, real zstd (library and CLI), and one test per kind of tampering.
+@Suite("Audit archive")
+struct AuditArchiveTests {
+    /// A fresh directory under /tmp, removed at the end.
+    final class Directory {
+        let path: String
+        init() throws {
+            path = NSTemporaryDirectory() + "dpwall-audit-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+
+        var segments: [String] { (try? AuditVerifier.segments([path])) ?? [] }
+    }
+
+    static let signingKey = Curve25519.Signing.PrivateKey()
+
+    /// Writes `entries` entries in batches of 7, frames of at most 20 entries, segments of at most 4 KiB
+    /// uncompressed; returns the writer's final head. `crash` leaves the last frame unsealed and the segment open.
+    @discardableResult
+    static func write(
+        _ directory: Directory, entries: Int = 200, signed: Bool = true, crash: Bool = false,
+        head: AuditHead = AuditHead()
+    ) throws -> AuditHead {
+        var options = AuditSegmentWriter.Options()
+        options.frameEntries = 20
+        options.segmentBytes = 4096
+        let writer = try AuditSegmentWriter(
+            directory: directory.path, head: head, options: options,
+            signingKey: signed ? Array(signingKey.rawRepresentation) : nil)
+        var written = 0
+        while written < entries {
+            let count = min(7, entries - written)
+            var text = ""
+            for k in 0..<count {
+                let seq = writer.head.nextSeq + UInt64(k)
+                text +=
+                    #"{"seq":\#(seq),"ts":"2026-11-26T10:00:00Z","client":"c\#(seq % 5)","decision":"allow"}"#
+                    + "\n"
+            }
+            try Array(text.utf8).withUnsafeBytes { try writer.append($0, count: count, now: 0) }
+            try writer.flush()
+            if writer.sealIsDue(now: 0) { try writer.seal() }
+            written += count
+        }
+        if !crash { try writer.closeSegment() }
+        return writer.head
+    }
+
+    static func verify(_ directory: Directory, publicKey: Bool = true, head: AuditHead? = nil) throws -> AuditReport {
+        try AuditVerifier(publicKey: publicKey ? Array(signingKey.publicKey.rawRepresentation) : nil)
+            .verify([directory.path], expectedHead: head)
+    }
+
+    static func bytes(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
+    static func store(_ bytes: [UInt8], _ path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+
+    /// Runs a command; returns its status and standard output.
+    static func run(_ command: String) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    @Test("an intact archive verifies, and the real zstd tools read it: zstd -t passes, zstdcat gives every entry")
+    func intact() throws {
+        let directory = try Directory()
+        let head = try Self.write(directory)
+        let report = try Self.verify(directory, head: head)
+        #expect(report.isIntact, "\(report.problems)")
+        #expect(report.entries == 200)
+        #expect(report.segments > 3, "the archive did not rotate: \(report.segments) segments")
+        #expect(report.head == head)
+        #expect(report.notes.isEmpty, "\(report.notes)")
+        let (tested, _) = try Self.run("zstd -t -q '\(directory.path)'/*.zst")
+        #expect(tested == 0, "zstd -t rejected a segment")
+        let (status, lines) = try Self.run("zstdcat '\(directory.path)'/*.zst | wc -l")
+        #expect(status == 0 && lines.trimmingCharacters(in: .whitespacesAndNewlines) == "200")
+        for segment in directory.segments {
+            let attributes = try FileManager.default.attributesOfItem(atPath: segment)
+            #expect((attributes[.posixPermissions] as? Int) == 0o640)
+        }
+        let mode = try FileManager.default.attributesOfItem(atPath: directory.path)[.posixPermissions] as? Int
+        #expect(mode == 0o750 || mode == 0o755, "directory mode \(String(mode ?? 0, radix: 8))")
+    }
+
+    @Test("a flipped byte in a data frame is named")
+    func flippedDataByte() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        let segment = directory.segments[1]
+        var bytes = try Self.bytes(segment)
+        let data = AuditSegmentLayout.frames(bytes).first { $0.kind == .data }!
+        bytes[data.range.lowerBound + data.range.count / 2] ^= 0x20
+        try Self.store(bytes, segment)
+        let report = try Self.verify(directory)
+        #expect(!report.isIntact)
+        #expect(
+            report.problems.contains {
+                $0.contains("frame 0") && ($0.contains("does not decompress") || $0.contains("does not match"))
+            }, "\(report.problems)")
+    }
+
+    @Test("a flipped byte in a seal is named")
+    func flippedSealByte() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        let segment = directory.segments[1]
+        var bytes = try Self.bytes(segment)
+        let seal = AuditSegmentLayout.frames(bytes).first { $0.kind == .seal }!
+        // Inside the sha256 hex digits: still JSON, but a different digest.
+        let text = String(decoding: bytes[seal.range], as: UTF8.self)
+        let at = text.utf8.distance(
+            from: text.utf8.startIndex, to: text.range(of: "\"sha256\":\"")!.upperBound.samePosition(in: text.utf8)!)
+        bytes[seal.range.lowerBound + at] = bytes[seal.range.lowerBound + at] == UInt8(ascii: "0") ? 0x31 : 0x30
+        try Self.store(bytes, segment)
+        let report = try Self.verify(directory)
+        #expect(report.problems.contains { $0.contains("content does not match its seal") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.contains("seal was altered") || $0.contains("signature") })
+    }
+
+    @Test("a deleted frame (with its seal) breaks the chain and the seq")
+    func deletedFrame() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        let segment = directory.segments[1]
+        var bytes = try Self.bytes(segment)
+        let frames = AuditSegmentLayout.frames(bytes)
+        bytes.removeSubrange(frames[0].range.lowerBound..<frames[1].range.upperBound)
+        try Self.store(bytes, segment)
+        let report = try Self.verify(directory)
+        #expect(report.problems.contains { $0.contains("chain is broken") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.contains("seq jumps") })
+    }
+
+    @Test("two swapped frames are named")
+    func swappedFrames() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        let segment = directory.segments[0]
+        let bytes = try Self.bytes(segment)
+        let frames = AuditSegmentLayout.frames(bytes)
+        try #require(frames.count >= 5 && frames[2].kind == .data)
+        let first = Array(bytes[frames[0].range.lowerBound..<frames[1].range.upperBound])
+        let second = Array(bytes[frames[2].range.lowerBound..<frames[3].range.upperBound])
+        let swapped = second + first + Array(bytes[frames[3].range.upperBound...])
+        try Self.store(swapped, segment)
+        let report = try Self.verify(directory)
+        #expect(report.problems.contains { $0.contains("frames were moved") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.contains("seq jumps") })
+    }
+
+    @Test("a truncated last segment is a crash tail on its own, and a cut tail against the ledger's head")
+    func truncatedTail() throws {
+        let directory = try Directory()
+        let head = try Self.write(directory)
+        let segment = directory.segments.last!
+        let bytes = try Self.bytes(segment)
+        let frames = AuditSegmentLayout.frames(bytes)
+        let lastData = frames.last { $0.kind == .data }!
+        try Self.store(Array(bytes[..<(lastData.range.lowerBound + lastData.range.count / 2)]), segment)
+        let alone = try Self.verify(directory)
+        #expect(alone.isIntact, "\(alone.problems)")
+        #expect(alone.notes.contains { $0.contains("crash tail") }, "\(alone.notes)")
+        let withLedger = try Self.verify(directory, head: head)
+        #expect(withLedger.problems.contains { $0.contains("tail was cut") }, "\(withLedger.problems)")
+    }
+
+    @Test(
+        "a crash (frame flushed, never sealed) leaves a readable tail that verify accepts, and the next run continues the chain"
+    )
+    func crashTail() throws {
+        let directory = try Directory()
+        let crashed = try Self.write(directory, entries: 95, crash: true)
+        let report = try Self.verify(directory)
+        #expect(report.isIntact, "\(report.problems)")
+        #expect(report.entries == 95, "the unsealed tail's entries are readable")
+        #expect(report.notes.contains { $0.contains("crash tail") }, "\(report.notes)")
+        let (status, lines) = try Self.run("zstdcat '\(directory.path)'/*.zst 2>/dev/null | wc -l")
+        _ = status
+        #expect(lines.trimmingCharacters(in: .whitespacesAndNewlines) == "95", "zstdcat reads the tail too")
+        // Resume: a new segment, chained to the last seal, seq after the tail.
+        let resumed = AuditHead(chain: report.head.chain, nextSeq: report.head.nextSeq)
+        #expect(resumed.nextSeq == crashed.nextSeq)
+        try Self.write(directory, entries: 30, head: resumed)
+        let after = try Self.verify(directory)
+        #expect(after.isIntact, "\(after.problems)")
+        #expect(after.entries == 125)
+        #expect(after.notes.contains { $0.contains("crash tail") }, "\(after.notes)")
+    }
+
+    @Test("a deleted middle segment is named")
+    func deletedSegment() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        try FileManager.default.removeItem(atPath: directory.segments[1])
+        let report = try Self.verify(directory)
+        #expect(report.problems.contains { $0.contains("segments are missing") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.contains("chain is broken") })
+    }
+
+    @Test("renamed or reordered segments are named")
+    func reorderedSegments() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        let segments = directory.segments
+        let a = segments[0]
+        let b = segments[1]
+        try FileManager.default.moveItem(atPath: a, toPath: a + ".tmp")
+        try FileManager.default.moveItem(atPath: b, toPath: a)
+        try FileManager.default.moveItem(atPath: a + ".tmp", toPath: b)
+        let report = try Self.verify(directory)
+        #expect(report.problems.contains { $0.contains("renamed or moved") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.contains("chain is broken") })
+    }
+
+    @Test("seals recomputed without the signing key pass the chain but not --public-key")
+    func forgedSeals() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        // The attacker rewrites an entry of the first frame and recomputes every seal after it, consistently,
+        // but cannot sign: the forged seals carry no signature, or a signature from another key.
+        let forger = Curve25519.Signing.PrivateKey()
+        var chain = AuditSeal.genesis
+        var edited = false
+        for segment in directory.segments {
+            let bytes = try Self.bytes(segment)
+            var out: [UInt8] = []
+            var content: [UInt8] = []
+            for frame in AuditSegmentLayout.frames(bytes) {
+                switch frame.kind {
+                case .data:
+                    var text = String(decoding: try Self.decompress(Array(bytes[frame.range])), as: UTF8.self)
+                    if !edited {
+                        text = text.replacingOccurrences(of: "\"decision\":\"allow\"", with: "\"decision\":\"deny\"")
+                        edited = true
+                    }
+                    content = Array(text.utf8)
+                    out += try Self.compress(content)
+                case .seal:
+                    var seal = AuditSeal(json: bytes[(frame.range.lowerBound + 8)..<frame.range.upperBound])!
+                    seal.sha256 = Array(SHA256.hash(data: content))
+                    seal.prev = chain
+                    seal.chain = AuditSeal.chain(prev: chain, sha256: seal.sha256, first: seal.first, last: seal.last)
+                    seal.signature = Array(try forger.signature(for: seal.chain))
+                    chain = seal.chain
+                    out += AuditSegmentWriter.skippableFrame(magic: AuditSegmentWriter.sealMagic, payload: seal.json)
+                case .seekTable, .other:
+                    break
+                }
+            }
+            try Self.store(out, segment)
+        }
+        let unchecked = try Self.verify(directory, publicKey: false)
+        #expect(unchecked.problems.allSatisfy { !$0.contains("content does not match") && !$0.contains("chain") })
+        let checked = try Self.verify(directory)
+        #expect(checked.problems.contains { $0.contains("signature does not verify") }, "\(checked.problems)")
+    }
+
+    @Test("an entry edited and its own seal recomputed breaks the chain at the next seal, and the signature")
+    func editedEntry() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        let segment = directory.segments[0]
+        let bytes = try Self.bytes(segment)
+        let frames = AuditSegmentLayout.frames(bytes)
+        let text = String(decoding: try Self.decompress(Array(bytes[frames[0].range])), as: UTF8.self)
+        let content = Array(text.replacingOccurrences(of: "\"client\":\"c1\"", with: "\"client\":\"cX\"").utf8)
+        var seal = AuditSeal(json: bytes[(frames[1].range.lowerBound + 8)..<frames[1].range.upperBound])!
+        seal.sha256 = Array(SHA256.hash(data: content))
+        seal.chain = AuditSeal.chain(prev: seal.prev, sha256: seal.sha256, first: seal.first, last: seal.last)
+        let forged =
+            try Self.compress(content)
+            + AuditSegmentWriter.skippableFrame(magic: AuditSegmentWriter.sealMagic, payload: seal.json)
+            + Array(bytes[frames[1].range.upperBound...])
+        try Self.store(forged, segment)
+        let report = try Self.verify(directory)
+        #expect(report.problems.contains { $0.contains("frame 1: the chain is broken") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.contains("frame 0: the signature does not verify") })
+    }
+
+    static func decompress(_ frame: [UInt8]) throws -> [UInt8] {
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("f-\(UUID().uuidString).zst")
+        try Data(frame).write(to: input)
+        defer { try? FileManager.default.removeItem(at: input) }
+        let (_, text) = try run("zstd -d -q -c '\(input.path)'")
+        return Array(text.utf8)
+    }
+
+    static func compress(_ content: [UInt8]) throws -> [UInt8] {
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("c-\(UUID().uuidString)")
+        try Data(content).write(to: input)
+        defer { try? FileManager.default.removeItem(at: input) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "zstd -q -c '\(input.path)'"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Array(output)
+    }
+}
