@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "DPWallStore",
             dependencies: [
-                "DPWallPrivacy", "CZstd", .product(name: "GRDB", package: "GRDB.swift"),
+                "DPWallRecords", "DPWallPrivacy", "CZstd", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

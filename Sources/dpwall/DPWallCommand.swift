@@ -8,6 +8,8 @@ struct DPWallCommand: ParsableCommand {
         commandName: "dpwall",
         abstract: "An inference firewall: strict validation and differentially private release of model outputs.",
         version: DPWallVersion.current,
-        subcommands: [FilterCommand.self, PolicyCommand.self, BudgetCommand.self, KeygenCommand.self]
+        subcommands: [
+            FilterCommand.self, PolicyCommand.self, BudgetCommand.self, AuditCommand.self, KeygenCommand.self,
+        ]
     )
 }

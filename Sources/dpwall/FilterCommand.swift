@@ -68,11 +68,48 @@ struct FilterCommand: ParsableCommand {
             "Longest a decided record waits for its group commit while more input is ready.", valueName: "MS"))
     var commitInterval = 5
 
+    @Option(help: ArgumentHelp("The audit archive's directory (created 0750).", valueName: "DIR"))
+    var audit = "dpwall-audit"
+
+    @Flag(name: .customLong("no-audit"), help: "Write no audit archive.")
+    var noAudit = false
+
+    @Option(
+        name: .customLong("signing-key"),
+        help: ArgumentHelp(
+            "Sign audit seals with this Ed25519 key (from dpwall keygen --signing-key).", valueName: "FILE"))
+    var signingKey: String?
+
+    @Option(
+        name: .customLong("audit-segment-bytes"),
+        help: ArgumentHelp("Rotate audit segments at this many uncompressed bytes.", valueName: "N"))
+    var auditSegmentBytes = 256 << 20
+
+    @Option(
+        name: .customLong("audit-segment-age"),
+        help: ArgumentHelp("Rotate audit segments at this age (90s, 30m, 1h, 1d).", valueName: "DURATION"))
+    var auditSegmentAge = "1h"
+
+    @Option(
+        name: .customLong("audit-flush"),
+        help: ArgumentHelp(
+            "Seal the open audit frame at least this often (500ms, 1s, 1m; 0s: at every commit).",
+            valueName: "DURATION"))
+    var auditFlush = "1s"
+
     @Option(help: "Deterministic noise for tests and demos only (not private: anyone with N can remove the noise).")
     var seed: UInt64?
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
+        guard Duration.seconds(auditSegmentAge).map({ $0 > 0 }) == true else {
+            throw ValidationError("--audit-segment-age \(auditSegmentAge) is not a duration such as 90s, 30m, 1h or 1d")
+        }
+        guard Duration.seconds(auditFlush) != nil else {
+            throw ValidationError("--audit-flush \(auditFlush) is not a duration such as 0s, 500ms, 1s or 1m")
+        }
+        guard auditSegmentBytes >= 4096 else { throw ValidationError("--audit-segment-bytes must be at least 4096") }
+        if noAudit && signingKey != nil { throw ValidationError("--signing-key signs the audit: not with --no-audit") }
         guard (0...60_000).contains(commitInterval) else {
             throw ValidationError("--commit-interval must be in 0...60000 ms, got \(commitInterval)")
         }
@@ -105,6 +142,8 @@ struct FilterCommand: ParsableCommand {
             throw ExitCode(error.exitStatus)
         }
         var configuration = FilterConfiguration(policy: loaded, inputs: files, ledger: opened)
+        if !noAudit { configuration.audit = try openAudit(opened) }
+        configuration.options.policyDigest = PolicyLoader.digest(policy)
         configuration.commitInterval = Double(commitInterval) / 1000
         if let noiseKey {
             do {
@@ -147,5 +186,53 @@ struct FilterCommand: ParsableCommand {
         case .outputClosed:
             throw ExitCode(141)
         }
+    }
+
+    /// Opens the audit archive where it ends, after checking it against the ledger's record of it.
+    private func openAudit(_ ledger: SQLiteLedger) throws -> AuditSegmentWriter {
+        func fail(_ message: String, _ status: Int32) -> ExitCode {
+            FileHandleStderr.write("dpwall: \(message)\n")
+            return ExitCode(status)
+        }
+        var seed: [UInt8]?
+        if let signingKey {
+            do {
+                seed = try SecretKeyFile.load(signingKey, flag: "--signing-key")
+            } catch {
+                throw fail(error.message, error.exitStatus)
+            }
+        }
+        do {
+            let found = try AuditVerifier.resumeHead(directory: audit)
+            if let recorded = try ledger.auditHead(), recorded.nextSeq > (found?.nextSeq ?? 1) {
+                throw fail(
+                    "the ledger recorded audit entries up to seq \(recorded.nextSeq - 1), but \(audit) "
+                        + (found == nil ? "holds no segment" : "ends at seq \(found!.nextSeq - 1)")
+                        + ": the archive lost its tail or is the wrong one; run dpwall audit verify \(audit) "
+                        + "--ledger \(ledger.path), or give --audit the right directory", 65)
+            }
+            var options = AuditSegmentWriter.Options()
+            options.segmentBytes = auditSegmentBytes
+            options.segmentAge = Duration.seconds(auditSegmentAge)!
+            options.flushInterval = Duration.seconds(auditFlush)!
+            return try AuditSegmentWriter(
+                directory: audit, head: found ?? AuditHead(), options: options, signingKey: seed)
+        } catch let error as AuditError {
+            throw fail(error.message, 74)
+        } catch let error as LedgerError {
+            throw fail(error.message, error.exitStatus)
+        }
+    }
+}
+
+/// Durations on the command line: `500ms`, `90s`, `30m`, `1h`, `1d`, or plain seconds.
+enum Duration {
+    static func seconds(_ text: String) -> Double? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let value = Double(text.dropLast(suffix.count)), value.isFinite, value >= 0 else { return nil }
+            return value * scale
+        }
+        return Double(text).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
     }
 }

@@ -51,4 +51,9 @@ enum PolicyLoader {
             throw ExitCode(78)
         }
     }
+
+    /// SHA-256 of the policy file, in hex (the audit entries' `policy_sha256`).
+    static func digest(_ path: String) -> String {
+        Policy.fileDigest(path: path)
+    }
 }

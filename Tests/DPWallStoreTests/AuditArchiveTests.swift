@@ -19,6 +19,8 @@ struct AuditArchiveTests {
     }
 
     static let signingKey = Curve25519.Signing.PrivateKey()
+    /// 2026-11-26T10:00:00Z in milliseconds; entry `seq` has event time `base + seq` seconds.
+    static let base: Int64 = 1_795_687_200_000
 
     /// Writes `entries` entries in batches of 7, frames of at most 20 entries, segments of at most 4 KiB
     /// uncompressed; returns the writer's final head. `crash` leaves the last frame unsealed and the segment open.
@@ -39,11 +41,12 @@ struct AuditArchiveTests {
             var text = ""
             for k in 0..<count {
                 let seq = writer.head.nextSeq + UInt64(k)
-                text +=
-                    #"{"seq":\#(seq),"ts":"2026-11-26T10:00:00Z","client":"c\#(seq % 5)","decision":"allow"}"#
-                    + "\n"
+                let ts = String(format: "2026-11-26T10:%02d:%02dZ", Int(seq / 60), Int(seq % 60))
+                text += #"{"seq":\#(seq),"ts":"\#(ts)","client":"c\#(seq % 5)","decision":"allow"}"# + "\n"
             }
-            try Array(text.utf8).withUnsafeBytes { try writer.append($0, count: count, now: 0) }
+            let first = Int64(writer.head.nextSeq)
+            let times = (Self.base + first * 1000, Self.base + (first + Int64(count) - 1) * 1000)
+            try Array(text.utf8).withUnsafeBytes { try writer.append($0, count: count, now: 0, eventTimes: times) }
             try writer.flush()
             if writer.sealIsDue(now: 0) { try writer.seal() }
             written += count

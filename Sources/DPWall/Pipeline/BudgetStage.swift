@@ -38,9 +38,19 @@ final class BudgetStage {
     private(set) var heldRejects = JSONWriter(capacity: 0)
     /// Clock time of the oldest held line's batch, if any is held.
     private(set) var heldSince: Double?
+    /// The audit archive (nil with `--no-audit`), the held entries, and the next entry's `seq`.
+    private let archive: AuditSegmentWriter?
+    private var heldEntries = JSONWriter(capacity: 0)
+    private var heldEntryCount = 0
+    private var heldTimes: (Int64, Int64)?
+    private var nextSeq: UInt64
+    /// The decisions of the batch being settled, one per pending charge.
+    private var decisions: [Decision] = []
 
-    init(ledger: SQLiteLedger, policy: Policy, options: ProcessorOptions) {
+    init(ledger: SQLiteLedger, policy: Policy, options: ProcessorOptions, archive: AuditSegmentWriter?) {
         self.ledger = ledger
+        self.archive = archive
+        nextSeq = archive?.head.nextSeq ?? 1
         self.policy = policy
         self.keyed = options.noise.needsRequestDigest
         self.annotate = options.annotate
@@ -64,36 +74,38 @@ final class BudgetStage {
     var isEmpty: Bool { heldSince == nil }
 
     /// Settles `processor`'s batch: charges or denies each pending record, and appends the batch's finished
-    /// output (and rejects) to the held buffers. Denials move the processor's counts from allowed to denied.
-    func settle(_ processor: RecordProcessor, now: Double) throws {
+    /// output, rejects and audit entries to the held buffers. Denials move the processor's counts from allowed
+    /// to denied.
+    /// `now` is the monotonic clock of the commit interval; `wall` the wall clock of the audit (seconds since 1970).
+    func settle(_ processor: RecordProcessor, now: Double, wall: Double) throws {
         let output = processor.output.bytes
         if heldSince == nil { heldSince = now }
-        guard !processor.pending.charges.isEmpty else {
-            output.withUnsafeBytes { held.append(raw: $0) }
-            processor.rejects.bytes.withUnsafeBytes { heldRejects.append(raw: $0) }
-            return
-        }
         processor.rejects.bytes.withUnsafeBytes { heldRejects.append(raw: $0) }
         let pending = processor.pending
-        try ledger.withWriter { writer in
-            try writer.begin()
-            try output.withUnsafeBytes { bytes in
-                var cursor = 0
-                for charge in pending.charges {
-                    held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<charge.lineStart]))
-                    cursor = charge.tailAt
-                    switch try decide(charge, pending, &writer) {
-                    case .release(let cost, let position):
-                        held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[charge.lineStart..<charge.tailAt]))
-                        writeTail(cost: cost, position)
-                    case .deny(let problem):
-                        processor.moveToDenied(problem.code)
-                        writeDenial(charge, pending, problem)
-                    }
-                }
-                held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<bytes.count]))
+        decisions.removeAll(keepingCapacity: true)
+        if !pending.charges.isEmpty {
+            try ledger.withWriter { writer in
+                try writer.begin()
+                for charge in pending.charges { decisions.append(try decide(charge, pending, &writer)) }
             }
         }
+        output.withUnsafeBytes { bytes in
+            var cursor = 0
+            for (charge, decision) in zip(pending.charges, decisions) {
+                held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<charge.lineStart]))
+                cursor = charge.tailAt
+                switch decision {
+                case .release(let cost, let position):
+                    held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[charge.lineStart..<charge.tailAt]))
+                    writeTail(cost: cost, position)
+                case .deny(let problem):
+                    processor.moveToDenied(problem.code)
+                    writeDenial(charge, pending, problem)
+                }
+            }
+            held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<bytes.count]))
+        }
+        if archive != nil { writeEntries(processor.audit, pending, now: wall) }
     }
 
     /// Whether the held group must commit now: when no later batch has been read (its turn might never come
@@ -102,22 +114,95 @@ final class BudgetStage {
     func commitIsDue(now: Double, laterBatchRead: Bool, interval: Double) -> Bool {
         guard let since = heldSince else { return false }
         return !laterBatchRead || now - since >= interval || held.bytes.count >= Self.heldLimit
+            || heldEntries.bytes.count >= Self.heldLimit
     }
 
-    /// Makes the group durable: stores the windows it changed and commits. Then the held lines may be released
-    /// (``releaseHeld(_:)``).
-    func commit() throws {
+    /// Makes the group durable, in audit.md's order: its audit entries are written and fsynced, then the ledger
+    /// commits its charges with the archive's head, then (``releaseHeld(_:)``) its lines may be released. The open
+    /// audit frame is sealed when it is due.
+    func commit(wall now: Double) throws {
         guard !dirty.isEmpty || heldSince != nil else { return }
+        if let archive, heldEntryCount > 0 {
+            try heldEntries.bytes.withUnsafeBytes {
+                try archive.append($0, count: heldEntryCount, now: now, eventTimes: heldTimes)
+            }
+            try archive.flush()
+            heldEntries.removeAll()
+            heldEntryCount = 0
+            heldTimes = nil
+        }
         try ledger.withWriter { writer in
+            if dirty.isEmpty && !writer.inTransaction && archive == nil { return }
+            try writer.begin()
             for client in dirty {
                 guard let entry = clients[client], entry.isDirty else { continue }
                 try writer.save(entry.state)
                 clients[client]?.isDirty = false
             }
+            if let archive { try writer.saveAuditHead(archive.head) }
             try writer.commit()
         }
         dirty.removeAll(keepingCapacity: true)
         if clients.count > Self.clientLimit { clients.removeAll() }
+        if let archive, archive.sealIsDue(now: now) { try archive.seal() }
+    }
+
+    /// Seals the open audit frame, closes the segment, and records the final head in the ledger (at the end of a
+    /// run), so that `audit verify --ledger` knows exactly where the archive ends.
+    func closeArchive() throws {
+        guard let archive else { return }
+        try archive.closeSegment()
+        try ledger.withWriter { writer in
+            try writer.begin()
+            try writer.saveAuditHead(archive.head)
+            try writer.commit()
+        }
+    }
+
+    /// Completes the batch's audit stubs into entries, in order: `seq` and `at` first; for a charged release, its
+    /// decision, cost, position, noise and released body's digest.
+    private func writeEntries(_ stubs: AuditStubs, _ pending: PendingCharges, now: Double) {
+        let at = Int64(now * 1000)
+        var next = 0  // the next pending charge
+        stubs.text.bytes.withUnsafeBytes { text in
+            var start = 0
+            for index in 0..<stubs.count {
+                var end = start
+                while text[end] != 0x0A { end += 1 }
+                let entryStart = heldEntries.bytes.count
+                heldEntries.append(raw: "{\"seq\":")
+                heldEntries.append(nextSeq)
+                heldEntries.append(raw: ",\"at\":")
+                heldEntries.append(at)
+                if end > start { heldEntries.appendByte(UInt8(ascii: ",")) }
+                heldEntries.append(raw: UnsafeRawBufferPointer(rebasing: text[start..<end]))
+                while next < pending.charges.count && pending.charges[next].auditStub < index { next += 1 }
+                if next < pending.charges.count && pending.charges[next].auditStub == index {
+                    let charge = pending.charges[next]
+                    switch decisions[next] {
+                    case .release(let cost, let position):
+                        heldEntries.append(raw: ",\"decision\":\"allow\"")
+                        writePrivacy(cost: cost, position, into: &heldEntries)
+                        charge.noise.withUnsafeBytes { heldEntries.append(raw: $0) }
+                        heldEntries.append(raw: ",\"output_sha256\":")
+                        AuditStubs.appendHex(
+                            pending.digests[charge.outputDigestAt..<charge.outputDigestAt + 32], &heldEntries)
+                    case .deny(let problem):
+                        heldEntries.append(raw: ",\"decision\":\"deny\",\"code\":")
+                        heldEntries.appendString(problem.code.name)
+                    }
+                }
+                heldEntries.append(raw: "}\n")
+                // The seal's event-time range, read from the entry exactly as verify reads it.
+                let time = heldEntries.bytes.withUnsafeBytes { written in
+                    AuditVerifier.eventTime(UnsafeRawBufferPointer(rebasing: written[entryStart...]))
+                }
+                if let time { heldTimes = (min(heldTimes?.0 ?? time, time), max(heldTimes?.1 ?? time, time)) }
+                nextSeq += 1
+                heldEntryCount += 1
+                start = end + 1
+            }
+        }
     }
 
     /// Hands the held output and rejects to `write`, then empties them.
@@ -262,21 +347,30 @@ final class BudgetStage {
     /// `,"privacy":{…}}` and the newline, or just `}` and the newline with `--no-annotate`.
     private func writeTail(cost: (epsilon: Double, delta: Double), _ position: Position) {
         if annotate {
-            held.append(raw: ",\"privacy\":{\"epsilon\":")
-            held.append(cost.epsilon)
-            held.append(raw: ",\"delta\":")
-            held.append(cost.delta)
-            held.append(raw: ",\"spent\":{\"epsilon\":")
-            held.append(position.spentEpsilon)
-            held.append(raw: ",\"delta\":")
-            held.append(position.spentDelta)
-            held.append(raw: "},\"limit\":{\"epsilon\":")
-            held.append(position.limitEpsilon)
-            held.append(raw: ",\"delta\":")
-            held.append(position.limitDelta)
-            held.append(raw: "}}")
+            held.append(raw: ",\"privacy\":{")
+            writePrivacy(cost: cost, position, into: &held)
+            held.appendByte(UInt8(ascii: "}"))
         }
         held.append(raw: "}\n")
+    }
+
+    /// `"epsilon":…,"delta":…,"spent":{…},"limit":{…}` (after a comma or brace the caller wrote).
+    private func writePrivacy(
+        cost: (epsilon: Double, delta: Double), _ position: Position, into out: inout JSONWriter
+    ) {
+        if out.bytes.last != UInt8(ascii: "{") { out.appendByte(UInt8(ascii: ",")) }
+        func pair(_ epsilon: Double, _ delta: Double) {
+            out.append(raw: "\"epsilon\":")
+            out.append(epsilon)
+            out.append(raw: ",\"delta\":")
+            out.append(delta)
+        }
+        pair(cost.epsilon, cost.delta)
+        out.append(raw: ",\"spent\":{")
+        pair(position.spentEpsilon, position.spentDelta)
+        out.append(raw: "},\"limit\":{")
+        pair(position.limitEpsilon, position.limitDelta)
+        out.appendByte(UInt8(ascii: "}"))
     }
 
     private func writeDenial(_ charge: PendingCharge, _ pending: PendingCharges, _ problem: RecordError) {

@@ -28,6 +28,8 @@ public struct FilterConfiguration: Sendable {
     public var threads = FilterConfiguration.onlineCores
     /// The budget ledger (`--ledger`), already open and locked.
     public var ledger: SQLiteLedger
+    /// The audit archive (`--audit`), positioned after its last entry; nil with `--no-audit`.
+    public var audit: AuditSegmentWriter?
     /// The longest a settled record waits for its group to commit while later input is ready (`--commit-interval`),
     /// in seconds.
     public var commitInterval = 0.005
@@ -150,11 +152,13 @@ public final class FilterRun: @unchecked Sendable {
         var options = configuration.options
         options.writeRejects = configuration.rejectsPath != nil
         options.charges = true
+        options.audit = configuration.audit != nil
         workers = try (0..<max(1, configuration.threads)).map { _ in
             Worker(try RecordProcessor(policy: configuration.policy, options: options))
         }
         rejects = try configuration.rejectsPath.map { path throws(OutputError) in try OutputSink(path: path) }
-        budget = BudgetStage(ledger: configuration.ledger, policy: configuration.policy, options: options)
+        budget = BudgetStage(
+            ledger: configuration.ledger, policy: configuration.policy, options: options, archive: configuration.audit)
     }
 
     private var counts: DecisionCounts {
@@ -181,6 +185,14 @@ public final class FilterRun: @unchecked Sendable {
         work(workers[0], turns)
         group.wait()
         turns.progress.finish()
+        if turns.ledgerFailure == nil {
+            // Seal the last frame and close the segment with its seek table: what was committed is covered.
+            do {
+                try budget.closeArchive()
+            } catch {
+                turns.ledgerFailure = LedgerError(kind: .io, message: "\(error)")
+            }
+        }
         if let failure = turns.ledgerFailure { throw failure }
         if let failure = turns.outputFailure {
             if failure.closed {
@@ -235,6 +247,7 @@ public final class FilterRun: @unchecked Sendable {
             worker.processor.output.removeAll()
             worker.processor.rejects.removeAll()
             worker.processor.pending.removeAll()
+            worker.processor.audit.removeAll()
             turns.written.add(decided)
             let size = turns.inputSize.load(ordering: .relaxed)
             turns.progress.update(
@@ -249,14 +262,15 @@ public final class FilterRun: @unchecked Sendable {
     private func settle(_ processor: RecordProcessor, sequence: Int, _ turns: Turns) {
         do {
             let now = Clock.now()
-            try budget.settle(processor, now: now)
+            let wall = Date().timeIntervalSince1970
+            try budget.settle(processor, now: now, wall: wall)
             let laterRead = turns.chunksRead.load(ordering: .acquiring) > sequence + 1
             let stopping = turns.stop.load(ordering: .relaxed) || SignalTrap.pending != nil
             guard
                 stopping
                     || budget.commitIsDue(now: now, laterBatchRead: laterRead, interval: configuration.commitInterval)
             else { return }
-            try budget.commit()
+            try budget.commit(wall: wall)
             try budget.releaseHeld { lines, rejected throws(OutputError) in
                 if !lines.isEmpty { try output.write(lines) }
                 if let rejects, !rejected.isEmpty { try rejects.write(rejected) }

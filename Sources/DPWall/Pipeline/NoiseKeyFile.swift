@@ -13,25 +13,49 @@ public struct KeyFileError: Error {
     public var message: String
     /// 78 (EX_CONFIG) for a missing, malformed or exposed key; 73 (EX_CANTCREAT) when `keygen` cannot create.
     public var exitStatus: Int32
+
+    /// A failure described by `message`, exiting with `exitStatus`.
+    public init(message: String, exitStatus: Int32) {
+        self.message = message
+        self.exitStatus = exitStatus
+    }
 }
 
 /// The `--noise-key` file: exactly 32 random bytes, mode 0600 or stricter (privacy.md, "Randomness").
 public enum NoiseKeyFile {
-    /// Reads and checks the key at `path`.
+    /// Reads and checks the key at `path` (``SecretKeyFile/load(_:flag:)``).
+    public static func load(_ path: String) throws(KeyFileError) -> KeyedNoise {
+        var key = try SecretKeyFile.load(path, flag: "--noise-key")
+        defer { for k in key.indices { key[k] = 0 } }
+        return KeyedNoise(key: key)
+    }
+
+    /// Writes a new key of 32 bytes from the operating system to `path`, mode 0600; an existing file is kept.
+    public static func create(_ path: String) throws(KeyFileError) {
+        try SecretKeyFile.create(path) { _ in }
+    }
+}
+
+/// A secret key file of 32 bytes (the `--noise-key`, the `--signing-key`'s Ed25519 seed), mode 0600 or stricter.
+public enum SecretKeyFile {
+    /// The size of a key file, in bytes.
+    public static let keyBytes = 32
+
+    /// Reads and checks the key at `path`; `flag` names it in messages (`--noise-key`).
     ///
     /// The file is opened once, without following a symbolic link, and every check is made on that open file
     /// (no window between checking and reading): a regular file, owned by this user, with no group or other
-    /// permission bit, of exactly 32 bytes. Anyone who can read or plant the key can compute the noise.
-    public static func load(_ path: String) throws(KeyFileError) -> KeyedNoise {
+    /// permission bit, of exactly 32 bytes. Anyone who can read or plant the key can use it.
+    public static func load(_ path: String, flag: String) throws(KeyFileError) -> [UInt8] {
         func refuse(_ reason: String) -> KeyFileError {
-            KeyFileError(message: "--noise-key \(path): \(reason)", exitStatus: 78)
+            KeyFileError(message: "\(flag) \(path): \(reason)", exitStatus: 78)
         }
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let reason =
                 errno == ELOOP
                 ? "is a symbolic link; name the key file itself"
-                : "\(String(cString: strerror(errno))); make one with: dpwall keygen --noise-key \(path)"
+                : "\(String(cString: strerror(errno))); make one with: dpwall keygen \(flag) \(path)"
             throw refuse(reason)
         }
         defer { close(fd) }
@@ -46,12 +70,12 @@ public enum NoiseKeyFile {
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
             throw KeyFileError(
-                message: "--noise-key \(path) is readable by group/others (mode "
+                message: "\(flag) \(path) is readable by group/others (mode "
                     + String(mode, radix: 8).leftPadded(4)
                     + "); run: chmod 600 \(path)",
                 exitStatus: 78)
         }
-        var key = [UInt8](repeating: 0, count: KeyedNoise.keyBytes + 1)
+        var key = [UInt8](repeating: 0, count: keyBytes + 1)
         var filled = 0
         while filled < key.count {
             let got = key.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
@@ -60,19 +84,19 @@ public enum NoiseKeyFile {
             if got == 0 { break }
             filled += got
         }
-        guard filled == KeyedNoise.keyBytes else {
+        guard filled == keyBytes else {
             throw refuse(
-                "a noise key is \(KeyedNoise.keyBytes) bytes, this file has "
-                    + (filled > KeyedNoise.keyBytes ? "more" : "\(filled)")
-                    + "; make one with: dpwall keygen --noise-key NEWFILE")
+                "a key file is \(keyBytes) bytes, this file has " + (filled > keyBytes ? "more" : "\(filled)")
+                    + "; make one with: dpwall keygen \(flag) NEWFILE")
         }
         defer { for k in key.indices { key[k] = 0 } }
-        return KeyedNoise(key: Array(key[0..<KeyedNoise.keyBytes]))
+        return Array(key[0..<keyBytes])
     }
 
     /// Writes a new key of 32 bytes from the operating system to `path`, mode 0600; an existing file is kept.
-    public static func create(_ path: String) throws(KeyFileError) {
-        var key = [UInt8](repeating: 0, count: KeyedNoise.keyBytes)
+    /// `written` sees the key after it is durable (keygen derives the signing key's public half from it).
+    public static func create(_ path: String, _ written: ([UInt8]) throws(KeyFileError) -> Void) throws(KeyFileError) {
+        var key = [UInt8](repeating: 0, count: keyBytes)
         do {
             try KeystreamGenerator.operatingSystemEntropy(&key)
         } catch {
@@ -89,12 +113,13 @@ public enum NoiseKeyFile {
         }
         defer { close(fd) }
         fchmod(fd, 0o600)
-        let written = key.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == key.count, fsync(fd) == 0 else {
+        let count = key.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard count == key.count, fsync(fd) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(path)
             throw KeyFileError(message: "keygen: \(path): \(reason)", exitStatus: 74)
         }
+        try written(key)
     }
 }
 

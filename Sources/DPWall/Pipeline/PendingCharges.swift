@@ -20,6 +20,11 @@ struct PendingCharge {
     var costs: Range<Int>
     /// Its cost under basic composition.
     var epsilon: Double, delta: Double
+    /// Its audit stub's index (-1 without an audit), where its released body's SHA-256 is in
+    /// ``PendingCharges/digests``, and its model's noise fragment for the entry.
+    var auditStub: Int
+    var outputDigestAt: Int
+    var noise: [UInt8]
 }
 
 /// The pending charges of one batch, in input order, with the texts, digests and costs they point into.

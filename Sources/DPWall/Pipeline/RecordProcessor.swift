@@ -20,6 +20,10 @@ public struct ProcessorOptions: Sendable {
     /// Leave the charge of each privatized release to the budget stage (``BudgetStage``), which settles it in
     /// input order and writes the line's tail; without it, lines are complete and carry only their cost.
     public var charges = false
+    /// Write an audit stub per output line (``AuditStubs``), which the budget stage completes into an entry.
+    public var audit = false
+    /// SHA-256 of the policy file, in hex, for the audit entries.
+    public var policyDigest = ""
 
     /// Default options: annotate, drop the request of a released response, no rejects.
     public init() {}
@@ -96,6 +100,12 @@ final class RecordProcessor {
     /// The releases of the current batch that the budget stage must still charge, in input order, with their
     /// texts and costs (``ProcessorOptions/charges``).
     var pending = PendingCharges()
+    /// The audit stubs of the current batch, one per output line (``ProcessorOptions/audit``).
+    var audit = AuditStubs()
+    /// `,"policy_sha256":"…"` for the audit stubs.
+    private let auditPolicy: [UInt8]
+    /// Per model, its privatized outputs as an audit fragment: `,"noise":[{"output","mechanism","scale"}…]`.
+    private let auditNoise: [String: [UInt8]]
     /// What was decided so far.
     private(set) var counts = DecisionCounts()
     /// This worker's generator (the default noise mode; unused by the others).
@@ -110,6 +120,11 @@ final class RecordProcessor {
         }
         self.models = models
         tiers = TierResolver(policy: policy)
+        auditPolicy = Array(",\"policy_sha256\":\"\(options.policyDigest)\"".utf8)
+        auditNoise = Dictionary(
+            uniqueKeysWithValues: policy.models.map { model in
+                (model.name, AuditStubs.noiseFragment(model, maxRowElements: policy.maxRowElements))
+            })
         contentContexts = Dictionary(
             uniqueKeysWithValues: policy.models.map { model in
                 (model.name, ContentDigest.context(model: model, policy: policy, noise: options.noise))
@@ -341,7 +356,21 @@ final class RecordProcessor {
     /// Writes a privatized record's line without its tail, and leaves its charge to the budget stage.
     private func deferCharge(_ view: JSONView, _ line: InputLine, _ inputName: String, _ s: inout Scratch) {
         let lineStart = s.out.bytes.count
-        release(view, &s, tail: false)
+        let body = release(view, &s, tail: false)
+        var auditStub = -1
+        var outputDigestAt = -1
+        if options.audit {
+            // The released body's digest goes into the entry only if the budget stage releases it.
+            auditStub = audit.count
+            audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
+            writeEnvelope(view, s.envelope, everything: false, &audit.text)
+            auditDigests(view, s.envelope, body: nil, s.out, &audit.text)
+            audit.end()
+            outputDigestAt = pending.digests.count
+            s.out.bytes.withUnsafeBytes { bytes in
+                pending.digests.append(contentsOf: KeyedNoise.digest(UnsafeRawBufferPointer(rebasing: bytes[body!])))
+            }
+        }
         pending.text.append(raw: "{")
         let textStart = pending.text.bytes.count - 1
         writeEnvelope(view, s.envelope, everything: false, &pending.text)
@@ -365,21 +394,48 @@ final class RecordProcessor {
                 rejectsSplit: rejectsSplit, textEnd: pending.text.bytes.count,
                 client: view.string(s.envelope.client), id: view.string(s.envelope.id),
                 eventTime: s.envelope.eventTimeMilliseconds, digestAt: digestAt,
-                costs: costStart..<pending.costs.count, epsilon: s.cost.epsilon, delta: s.cost.delta))
+                costs: costStart..<pending.costs.count, epsilon: s.cost.epsilon, delta: s.cost.delta,
+                auditStub: auditStub, outputDigestAt: outputDigestAt, noise: auditNoise[currentModel!.name] ?? []))
     }
 
-    private func release(_ view: JSONView, _ s: inout Scratch, tail: Bool = true) {
+    /// `,"input_sha256":…,"output_sha256":…,"policy_sha256":…` of an allowed record: the request's text, the
+    /// released body (`body` in `out`), and the policy.
+    private func auditDigests(
+        _ view: JSONView, _ envelope: Envelope, body: Range<Int>?, _ out: JSONWriter, _ text: inout JSONWriter
+    ) {
+        if envelope.request >= 0 {
+            text.append(raw: ",\"input_sha256\":")
+            AuditStubs.appendDigest(view.rawBytes(envelope.request), &text)
+        }
+        if let body {
+            text.append(raw: ",\"output_sha256\":")
+            out.bytes.withUnsafeBytes { bytes in
+                AuditStubs.appendDigest(UnsafeRawBufferPointer(rebasing: bytes[body]), &text)
+            }
+        }
+        auditPolicy.withUnsafeBytes { text.append(raw: $0) }
+    }
+
+    /// Writes an allowed record's line (without its tail when the budget stage finishes it); returns where the
+    /// released body (the response, or the request of a request-only record) is in the output.
+    @discardableResult
+    private func release(_ view: JSONView, _ s: inout Scratch, tail: Bool = true) -> Range<Int>? {
         counts.allowed += 1
         s.out.appendByte(UInt8(ascii: "{"))
         writeEnvelope(view, s.envelope, everything: true, &s.out)
+        var body: Range<Int>?
         if s.envelope.request >= 0 && (s.envelope.response < 0 || options.keepRequest) {
             s.out.append(raw: ",\"request\":")
+            let start = s.out.bytes.count
             s.out.append(raw: raw(view, s.envelope.request))
+            if s.envelope.response < 0 { body = start..<s.out.bytes.count }
         }
         if s.envelope.response >= 0 {
             s.out.append(raw: ",\"response\":")
+            let start = s.out.bytes.count
             ReleaseWriter.writeResponse(view, s.response, model: currentModel!, into: &s.out)
-            guard tail else { return }
+            body = start..<s.out.bytes.count
+            guard tail else { return body }
             if options.annotate {
                 s.out.append(raw: ",\"privacy\":{\"epsilon\":")
                 s.out.append(s.cost.epsilon)
@@ -389,6 +445,20 @@ final class RecordProcessor {
             }
         }
         s.out.append(raw: "}\n")
+        if options.audit {
+            audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
+            writeEnvelope(view, s.envelope, everything: false, &audit.text)
+            audit.text.append(raw: ",\"decision\":\"allow\"")
+            if s.envelope.response >= 0 {
+                audit.text.append(raw: ",\"epsilon\":")
+                audit.text.append(s.cost.epsilon)
+                audit.text.append(raw: ",\"delta\":")
+                audit.text.append(s.cost.delta)
+            }
+            auditDigests(view, s.envelope, body: body, s.out, &audit.text)
+            audit.end()
+        }
+        return body
     }
 
     /// Writes `"id":…,"ts":…` and the other envelope fields that are present and readable.
@@ -428,6 +498,19 @@ final class RecordProcessor {
         writeError(problem, &out)
         out.append(raw: "}\n")
         writeReject(line, inputName, problem)
+        if options.audit {
+            audit.begin(eventTime: envelope.ts >= 0 ? envelope.eventTimeMilliseconds : nil)
+            let before = audit.text.bytes.count
+            writeEnvelope(view, envelope, everything: false, &audit.text)
+            if audit.text.bytes.count > before { audit.text.appendByte(UInt8(ascii: ",")) }
+            AuditStubs.appendDenial(problem.code, line: line.number, &audit.text)
+            if envelope.request >= 0 {
+                audit.text.append(raw: ",\"input_sha256\":")
+                AuditStubs.appendDigest(view.rawBytes(envelope.request), &audit.text)
+            }
+            auditPolicy.withUnsafeBytes { audit.text.append(raw: $0) }
+            audit.end()
+        }
     }
 
     private func denyLine(_ line: InputLine, _ inputName: String, _ problem: RecordError, _ out: inout JSONWriter) {
@@ -438,6 +521,12 @@ final class RecordProcessor {
         writeError(problem, &out)
         out.append(raw: "}\n")
         writeReject(line, inputName, problem)
+        if options.audit {
+            audit.begin(eventTime: nil)
+            AuditStubs.appendDenial(problem.code, line: line.number, &audit.text)
+            auditPolicy.withUnsafeBytes { audit.text.append(raw: $0) }
+            audit.end()
+        }
     }
 
     private func writeError(_ problem: RecordError, _ out: inout JSONWriter) {

@@ -1,3 +1,5 @@
+import DPWallPrivacy
+import Foundation
 import Yams
 
 #if canImport(Glibc)
@@ -140,5 +142,14 @@ extension Policy {
     private static func errnoText() -> String {
         let code = errno
         return "\(String(cString: strerror(code))) (errno \(code))"
+    }
+}
+
+extension Policy {
+    /// SHA-256 of the file at `path`, in hex ("" when it cannot be read): which policy decided, in the audit.
+    public static func fileDigest(path: String) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { return "" }
+        let digest = data.withUnsafeBytes { KeyedNoise.digest($0) }
+        return digest.map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined()
     }
 }

@@ -20,6 +20,9 @@ public struct AuditSeal: Sendable, Equatable {
     public var prev: [UInt8], chain: [UInt8]
     /// The Ed25519 signature of `chain`, when the archive is signed.
     public var signature: [UInt8]?
+    /// The event times (milliseconds since 1970) of the frame's earliest and latest entries, when any has one:
+    /// `audit cat --since/--until` skips the frames outside its range (verify checks every entry against them).
+    public var from: Int64?, to: Int64?
 
     /// The genesis `prev`: 32 zero bytes.
     public static let genesis = [UInt8](repeating: 0, count: 32)
@@ -39,6 +42,7 @@ public struct AuditSeal: Sendable, Equatable {
         var text = "{\"segment\":\"\(segment)\",\"frame\":\(frame),\"first\":\(first),\"last\":\(last),"
         text += "\"entries\":\(entries),\"sha256\":\"\(Hex.encode(sha256))\",\"prev\":\"\(Hex.encode(prev))\","
         text += "\"chain\":\"\(Hex.encode(chain))\""
+        if let from, let to { text += ",\"from\":\(from),\"to\":\(to)" }
         if let signature { text += ",\"sig\":\"\(Hex.encode(signature))\"" }
         return Array((text + "}").utf8)
     }
@@ -63,6 +67,8 @@ public struct AuditSeal: Sendable, Equatable {
         self.init(
             segment: segment, frame: frame, first: first, last: last, entries: entries, sha256: sha256, prev: prev,
             chain: chain, signature: signature)
+        from = (object["from"] as? NSNumber)?.int64Value
+        to = (object["to"] as? NSNumber)?.int64Value
     }
 
     /// A seal from its parts.
@@ -116,5 +122,13 @@ public enum Hex {
             i += 2
         }
         return out
+    }
+}
+
+/// Ed25519 keys of the audit signatures (swift-crypto).
+public enum AuditSigning {
+    /// The public key (32 bytes) of the private key `seed` (32 bytes), or nil when it is not one.
+    public static func publicKey(privateKey seed: [UInt8]) -> [UInt8]? {
+        (try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)).map { Array($0.publicKey.rawRepresentation) }
     }
 }

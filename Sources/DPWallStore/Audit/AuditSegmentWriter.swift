@@ -40,7 +40,8 @@ public struct AuditError: Error, CustomStringConvertible {
 ///
 /// Segments are `DIR/audit-YYYYMMDDTHHMMSSZ-NNNNNN.zst`, where NNNNNN counts the directory's segments: the
 /// order of the archive, whatever the clock does. Files are created 0640 and never overwritten; the directory 0750.
-public final class AuditSegmentWriter {
+/// `@unchecked Sendable`: one thread at a time uses it (the filter's writing turn).
+public final class AuditSegmentWriter: @unchecked Sendable {
     /// Rotation and sealing.
     public struct Options: Sendable {
         /// Rotate when a segment holds this many uncompressed bytes (default 256 MiB).
@@ -81,6 +82,7 @@ public final class AuditSegmentWriter {
     private var frameHasher = SHA256()
     private var frameCompressed = 0
     private var frameUncompressed = 0
+    private var frameFrom: Int64?, frameTo: Int64?
 
     /// Opens an archive in `directory` (created 0750 when missing), continuing from `head`.
     public init(directory: String, head: AuditHead, options: Options = Options(), signingKey: [UInt8]? = nil) throws {
@@ -127,7 +129,10 @@ public final class AuditSegmentWriter {
 
     /// Appends entries (JSON Lines, each `\n`-terminated, numbered from `head.nextSeq` on) to the open frame,
     /// rotating the segment first when it is full or old.
-    public func append(_ lines: UnsafeRawBufferPointer, count: Int, now: Double) throws {
+    /// `eventTimes` is the earliest and latest event time of the entries (milliseconds), when any has one.
+    public func append(
+        _ lines: UnsafeRawBufferPointer, count: Int, now: Double, eventTimes: (Int64, Int64)? = nil
+    ) throws {
         guard count > 0 else { return }
         if descriptor >= 0
             && (segmentUncompressed >= options.segmentBytes || now - segmentOpened >= options.segmentAge)
@@ -138,6 +143,10 @@ public final class AuditSegmentWriter {
         if frameEntries == 0 {
             frameFirst = head.nextSeq
             frameOpened = now
+        }
+        if let (low, high) = eventTimes {
+            frameFrom = min(frameFrom ?? low, low)
+            frameTo = max(frameTo ?? high, high)
         }
         frameHasher.update(bufferPointer: lines)
         frameUncompressed += lines.count
@@ -167,9 +176,11 @@ public final class AuditSegmentWriter {
         let last = head.nextSeq - 1
         let chain = AuditSeal.chain(prev: head.chain, sha256: sha256, first: frameFirst, last: last)
         let signature = try signer.map { try Array($0.signature(for: chain)) }
-        let seal = AuditSeal(
+        var seal = AuditSeal(
             segment: segmentName, frame: frameIndex, first: frameFirst, last: last, entries: frameEntries,
             sha256: sha256, prev: head.chain, chain: chain, signature: signature)
+        seal.from = frameFrom
+        seal.to = frameTo
         let frame = Self.skippableFrame(magic: Self.sealMagic, payload: seal.json)
         try write(frame)
         seekEntries.append((UInt32(frameCompressed), UInt32(frameUncompressed)))
@@ -181,6 +192,8 @@ public final class AuditSegmentWriter {
         frameHasher = SHA256()
         frameCompressed = 0
         frameUncompressed = 0
+        frameFrom = nil
+        frameTo = nil
     }
 
     /// Seals the open frame, writes the segment's seek table and closes it.

@@ -1,5 +1,6 @@
 internal import CZstd
 internal import Crypto
+import DPWallRecords
 import Foundation
 
 /// What `dpwall audit verify` found.
@@ -67,7 +68,9 @@ public struct AuditVerifier {
 
     /// Verifies the segments of `paths` as one archive. `expectedHead`, from the ledger, is the chain the
     /// archive must reach: a cut tail shows there.
-    public func verify(_ paths: [String], expectedHead: AuditHead? = nil) throws -> AuditReport {
+    public func verify(
+        _ paths: [String], expectedHead: AuditHead? = nil, entries visit: ((UnsafeRawBufferPointer) -> Void)? = nil
+    ) throws -> AuditReport {
         let files = try Self.segments(paths)
         var report = AuditReport()
         var state = ChainState()
@@ -88,7 +91,7 @@ public struct AuditVerifier {
             report.segments += 1
             report.bytes += data.count
             data.withUnsafeBytes { bytes in
-                verifySegment(name, bytes, isLast: k == files.count - 1, &state, &report)
+                verifySegment(name, bytes, isLast: k == files.count - 1, &state, &report, visit)
             }
         }
         if let first = state.firstPrev, first != AuditSeal.genesis {
@@ -105,7 +108,10 @@ public struct AuditVerifier {
         report.head = AuditHead(chain: state.chain ?? AuditSeal.genesis, nextSeq: state.nextSeq ?? 1)
         report.lastSealedSeq = state.lastSealedSeq
         if let expectedHead {
-            if expectedHead.chain != report.head.chain && !state.seenChains.contains(expectedHead.chain) {
+            let known =
+                expectedHead.chain == report.head.chain || state.seenChains.contains(expectedHead.chain)
+                || (expectedHead.chain == AuditSeal.genesis && state.firstPrev.map { $0 == AuditSeal.genesis } ?? true)
+            if !known {
                 report.problems.append(
                     "the ledger's chain head \(Hex.encode(expectedHead.chain.prefix(8)))… is not in the archive: "
                         + "its tail was cut or replaced")
@@ -134,11 +140,12 @@ public struct AuditVerifier {
         var sha256: [UInt8]
         var first: UInt64, last: UInt64, entries: Int
         var compressed: Int, decompressed: Int
+        var from: Int64?, to: Int64?
     }
 
     private func verifySegment(
         _ name: String, _ bytes: UnsafeRawBufferPointer, isLast: Bool, _ state: inout ChainState,
-        _ report: inout AuditReport
+        _ report: inout AuditReport, _ visit: ((UnsafeRawBufferPointer) -> Void)?
     ) {
         var offset = 0
         var dataIndex = 0
@@ -212,6 +219,13 @@ public struct AuditVerifier {
                 if let bad { problem("frame \(dataIndex): \(bad)") }
                 if count > 0 { state.nextSeq = last + 1 }
                 report.entries += count
+                Self.forEachLine(content) { line in
+                    if let time = Self.eventTime(line) {
+                        frame.from = min(frame.from ?? time, time)
+                        frame.to = max(frame.to ?? time, time)
+                    }
+                    visit?(line)
+                }
             }
             report.frames += 1
             if !complete {
@@ -257,6 +271,9 @@ public struct AuditVerifier {
             problem(
                 "\(label): the seal covers seq \(seal.first)–\(seal.last) (\(seal.entries) entries), the frame holds "
                     + "\(frame.first)–\(frame.last) (\(frame.entries))")
+        }
+        if (seal.from, seal.to) != (frame.from, frame.to) {
+            problem("\(label): the seal's event-time range does not match its entries (altered)")
         }
         if let chain = state.chain, seal.prev != chain {
             problem(
@@ -342,6 +359,34 @@ public struct AuditVerifier {
         return ok
     }
 
+    /// The event time (milliseconds) of an entry's `"ts"`, if it has one.
+    public static func eventTime(_ line: UnsafeRawBufferPointer) -> Int64? {
+        let key = Array("\"ts\":\"".utf8)
+        guard line.count > key.count else { return nil }
+        var k = 0
+        while k + key.count < line.count {
+            if line[k] == key[0] && (0..<key.count).allSatisfy({ line[k + $0] == key[$0] }) {
+                let start = k + key.count
+                var end = start
+                while end < line.count && line[end] != UInt8(ascii: "\"") { end += 1 }
+                return EventTime.parseMilliseconds(UnsafeRawBufferPointer(rebasing: line[start..<end]))
+            }
+            k += 1
+        }
+        return nil
+    }
+
+    /// Calls `body` with each `\n`-terminated line of `content` (without the newline).
+    public static func forEachLine(_ content: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        while start < content.count {
+            var end = start
+            while end < content.count && content[end] != 0x0A { end += 1 }
+            body(UnsafeRawBufferPointer(rebasing: content[start..<end]))
+            start = end + 1
+        }
+    }
+
     /// The first and last `seq` of `content`'s entries and how many there are; a description of the first
     /// break in continuity (from `expected` on) or of an entry without a leading `seq`.
     static func seqs(_ content: UnsafeRawBufferPointer, expected: UInt64?) -> (UInt64, UInt64, Int, String?) {
@@ -418,5 +463,29 @@ public enum AuditSegmentLayout {
             }
         }
         return frames
+    }
+}
+
+extension AuditVerifier {
+    /// Where a run continues an existing archive in `directory`: after its last entry (a crash tail included),
+    /// chained to its last seal. Verifies the last segments, back to the one holding the last seal; nil when the
+    /// directory holds no segment. Throws when they do not verify: a broken chain is not extended.
+    public static func resumeHead(directory: String) throws -> AuditHead? {
+        guard FileManager.default.fileExists(atPath: directory) else { return nil }
+        let files = try segments([directory])
+        guard !files.isEmpty else { return nil }
+        var first = files.count - 1
+        while true {
+            let report = try AuditVerifier().verify(Array(files[first...]))
+            if report.lastSealedSeq > 0 || first == 0 {
+                if let problem = report.problems.first {
+                    throw AuditError(
+                        message: "audit archive \(directory) does not verify at its end (\(problem)); run dpwall "
+                            + "audit verify \(directory), and give --audit a new directory to start a new archive")
+                }
+                return report.head
+            }
+            first -= 1
+        }
     }
 }

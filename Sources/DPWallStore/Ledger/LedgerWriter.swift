@@ -158,6 +158,22 @@ public struct LedgerWriter {
         guard status == SQLITE_DONE else { throw failure(status) }
     }
 
+    /// Stores the audit archive's head (the last seal's chain and the next `seq`) in the open transaction, with
+    /// the charges it covers: a cut archive tail then shows against the ledger.
+    public func saveAuditHead(_ head: AuditHead) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO audit_head (id, chain, seq) VALUES (1, ?, ?)"
+        ).sqliteStatement
+        sqlite3_reset(statement)
+        _ = head.chain.withUnsafeBytes { bytes in
+            sqlite3_bind_blob(statement, 1, bytes.baseAddress, Int32(bytes.count), Self.transient)
+        }
+        sqlite3_bind_int64(statement, 2, Int64(head.nextSeq))
+        let status = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard status == SQLITE_DONE else { throw failure(status) }
+    }
+
     /// Records an operator's change to a budget.
     func record(_ adjustment: BudgetAdjustment) throws {
         try db.execute(

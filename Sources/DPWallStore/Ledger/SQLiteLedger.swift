@@ -274,6 +274,25 @@ public final class SQLiteLedger: @unchecked Sendable {
         }
     }
 
+    /// The audit archive's head as the ledger last committed it, if an audit was ever written with it.
+    public func auditHead() throws -> AuditHead? {
+        try reading { db in
+            try Row.fetchOne(db, sql: "SELECT chain, seq FROM audit_head WHERE id = 1").map { row in
+                let chain: Data = row[0]
+                let seq: Int64 = row[1]
+                return AuditHead(chain: Array(chain), nextSeq: UInt64(seq))
+            }
+        }
+    }
+
+    /// Every charged record's (client, id): what `audit verify --ledger` looks for in the archive.
+    public func chargedRecords(_ body: (String, String) throws -> Void) throws {
+        try reading { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT client, id FROM charges")
+            while let row = try rows.next() { try body(row[0], row[1]) }
+        }
+    }
+
     /// The charge of `client`'s record `id`, if any (retries and duplicate ids).
     public func charge(client: String, id: String) throws -> ChargedRecord? {
         try withWriter { writer in try writer.charge(client: client, id: id) }

@@ -1,0 +1,208 @@
+import ArgumentParser
+import DPWall
+import DPWallRecords
+import DPWallStore
+import Foundation
+
+/// `dpwall audit`: check and read audit archives.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify and read tamper-evident audit archives.",
+        subcommands: [Verify.self, Cat.self]
+    )
+
+    /// `dpwall audit verify`.
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every frame, seal, chain link, signature and seq of an archive.",
+            discussion: """
+                PATH is a segment file or a directory of segments; several form one archive in their order. \
+                Prints one line per problem and a summary. A crash tail (an unsealed frame at the end of a \
+                segment, left by a killed run) is reported as a note, not as tampering. With --ledger, the \
+                ledger's record of the archive's head must be reached, and every charged record must have its \
+                entry. Exit status: 0 everything holds, 1 a problem, 66 a path cannot be read, 78 a bad key file.
+                """)
+
+        @Argument(help: "Segment files or directories.")
+        var paths: [String]
+
+        @Option(
+            name: .customLong("public-key"),
+            help: ArgumentHelp("Require every seal signed by this Ed25519 key (FILE.pub of keygen).", valueName: "FILE")
+        )
+        var publicKey: String?
+
+        @Option(help: ArgumentHelp("Check the archive against this ledger.", valueName: "PATH"))
+        var ledger: String?
+
+        func run() throws {
+            var key: [UInt8]?
+            if let publicKey {
+                guard let data = FileManager.default.contents(atPath: publicKey), data.count == 32 else {
+                    FileHandleStderr.write("dpwall: --public-key \(publicKey): not a 32-byte Ed25519 public key file\n")
+                    throw ExitCode(78)
+                }
+                key = Array(data)
+            }
+            let opened = try ledger.map { try BudgetCommand.open($0, readOnly: true) }
+            let expected = try opened.map { ledger in try BudgetCommand.ledgerCall { try ledger.auditHead() } } ?? nil
+            var allowed = Set<String>()
+            let report: AuditReport
+            do {
+                let verifier = try AuditVerifier(publicKey: key)
+                report = try verifier.verify(paths, expectedHead: expected) { line in
+                    guard opened != nil, let (client, id) = Self.allowedRecord(line) else { return }
+                    allowed.insert(client + "\u{0}" + id)
+                }
+            } catch let error as AuditError {
+                FileHandleStderr.write("dpwall: \(error.message)\n")
+                throw ExitCode(66)
+            }
+            var problems = report.problems
+            if let opened {
+                if expected == nil && report.entries > 0 {
+                    problems.append("the ledger holds no audit head: it was not written with this archive")
+                }
+                var missing = 0
+                try BudgetCommand.ledgerCall {
+                    try opened.chargedRecords { client, id in
+                        guard !allowed.contains(client + "\u{0}" + id) else { return }
+                        missing += 1
+                        if missing <= 20 { problems.append("charge of client \(client), id \(id) has no audit entry") }
+                    }
+                }
+                if missing > 20 { problems.append("… \(missing - 20) more charges have no audit entry") }
+            }
+            for problem in problems { print(problem) }
+            for note in report.notes { print("note: \(note)") }
+            let summary =
+                "dpwall: audit verify: \(report.segments) segments, \(report.frames) frames, \(report.entries) "
+                + "entries, \(report.bytes) bytes: "
+                + (problems.isEmpty ? "intact" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")")
+            print(summary)
+            if !problems.isEmpty { throw ExitCode(1) }
+        }
+
+        /// The client and id of an `allow` entry.
+        static func allowedRecord(_ line: UnsafeRawBufferPointer) -> (String, String)? {
+            guard Self.contains(line, "\"decision\":\"allow\""),
+                let client = string(line, "\"client\":"), let id = string(line, "\"id\":")
+            else { return nil }
+            return (client, id)
+        }
+
+        static func contains(_ line: UnsafeRawBufferPointer, _ text: String) -> Bool {
+            let key = Array(text.utf8)
+            guard line.count >= key.count else { return false }
+            for k in 0...(line.count - key.count) where line[k] == key[0] {
+                if (0..<key.count).allSatisfy({ line[k + $0] == key[$0] }) { return true }
+            }
+            return false
+        }
+
+        /// The unescaped string value of member `key` (the first occurrence).
+        static func string(_ line: UnsafeRawBufferPointer, _ key: String) -> String? {
+            let name = Array(key.utf8)
+            guard line.count > name.count else { return nil }
+            for k in 0...(line.count - name.count) where line[k] == name[0] {
+                guard (0..<name.count).allSatisfy({ line[k + $0] == name[$0] }) else { continue }
+                let start = k + name.count
+                guard start < line.count, line[start] == UInt8(ascii: "\"") else { return nil }
+                var end = start + 1
+                var escaped = false
+                while end < line.count && (escaped || line[end] != UInt8(ascii: "\"")) {
+                    escaped = !escaped && line[end] == UInt8(ascii: "\\")
+                    end += 1
+                }
+                guard end < line.count else { return nil }
+                let raw = Data(line[start...end])
+                return (try? JSONSerialization.jsonObject(with: raw, options: .fragmentsAllowed)) as? String
+            }
+            return nil
+        }
+    }
+
+    /// `dpwall audit cat`.
+    struct Cat: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print an archive's entries as JSON Lines, filtered.",
+            discussion: """
+                Frames whose seal puts all their entries outside --since/--until are skipped without being \
+                decompressed. Entries are not verified: run audit verify for that. Exit status: 0, 64 bad usage, \
+                66 a path cannot be read.
+                """)
+
+        @Argument(help: "Segment files or directories.")
+        var paths: [String]
+
+        @Option(help: "Only this client's entries.")
+        var client: String?
+
+        @Option(help: ArgumentHelp("Only entries with event time at or after this (RFC 3339).", valueName: "TS"))
+        var since: String?
+
+        @Option(help: ArgumentHelp("Only entries with event time before this (RFC 3339).", valueName: "TS"))
+        var until: String?
+
+        @Option(help: "Only allow or deny.")
+        var decision: String?
+
+        @Option(help: "Only entries denied with this code.")
+        var code: String?
+
+        @Flag(help: "Print on stderr how many frames were read and skipped.")
+        var stats = false
+
+        static func time(_ text: String) -> Int64? {
+            var text = text
+            return text.withUTF8 { EventTime.parseMilliseconds(UnsafeRawBufferPointer($0)) }
+        }
+
+        func validate() throws {
+            if let since, Self.time(since) == nil { throw ValidationError("--since \(since) is not an RFC 3339 time") }
+            if let until, Self.time(until) == nil { throw ValidationError("--until \(until) is not an RFC 3339 time") }
+            if let decision, decision != "allow" && decision != "deny" {
+                throw ValidationError("--decision is allow or deny")
+            }
+        }
+
+        func run() throws {
+            let low = since.flatMap(Self.time)
+            let high = until.flatMap(Self.time)
+            var reader = AuditReader()
+            var out = Data()
+            let decisionText = decision.map { "\"decision\":\"\($0)\"" }
+            let codeText = code.map { "\"code\":\(BudgetTable.json($0))" }
+            do {
+                try reader.forEachEntry(paths) { seal in
+                    guard let from = seal.from, let to = seal.to else { return low == nil && high == nil }
+                    return !(low.map { to < $0 } ?? false) && !(high.map { from >= $0 } ?? false)
+                } _: { line in
+                    if low != nil || high != nil {
+                        guard let time = AuditVerifier.eventTime(line) else { return }
+                        if let low, time < low { return }
+                        if let high, time >= high { return }
+                    }
+                    if let decisionText, !Verify.contains(line, decisionText) { return }
+                    if let codeText, !Verify.contains(line, codeText) { return }
+                    if let client, Verify.string(line, "\"client\":") != client { return }
+                    out.append(contentsOf: line)
+                    out.append(0x0A)
+                    if out.count >= 1 << 20 {
+                        FileHandle.standardOutput.write(out)
+                        out.removeAll(keepingCapacity: true)
+                    }
+                }
+            } catch let error as AuditError {
+                FileHandle.standardOutput.write(out)
+                FileHandleStderr.write("dpwall: \(error.message)\n")
+                throw ExitCode(66)
+            }
+            FileHandle.standardOutput.write(out)
+            if stats {
+                FileHandleStderr.write("dpwall: frames read \(reader.framesRead), skipped \(reader.framesSkipped)\n")
+            }
+        }
+    }
+}
