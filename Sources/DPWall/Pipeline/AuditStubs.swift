@@ -31,16 +31,22 @@ struct AuditStubs {
     }
 
     /// `"…"`: `bytes` in hex.
-    static func appendHex(_ bytes: some Sequence<UInt8>, _ text: inout JSONWriter) {
-        let digits: StaticString = "0123456789abcdef"
-        text.appendByte(UInt8(ascii: "\""))
-        digits.withUTF8Buffer { hex in
-            for byte in bytes {
-                text.appendByte(hex[Int(byte >> 4)])
-                text.appendByte(hex[Int(byte & 15)])
+    static func appendHex(_ bytes: some Collection<UInt8>, _ text: inout JSONWriter) {
+        // Into a stack buffer first, then one append: a byte-at-a-time append per digit cost more than the hash.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 2) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { hex in
+                buffer[0] = UInt8(ascii: "\"")
+                var k = 1
+                for byte in bytes {
+                    buffer[k] = hex[Int(byte >> 4)]
+                    buffer[k + 1] = hex[Int(byte & 15)]
+                    k += 2
+                }
+                buffer[k] = UInt8(ascii: "\"")
+                text.append(raw: UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0...k]))
             }
         }
-        text.appendByte(UInt8(ascii: "\""))
     }
 
     /// `"decision":"deny","code":…,"line":N`.
