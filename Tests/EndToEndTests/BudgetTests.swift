@@ -99,6 +99,30 @@ struct BudgetTests {
         #expect(rows.first?["denials"] as? Int == 1)
     }
 
+    @Test("budget denials take their place in --rejects: the file stays in input order")
+    func rejectsInOrder() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.yaml)
+        var input = ""
+        for n in 0..<4 { input += Self.record(id: "o\(n)", ts: "2026-11-26T10:0\(n):00Z") }  // the 4th is over budget
+        input += "{not json\n"
+        input += Self.record(id: "o4", ts: "2026-11-26T10:05:00Z")  // over budget
+        input += "[]\n"
+        let rejects = scratch.file("rejects.jsonl").path
+        let result = try DPWall.run(
+            ["filter", "--policy", policy, "--rejects", rejects], stdin: Data(input.utf8), in: scratch)
+        #expect(result.status == 0)
+        let lines = splitLines(try Data(contentsOf: URL(fileURLWithPath: rejects)))
+        let numbers = lines.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: line) as? [String: Any])?["line"] as? Int
+        }
+        let codes = lines.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: line) as? [String: Any])?["code"] as? String
+        }
+        #expect(numbers == [4, 5, 6, 7], "\(numbers)")
+        #expect(codes == ["budget_exhausted", "malformed_json", "budget_exhausted", "malformed_json"], "\(codes)")
+    }
+
     @Test("retries: duplicate_id without a key; with --noise-key the same answer and no new charge")
     func retries() throws {
         let scratch = try TemporaryDirectory()

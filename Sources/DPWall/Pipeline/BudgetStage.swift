@@ -80,7 +80,6 @@ final class BudgetStage {
     func settle(_ processor: RecordProcessor, now: Double, wall: Double) throws {
         let output = processor.output.bytes
         if heldSince == nil { heldSince = now }
-        processor.rejects.bytes.withUnsafeBytes { heldRejects.append(raw: $0) }
         let pending = processor.pending
         decisions.removeAll(keepingCapacity: true)
         if !pending.charges.isEmpty {
@@ -89,6 +88,9 @@ final class BudgetStage {
                 for charge in pending.charges { decisions.append(try decide(charge, pending, &writer)) }
             }
         }
+        // The worker's rejects lines are copied up to each denied charge's place, so the rejects file stays in
+        // input order.
+        var rejectsCursor = 0
         output.withUnsafeBytes { bytes in
             var cursor = 0
             for (charge, decision) in zip(pending.charges, decisions) {
@@ -100,10 +102,18 @@ final class BudgetStage {
                     writeTail(cost: cost, position)
                 case .deny(let problem):
                     processor.moveToDenied(problem.code)
+                    processor.rejects.bytes.withUnsafeBytes { rejects in
+                        heldRejects.append(
+                            raw: UnsafeRawBufferPointer(rebasing: rejects[rejectsCursor..<charge.rejectsAt]))
+                    }
+                    rejectsCursor = charge.rejectsAt
                     writeDenial(charge, pending, problem)
                 }
             }
             held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<bytes.count]))
+        }
+        processor.rejects.bytes.withUnsafeBytes { rejects in
+            heldRejects.append(raw: UnsafeRawBufferPointer(rebasing: rejects[rejectsCursor..<rejects.count]))
         }
         if archive != nil { writeEntries(processor.audit, pending, now: wall) }
     }

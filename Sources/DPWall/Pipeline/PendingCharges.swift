@@ -12,6 +12,8 @@ struct PendingCharge {
     /// In ``PendingCharges/text``: `{` and the envelope fields of a denial line from `textStart` to `envelopeEnd`;
     /// then, with `--rejects`, the head of its rejects line up to `rejectsSplit` and its tail up to `textEnd`.
     var textStart: Int, envelopeEnd: Int, rejectsSplit: Int, textEnd: Int
+    /// How much of the worker's rejects buffer precedes this record (its rejects line, if denied, goes there).
+    var rejectsAt: Int
     /// The client, the record's id and its event time (milliseconds since 1970).
     var client: String, id: String, eventTime: Int64
     /// Where its 32-byte content digest is in ``PendingCharges/digests``.

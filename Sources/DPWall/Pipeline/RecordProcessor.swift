@@ -391,7 +391,7 @@ final class RecordProcessor {
         pending.charges.append(
             PendingCharge(
                 lineStart: lineStart, tailAt: s.out.bytes.count, textStart: textStart, envelopeEnd: envelopeEnd,
-                rejectsSplit: rejectsSplit, textEnd: pending.text.bytes.count,
+                rejectsSplit: rejectsSplit, textEnd: pending.text.bytes.count, rejectsAt: rejects.bytes.count,
                 client: view.string(s.envelope.client), id: view.string(s.envelope.id),
                 eventTime: s.envelope.eventTimeMilliseconds, digestAt: digestAt,
                 costs: costStart..<pending.costs.count, epsilon: s.cost.epsilon, delta: s.cost.delta,
