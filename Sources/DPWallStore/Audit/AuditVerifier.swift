@@ -74,6 +74,7 @@ public struct AuditVerifier {
         let files = try Self.segments(paths)
         var report = AuditReport()
         var state = ChainState()
+        var scratch: [UInt8] = []
         var previousNumber: Int?
         for (k, file) in files.enumerated() {
             let name = (file as NSString).lastPathComponent
@@ -91,7 +92,7 @@ public struct AuditVerifier {
             report.segments += 1
             report.bytes += data.count
             data.withUnsafeBytes { bytes in
-                verifySegment(name, bytes, isLast: k == files.count - 1, &state, &report, visit)
+                verifySegment(name, bytes, isLast: k == files.count - 1, &state, &report, &scratch, visit)
             }
         }
         if let first = state.firstPrev, first != AuditSeal.genesis {
@@ -145,7 +146,7 @@ public struct AuditVerifier {
 
     private func verifySegment(
         _ name: String, _ bytes: UnsafeRawBufferPointer, isLast: Bool, _ state: inout ChainState,
-        _ report: inout AuditReport, _ visit: ((UnsafeRawBufferPointer) -> Void)?
+        _ report: inout AuditReport, _ scratch: inout [UInt8], _ visit: ((UnsafeRawBufferPointer) -> Void)?
     ) {
         var offset = 0
         var dataIndex = 0
@@ -209,23 +210,18 @@ public struct AuditVerifier {
             var frame = Pending(
                 index: dataIndex, sha256: [], first: 0, last: 0, entries: 0, compressed: frameBytes.count,
                 decompressed: 0)
-            let readable = decompress(frameBytes, complete: complete) { content in
+            let readable = decompress(frameBytes, complete: complete, into: &scratch) { content in
                 frame.sha256 = Array(SHA256.hash(data: content))
                 frame.decompressed = content.count
-                let (first, last, count, bad) = Self.seqs(content, expected: state.nextSeq)
-                frame.first = first
-                frame.last = last
-                frame.entries = count
-                if let bad { problem("frame \(dataIndex): \(bad)") }
-                if count > 0 { state.nextSeq = last + 1 }
-                report.entries += count
-                Self.forEachLine(content) { line in
-                    if let time = Self.eventTime(line) {
-                        frame.from = min(frame.from ?? time, time)
-                        frame.to = max(frame.to ?? time, time)
-                    }
-                    visit?(line)
-                }
+                let scan = Self.scan(content, expected: state.nextSeq, visit)
+                frame.first = scan.first
+                frame.last = scan.last
+                frame.entries = scan.count
+                frame.from = scan.from
+                frame.to = scan.to
+                if let bad = scan.problem { problem("frame \(dataIndex): \(bad)") }
+                if scan.count > 0 { state.nextSeq = scan.last + 1 }
+                report.entries += scan.count
             }
             report.frames += 1
             if !complete {
@@ -327,12 +323,14 @@ public struct AuditVerifier {
 
     /// Decompresses one frame (or, when `complete` is false, as much of an unfinished one as decodes) and hands
     /// the content to `body`; false when it does not decompress.
+    /// `content` is reused storage: one buffer for every frame, so that its pages are faulted in once.
     private func decompress(
-        _ frame: UnsafeRawBufferPointer, complete: Bool, _ body: (UnsafeRawBufferPointer) -> Void
+        _ frame: UnsafeRawBufferPointer, complete: Bool, into content: inout [UInt8],
+        _ body: (UnsafeRawBufferPointer) -> Void
     ) -> Bool {
         guard let context = ZSTD_createDCtx() else { return false }
         defer { ZSTD_freeDCtx(context) }
-        var content: [UInt8] = []
+        content.removeAll(keepingCapacity: true)
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_DStreamOutSize(), alignment: 16)
         defer { chunk.deallocate() }
         var source = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: 0)
@@ -353,7 +351,11 @@ public struct AuditVerifier {
         }
         if !complete {
             // Only whole lines of an unfinished frame count.
-            if let end = content.lastIndex(of: 0x0A) { content.removeSubrange((end + 1)...) } else { content = [] }
+            if let end = content.lastIndex(of: 0x0A) {
+                content.removeSubrange((end + 1)...)
+            } else {
+                content.removeAll(keepingCapacity: true)
+            }
         }
         if ok { content.withUnsafeBytes(body) }
         return ok
@@ -361,19 +363,25 @@ public struct AuditVerifier {
 
     /// The event time (milliseconds) of an entry's `"ts"`, if it has one.
     public static func eventTime(_ line: UnsafeRawBufferPointer) -> Int64? {
-        let key = Array("\"ts\":\"".utf8)
-        guard line.count > key.count else { return nil }
-        var k = 0
-        while k + key.count < line.count {
-            if line[k] == key[0] && (0..<key.count).allSatisfy({ line[k + $0] == key[$0] }) {
-                let start = k + key.count
-                var end = start
-                while end < line.count && line[end] != UInt8(ascii: "\"") { end += 1 }
-                return EventTime.parseMilliseconds(UnsafeRawBufferPointer(rebasing: line[start..<end]))
+        let key: StaticString = "\"ts\":\""
+        let length = key.utf8CodeUnitCount
+        guard line.count > length, let base = line.baseAddress else { return nil }
+        // Glibc's module has no memmem: hop from quote to quote with memchr.
+        var at = 0
+        var found: Int?
+        while at + length <= line.count, let quote = memchr(base + at, Int32(UInt8(ascii: "\"")), line.count - at) {
+            let i = base.distance(to: UnsafeRawPointer(quote))
+            if i + length <= line.count && memcmp(base + i, key.utf8Start, length) == 0 {
+                found = i
+                break
             }
-            k += 1
+            at = i + 1
         }
-        return nil
+        guard let found else { return nil }
+        let start = found + length
+        guard let close = memchr(base + start, Int32(UInt8(ascii: "\"")), line.count - start) else { return nil }
+        let end = base.distance(to: UnsafeRawPointer(close))
+        return EventTime.parseMilliseconds(UnsafeRawBufferPointer(rebasing: line[start..<end]))
     }
 
     /// Calls `body` with each `\n`-terminated line of `content` (without the newline).
@@ -387,45 +395,61 @@ public struct AuditVerifier {
         }
     }
 
-    /// The first and last `seq` of `content`'s entries and how many there are; a description of the first
-    /// break in continuity (from `expected` on) or of an entry without a leading `seq`.
-    static func seqs(_ content: UnsafeRawBufferPointer, expected: UInt64?) -> (UInt64, UInt64, Int, String?) {
-        let prefix = Array("{\"seq\":".utf8)
-        var first: UInt64 = 0
-        var last: UInt64 = 0
-        var count = 0
+    /// What one pass over a frame's entries found.
+    struct Scan {
+        var first: UInt64 = 0, last: UInt64 = 0, count = 0
+        /// The first break in `seq` continuity, or an entry without a leading `seq`.
         var problem: String?
+        /// The earliest and latest event time of the entries that have one.
+        var from: Int64?, to: Int64?
+    }
+
+    /// One pass over `content`'s entries (newlines found with `memchr`): `seq` continuity from `expected` on,
+    /// the count, the event-time range; `visit` sees each entry.
+    static func scan(
+        _ content: UnsafeRawBufferPointer, expected: UInt64?, _ visit: ((UnsafeRawBufferPointer) -> Void)?
+    ) -> Scan {
+        var result = Scan()
+        guard let base = content.baseAddress else { return result }
         var next = expected
         var start = 0
         while start < content.count {
-            var end = start
-            while end < content.count && content[end] != 0x0A { end += 1 }
-            var seq: UInt64?
-            if end - start > prefix.count && prefix.indices.allSatisfy({ content[start + $0] == prefix[$0] }) {
-                var value: UInt64 = 0
-                var k = start + prefix.count
-                var digits = 0
-                while k < end, content[k] >= 0x30, content[k] <= 0x39, digits < 19 {
-                    value = value * 10 + UInt64(content[k] - 0x30)
-                    k += 1
-                    digits += 1
+            let end = memchr(base + start, 0x0A, content.count - start).map { base.distance(to: $0) } ?? content.count
+            let line = UnsafeRawBufferPointer(rebasing: content[start..<end])
+            if let seq = leadingSeq(line) {
+                if result.count == 0 { result.first = seq }
+                if let want = next, seq != want, result.problem == nil {
+                    result.problem =
+                        "seq jumps from \(want == 0 ? 0 : want - 1) to \(seq): entries are missing or reordered"
                 }
-                if digits > 0 { seq = value }
-            }
-            if let seq {
-                if count == 0 { first = seq }
-                if let want = next, seq != want, problem == nil {
-                    problem = "seq jumps from \(want == 0 ? 0 : want - 1) to \(seq): entries are missing or reordered"
-                }
-                last = seq
+                result.last = seq
                 next = seq + 1
-            } else if problem == nil {
-                problem = "entry \(count) does not start with its seq (altered)"
+            } else if result.problem == nil {
+                result.problem = "entry \(result.count) does not start with its seq (altered)"
             }
-            count += 1
+            if let time = eventTime(line) {
+                result.from = min(result.from ?? time, time)
+                result.to = max(result.to ?? time, time)
+            }
+            visit?(line)
+            result.count += 1
             start = end + 1
         }
-        return (first, last, count, problem)
+        return result
+    }
+
+    /// The `seq` an entry starts with (`{"seq":N`), if it does.
+    static func leadingSeq(_ line: UnsafeRawBufferPointer) -> UInt64? {
+        let prefix: StaticString = "{\"seq\":"
+        let length = prefix.utf8CodeUnitCount
+        guard line.count > length, memcmp(line.baseAddress!, prefix.utf8Start, length) == 0 else { return nil }
+        var value: UInt64 = 0
+        var k = length
+        while k < line.count, k - length < 19, line[k] >= 0x30, line[k] <= 0x39 {
+            value = value * 10 + UInt64(line[k] - 0x30)
+            k += 1
+        }
+        return k > length ? value : nil
     }
 }
 
