@@ -38,8 +38,8 @@ final class BudgetStage {
     private(set) var heldRejects = JSONWriter(capacity: 0)
     /// Clock time of the oldest held line's batch, if any is held.
     private(set) var heldSince: Double?
-    /// The audit archive (nil with `--no-audit`), the held entries, and the next entry's `seq`.
-    private let archive: AuditSegmentWriter?
+    /// The audit archive on its own thread (nil with `--no-audit`), the held entries, and the next entry's `seq`.
+    private let archive: AuditCompressor?
     private var heldEntries = JSONWriter(capacity: 0)
     private var heldEntryCount = 0
     private var heldTimes: (Int64, Int64)?
@@ -49,7 +49,7 @@ final class BudgetStage {
 
     init(ledger: SQLiteLedger, policy: Policy, options: ProcessorOptions, archive: AuditSegmentWriter?) {
         self.ledger = ledger
-        self.archive = archive
+        self.archive = archive.map(AuditCompressor.init)
         nextSeq = archive?.head.nextSeq ?? 1
         self.policy = policy
         self.keyed = options.noise.needsRequestDigest
@@ -115,7 +115,16 @@ final class BudgetStage {
         processor.rejects.bytes.withUnsafeBytes { rejects in
             heldRejects.append(raw: UnsafeRawBufferPointer(rebasing: rejects[rejectsCursor..<rejects.count]))
         }
-        if archive != nil { writeEntries(processor.audit, pending, now: wall) }
+        if let archive {
+            // Compression starts now, on the archive's thread, while this stage decides the next batches.
+            writeEntries(processor.audit, pending, now: wall)
+            archive.submit(
+                heldEntries.bytes.withUnsafeBytes { Array($0) }, count: heldEntryCount, now: wall,
+                eventTimes: heldTimes)
+            heldEntries.removeAll()
+            heldEntryCount = 0
+            heldTimes = nil
+        }
     }
 
     /// Whether the held group must commit now: when no later batch has been read (its turn might never come
@@ -132,15 +141,7 @@ final class BudgetStage {
     /// audit frame is sealed when it is due.
     func commit(wall now: Double) throws {
         guard !dirty.isEmpty || heldSince != nil else { return }
-        if let archive, heldEntryCount > 0 {
-            try heldEntries.bytes.withUnsafeBytes {
-                try archive.append($0, count: heldEntryCount, now: now, eventTimes: heldTimes)
-            }
-            try archive.flush()
-            heldEntries.removeAll()
-            heldEntryCount = 0
-            heldTimes = nil
-        }
+        let head = try archive?.flush()
         try ledger.withWriter { writer in
             if dirty.isEmpty && !writer.inTransaction && archive == nil { return }
             try writer.begin()
@@ -149,22 +150,22 @@ final class BudgetStage {
                 try writer.save(entry.state)
                 clients[client]?.isDirty = false
             }
-            if let archive { try writer.saveAuditHead(archive.head) }
+            if let head { try writer.saveAuditHead(head) }
             try writer.commit()
         }
         dirty.removeAll(keepingCapacity: true)
         if clients.count > Self.clientLimit { clients.removeAll() }
-        if let archive, archive.sealIsDue(now: now) { try archive.seal() }
+        archive?.sealIfDue(now: now)
     }
 
     /// Seals the open audit frame, closes the segment, and records the final head in the ledger (at the end of a
     /// run), so that `audit verify --ledger` knows exactly where the archive ends.
     func closeArchive() throws {
         guard let archive else { return }
-        try archive.closeSegment()
+        let head = try archive.close()
         try ledger.withWriter { writer in
             try writer.begin()
-            try writer.saveAuditHead(archive.head)
+            try writer.saveAuditHead(head)
             try writer.commit()
         }
     }
