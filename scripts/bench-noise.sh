@@ -22,10 +22,10 @@ key=.build-bench/noise.key
 : >.build-bench/gaussian.times
 : >.build-bench/keyed.times
 for _ in $(seq "$runs"); do
-    seconds "$dpwall" filter --quiet --progress never --ledger :memory: --policy "$none" "$input" >>.build-bench/none.times
-    seconds "$dpwall" filter --quiet --progress never --ledger :memory: --policy "$gaussian" "$input" \
+    seconds "$dpwall" filter --quiet --progress never --ledger :memory: --no-audit --policy "$none" "$input" >>.build-bench/none.times
+    seconds "$dpwall" filter --quiet --progress never --ledger :memory: --no-audit --policy "$gaussian" "$input" \
         >>.build-bench/gaussian.times
-    seconds "$dpwall" filter --quiet --progress never --ledger :memory: --policy "$gaussian" --noise-key "$key" "$input" \
+    seconds "$dpwall" filter --quiet --progress never --ledger :memory: --no-audit --policy "$gaussian" --noise-key "$key" "$input" \
         >>.build-bench/keyed.times
 done
 n=$(median <.build-bench/none.times)
