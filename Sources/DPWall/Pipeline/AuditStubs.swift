@@ -27,7 +27,7 @@ struct AuditStubs {
 
     /// `"…"`: the SHA-256 of `bytes` in hex.
     static func appendDigest(_ bytes: UnsafeRawBufferPointer, _ text: inout JSONWriter) {
-        appendHex(KeyedNoise.digest(bytes), &text)
+        KeyedNoise.withDigest(bytes) { appendHex($0, &text) }
     }
 
     /// `"…"`: `bytes` in hex.

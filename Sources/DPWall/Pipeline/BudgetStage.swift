@@ -44,8 +44,10 @@ final class BudgetStage {
     private var heldEntryCount = 0
     private var heldTimes: (Int64, Int64)?
     private var nextSeq: UInt64
-    /// The decisions of the batch being settled, one per pending charge.
+    /// The decisions of the batch being settled, one per pending charge, and each release's privacy members.
     private var decisions: [Decision] = []
+    private var privacyTexts = JSONWriter(capacity: 0)
+    private var privacyRanges: [Range<Int>] = []
 
     init(ledger: SQLiteLedger, policy: Policy, options: ProcessorOptions, archive: AuditSegmentWriter?) {
         self.ledger = ledger
@@ -82,6 +84,8 @@ final class BudgetStage {
         if heldSince == nil { heldSince = now }
         let pending = processor.pending
         decisions.removeAll(keepingCapacity: true)
+        privacyTexts.removeAll()
+        privacyRanges.removeAll(keepingCapacity: true)
         if !pending.charges.isEmpty {
             try ledger.withWriter { writer in
                 try writer.begin()
@@ -99,8 +103,13 @@ final class BudgetStage {
                 switch decision {
                 case .release(let cost, let position):
                     held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[charge.lineStart..<charge.tailAt]))
-                    writeTail(cost: cost, position)
+                    // Formatted once, for the output's annotation and the audit entry both.
+                    let start = privacyTexts.bytes.count
+                    if annotate || archive != nil { writePrivacy(cost: cost, position, into: &privacyTexts) }
+                    privacyRanges.append(start..<privacyTexts.bytes.count)
+                    writeTail(privacyRanges.last!)
                 case .deny(let problem):
+                    privacyRanges.append(0..<0)
                     processor.moveToDenied(problem.code)
                     processor.rejects.bytes.withUnsafeBytes { rejects in
                         heldRejects.append(
@@ -191,9 +200,11 @@ final class BudgetStage {
                 if next < pending.charges.count && pending.charges[next].auditStub == index {
                     let charge = pending.charges[next]
                     switch decisions[next] {
-                    case .release(let cost, let position):
-                        heldEntries.append(raw: ",\"decision\":\"allow\"")
-                        writePrivacy(cost: cost, position, into: &heldEntries)
+                    case .release:
+                        heldEntries.append(raw: ",\"decision\":\"allow\",")
+                        privacyTexts.bytes.withUnsafeBytes { texts in
+                            heldEntries.append(raw: UnsafeRawBufferPointer(rebasing: texts[privacyRanges[next]]))
+                        }
                         charge.noise.withUnsafeBytes { heldEntries.append(raw: $0) }
                         heldEntries.append(raw: ",\"output_sha256\":")
                         AuditStubs.appendHex(
@@ -355,21 +366,21 @@ final class BudgetStage {
 
     // MARK: Output
 
-    /// `,"privacy":{…}}` and the newline, or just `}` and the newline with `--no-annotate`.
-    private func writeTail(cost: (epsilon: Double, delta: Double), _ position: Position) {
+    /// `,"privacy":{…}}` (the members at `range` of ``privacyTexts``) and the newline, or just `}` and the
+    /// newline with `--no-annotate`.
+    private func writeTail(_ range: Range<Int>) {
         if annotate {
             held.append(raw: ",\"privacy\":{")
-            writePrivacy(cost: cost, position, into: &held)
+            privacyTexts.bytes.withUnsafeBytes { held.append(raw: UnsafeRawBufferPointer(rebasing: $0[range])) }
             held.appendByte(UInt8(ascii: "}"))
         }
         held.append(raw: "}\n")
     }
 
-    /// `"epsilon":…,"delta":…,"spent":{…},"limit":{…}` (after a comma or brace the caller wrote).
+    /// `"epsilon":…,"delta":…,"spent":{…},"limit":{…}`.
     private func writePrivacy(
         cost: (epsilon: Double, delta: Double), _ position: Position, into out: inout JSONWriter
     ) {
-        if out.bytes.last != UInt8(ascii: "{") { out.appendByte(UInt8(ascii: ",")) }
         func pair(_ epsilon: Double, _ delta: Double) {
             out.append(raw: "\"epsilon\":")
             out.append(epsilon)

@@ -81,6 +81,6 @@ enum ContentDigest {
         field(model)
         field(request)
         field(response)
-        digests.append(contentsOf: scratch.withUnsafeBytes { KeyedNoise.digest($0) })
+        scratch.withUnsafeBytes { KeyedNoise.withDigest($0) { digests.append(contentsOf: $0) } }
     }
 }

@@ -368,7 +368,9 @@ final class RecordProcessor {
             audit.end()
             outputDigestAt = pending.digests.count
             s.out.bytes.withUnsafeBytes { bytes in
-                pending.digests.append(contentsOf: KeyedNoise.digest(UnsafeRawBufferPointer(rebasing: bytes[body!])))
+                KeyedNoise.withDigest(UnsafeRawBufferPointer(rebasing: bytes[body!])) {
+                    pending.digests.append(contentsOf: $0)
+                }
             }
         }
         pending.text.append(raw: "{")

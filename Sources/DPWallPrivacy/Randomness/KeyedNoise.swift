@@ -32,6 +32,11 @@ public struct KeyedNoise: Sendable {
         Array(SHA256.hash(data: bytes))
     }
 
+    /// Calls `body` with the SHA-256 of `bytes`, without allocating (the pipeline hashes several bodies per record).
+    public static func withDigest<R>(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        SHA256.hash(data: bytes).withUnsafeBytes(body)
+    }
+
     /// The generator for row `row` of output `output`; `rawRow` is the model's raw output row (before clamping),
     /// hashed as little-endian binary64 values.
     ///
