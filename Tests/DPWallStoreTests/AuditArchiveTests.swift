@@ -98,6 +98,30 @@ struct AuditArchiveTests {
         #expect(mode == 0o750 || mode == 0o755, "directory mode \(String(mode ?? 0, radix: 8))")
     }
 
+    @Test("segments rotate by age, and frames are sealed by age, on the clock the writer is given")
+    func rotationByAge() throws {
+        let directory = try Directory()
+        var options = AuditSegmentWriter.Options()
+        options.segmentAge = 60
+        options.flushInterval = 10
+        let writer = try AuditSegmentWriter(directory: directory.path, head: AuditHead(), options: options)
+        for (k, now) in [0.0, 5, 12, 30, 61, 62, 200].enumerated() {
+            let line = Array(#"{"seq":\#(k + 1),"ts":"2026-11-26T10:00:0\#(k)Z"}"#.utf8) + [0x0A]
+            let time = Self.base + Int64(k) * 1000
+            try line.withUnsafeBytes { try writer.append($0, count: 1, now: now, eventTimes: (time, time)) }
+            try writer.flush()
+            if writer.sealIsDue(now: now) { try writer.seal() }
+        }
+        try writer.closeSegment()
+        // Segments opened at 0, 61 and 200. Frames: [0, 5, 12] sealed at 12 (10 s old), [30] sealed when its
+        // segment rotated at 61, [61, 62] when the next rotated at 200, and [200] at the close.
+        #expect(directory.segments.count == 3, "\(directory.segments)")
+        let report = try Self.verify(directory, publicKey: false)
+        #expect(report.isIntact, "\(report.problems)")
+        #expect(report.entries == 7)
+        #expect(report.frames == 4, "\(report.frames) frames")
+    }
+
     @Test("a flipped byte in a data frame is named")
     func flippedDataByte() throws {
         let directory = try Directory()
