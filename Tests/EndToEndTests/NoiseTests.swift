@@ -194,12 +194,21 @@ struct NoiseTests {
         #expect(result.stdoutText.contains("rows of no elements"), "\(result.stdoutText)")
     }
 
+    /// A key file of the 32 bytes `first, first + 1, …`, mode 0600.
+    static func fixedKey(_ scratch: TemporaryDirectory, _ name: String, first: UInt8) throws -> String {
+        let path = scratch.file(name).path
+        let bytes = Data((0..<32).map { first &+ UInt8($0) })
+        #expect(FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]))
+        return path
+    }
+
     @Test("--noise-key: the same question and raw answer get the same release, whatever the id and spelling")
     func keyedNoise() throws {
         let scratch = try TemporaryDirectory()
         let policy = try scratch.write("policy.yaml", Self.yaml)
-        let key = scratch.file("noise.key").path
-        _ = try DPWall.run(["keygen", "--noise-key", key], in: scratch)
+        // Fixed keys, so that the outcome is the same in every run: with a key drawn afresh, two different
+        // answers can now and then saturate to the same rounded release (three classes clamped at 1).
+        let key = try Self.fixedKey(scratch, "noise.key", first: 0)
         let raw = "[0.1,0.2,0.3,0.2,0.2]"
         let input =
             Self.record(id: "a", request: "[0.5,0.25]", rows: [raw])
@@ -222,8 +231,7 @@ struct NoiseTests {
         #expect(releases[0] != releases[2], "another question got the same noise")
         #expect(releases[0] != releases[3], "another raw answer got the same noise")
         #expect(first.stdout == second.stdout, "the same key gave different answers in two runs")
-        let otherKey = scratch.file("other.key").path
-        _ = try DPWall.run(["keygen", "--noise-key", otherKey], in: scratch)
+        let otherKey = try Self.fixedKey(scratch, "other.key", first: 32)
         let third = try DPWall.run(
             ["filter", "--policy", policy, "--noise-key", otherKey, "--ledger", ":memory:"], stdin: Data(input.utf8),
             in: scratch)

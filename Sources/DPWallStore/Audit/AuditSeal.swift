@@ -16,6 +16,9 @@ public struct AuditSeal: Sendable, Equatable {
     public var first: UInt64, last: UInt64, entries: Int
     /// SHA-256 of the frame's uncompressed bytes.
     public var sha256: [UInt8]
+    /// SHA-256 of the frame's compressed bytes as stored: a flipped bit that zstd would decode to the same content
+    /// is still named (storage corruption shows even where the content survives).
+    public var stored: [UInt8]?
     /// The previous seal's chain, and this seal's.
     public var prev: [UInt8], chain: [UInt8]
     /// The Ed25519 signature of `chain`, when the archive is signed.
@@ -23,6 +26,12 @@ public struct AuditSeal: Sendable, Equatable {
     /// The event times (milliseconds since 1970) of the frame's earliest and latest entries, when any has one:
     /// `audit cat --since/--until` skips the frames outside its range (verify checks every entry against them).
     public var from: Int64?, to: Int64?
+
+    /// The members a seal may have: any other makes it unreadable (a renamed key is an alteration).
+    static let keys: Set<String> = [
+        "segment", "frame", "first", "last", "entries", "sha256", "prev", "chain", "sig", "from", "to",
+        "stored_sha256",
+    ]
 
     /// The genesis `prev`: 32 zero bytes.
     public static let genesis = [UInt8](repeating: 0, count: 32)
@@ -43,6 +52,7 @@ public struct AuditSeal: Sendable, Equatable {
         text += "\"entries\":\(entries),\"sha256\":\"\(Hex.encode(sha256))\",\"prev\":\"\(Hex.encode(prev))\","
         text += "\"chain\":\"\(Hex.encode(chain))\""
         if let from, let to { text += ",\"from\":\(from),\"to\":\(to)" }
+        if let stored { text += ",\"stored_sha256\":\"\(Hex.encode(stored))\"" }
         if let signature { text += ",\"sig\":\"\(Hex.encode(signature))\"" }
         return Array((text + "}").utf8)
     }
@@ -51,6 +61,7 @@ public struct AuditSeal: Sendable, Equatable {
     public init?(json bytes: some Collection<UInt8>) {
         guard
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+            Set(object.keys).isSubset(of: Self.keys),
             let segment = object["segment"] as? String, let frame = (object["frame"] as? NSNumber)?.intValue,
             let first = (object["first"] as? NSNumber)?.uint64Value,
             let last = (object["last"] as? NSNumber)?.uint64Value,
@@ -69,6 +80,10 @@ public struct AuditSeal: Sendable, Equatable {
             chain: chain, signature: signature)
         from = (object["from"] as? NSNumber)?.int64Value
         to = (object["to"] as? NSNumber)?.int64Value
+        if let text = object["stored_sha256"] {
+            guard let decoded = (text as? String).flatMap(Hex.decode), decoded.count == 32 else { return nil }
+            stored = decoded
+        }
     }
 
     /// A seal from its parts.
@@ -101,7 +116,7 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The bytes of `text` (hex digits, even length), or nil.
+    /// The bytes of `text` (lower-case hex digits, even length), or nil.
     public static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 2 == 0 else { return nil }
@@ -109,8 +124,7 @@ public enum Hex {
             switch c {
             case 0x30...0x39: c - 0x30
             case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
+            default: nil  // lower case only, as written: a case flip is an alteration
             }
         }
         var out: [UInt8] = []

@@ -81,6 +81,7 @@ public final class AuditSegmentWriter: @unchecked Sendable {
     private var frameEntries = 0
     private var frameOpened = 0.0
     private var frameHasher = SHA256()
+    private var storedHasher = SHA256()
     private var frameCompressed = 0
     private var frameUncompressed = 0
     private var frameFrom: Int64?, frameTo: Int64?
@@ -182,6 +183,7 @@ public final class AuditSegmentWriter: @unchecked Sendable {
             sha256: sha256, prev: head.chain, chain: chain, signature: signature)
         seal.from = frameFrom
         seal.to = frameTo
+        seal.stored = Array(storedHasher.finalize())
         let frame = Self.skippableFrame(magic: Self.sealMagic, payload: seal.json)
         try write(frame)
         seekEntries.append((UInt32(frameCompressed), UInt32(frameUncompressed)))
@@ -191,6 +193,7 @@ public final class AuditSegmentWriter: @unchecked Sendable {
         frameIndex += 1
         frameEntries = 0
         frameHasher = SHA256()
+        storedHasher = SHA256()
         frameCompressed = 0
         frameUncompressed = 0
         frameFrom = nil
@@ -279,7 +282,9 @@ public final class AuditSegmentWriter: @unchecked Sendable {
                 throw AuditError(message: "zstd: \(String(cString: ZSTD_getErrorName(remaining)))")
             }
             if sink.pos > 0 {
-                try write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(output)[0..<sink.pos]))
+                let produced = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(output)[0..<sink.pos])
+                try write(produced)
+                storedHasher.update(bufferPointer: produced)
                 frameCompressed += sink.pos
             }
             let done = directive == ZSTD_e_continue ? source.pos == source.size : remaining == 0

@@ -142,6 +142,7 @@ public struct AuditVerifier {
         var first: UInt64, last: UInt64, entries: Int
         var compressed: Int, decompressed: Int
         var from: Int64?, to: Int64?
+        var stored: [UInt8] = []
     }
 
     private func verifySegment(
@@ -210,6 +211,7 @@ public struct AuditVerifier {
             var frame = Pending(
                 index: dataIndex, sha256: [], first: 0, last: 0, entries: 0, compressed: frameBytes.count,
                 decompressed: 0)
+            frame.stored = Array(SHA256.hash(data: frameBytes))
             let readable = decompress(frameBytes, complete: complete, into: &scratch) { content in
                 frame.sha256 = Array(SHA256.hash(data: content))
                 frame.decompressed = content.count
@@ -263,6 +265,9 @@ public struct AuditVerifier {
         if seal.segment != name { problem("\(label): the seal names segment \(seal.segment): renamed or moved") }
         if seal.frame != frame.index { problem("\(label): the seal is frame \(seal.frame)'s: frames were moved") }
         if seal.sha256 != frame.sha256 { problem("\(label): content does not match its seal") }
+        if let stored = seal.stored, stored != frame.stored {
+            problem("\(label): the stored bytes do not match their seal (altered or corrupt)")
+        }
         if seal.first != frame.first || seal.last != frame.last || seal.entries != frame.entries {
             problem(
                 "\(label): the seal covers seq \(seal.first)–\(seal.last) (\(seal.entries) entries), the frame holds "
@@ -306,7 +311,12 @@ public struct AuditVerifier {
             return
         }
         let count = Int(payload.loadUnaligned(fromByteOffset: payload.count - 9, as: UInt32.self).littleEndian)
-        let width = payload[payload.count - 5] & 0x80 != 0 ? 12 : 8
+        let descriptor = payload[payload.count - 5]
+        guard descriptor & 0x7F == 0 else {
+            problem("the seek table's descriptor has reserved bits set (altered)")
+            return
+        }
+        let width = descriptor & 0x80 != 0 ? 12 : 8
         guard count * width == payload.count - 9, count == sizes.count else {
             problem("the seek table lists \(count) frames, the segment has \(sizes.count)")
             return
@@ -402,6 +412,7 @@ public struct AuditVerifier {
         var problem: String?
         /// The earliest and latest event time of the entries that have one.
         var from: Int64?, to: Int64?
+        var stored: [UInt8] = []
     }
 
     /// One pass over `content`'s entries (newlines found with `memchr`): `seq` continuity from `expected` on,
