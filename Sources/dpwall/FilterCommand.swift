@@ -15,10 +15,12 @@ struct FilterCommand: ParsableCommand {
             Writes one line per input line to standard output, in order, and a summary line to standard error.
 
             Every privatized release is charged to its client's budget in the ledger (--ledger, a SQLite file) \
-            before it is written: a batch's lines appear only after its transaction commits.
+            before it is written, and every decision is logged to the audit archive (--audit): a batch's \
+            entries are fsynced, then its charges commit, then its lines appear.
 
-            Exit status: 0 input processed (denials are ordinary output), 64 bad usage, 65 corrupt .zst input, \
-            66 an input cannot be opened, 74 an I/O error (output or ledger), 75 the ledger is in use by another \
+            Exit status: 0 input processed (denials are ordinary output), 64 bad usage, 65 corrupt .zst input \
+            or an audit archive shorter than the ledger recorded, 66 an input cannot be opened, 74 an I/O error \
+            (output, ledger or audit), 75 the ledger is in use by another \
             process, 78 invalid policy, key file or unsupported auth mode, 130/143 interrupted after a clean \
             drain, 141 standard output closed.
             """
