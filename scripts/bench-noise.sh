@@ -13,9 +13,7 @@ runs=${2:-7}
 . scripts/bench-common.sh
 none=samples/policy.yaml
 gaussian=.build-bench/policy-gaussian.yaml
-sed 's/privacy: { mechanism: none, round: 4 }/privacy: { mechanism: gaussian, epsilon: 0.1, delta: 1.0e-7, clamp: [0, 1], normalize: true, round: 2 }/' \
-    "$none" >"$gaussian"
-grep -q 'mechanism: gaussian, epsilon: 0.1' "$gaussian" || { echo "the fraud privacy line was not found" >&2; exit 1; }
+gaussian_policy "$gaussian"
 key=.build-bench/noise.key
 [ -s "$key" ] || "$dpwall" keygen --noise-key "$key" 2>/dev/null
 : >.build-bench/none.times

@@ -65,6 +65,11 @@ struct AuditArchiveTests {
 
     /// Runs a command; returns its status and standard output.
     static func run(_ command: String) throws -> (Int32, String) {
+        let (status, output) = try runBytes(command)
+        return (status, String(decoding: output, as: UTF8.self))
+    }
+
+    static func runBytes(_ command: String) throws -> (Int32, [UInt8]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
@@ -73,7 +78,7 @@ struct AuditArchiveTests {
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        return (process.terminationStatus, Array(output))
     }
 
     @Test("an intact archive verifies, and the real zstd tools read it: zstd -t passes, zstdcat gives every entry")
@@ -346,26 +351,17 @@ struct AuditArchiveTests {
         #expect(report.problems.contains { $0.contains("frame 0: the signature does not verify") })
     }
 
-    static func decompress(_ frame: [UInt8]) throws -> [UInt8] {
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("f-\(UUID().uuidString).zst")
-        try Data(frame).write(to: input)
-        defer { try? FileManager.default.removeItem(at: input) }
-        let (_, text) = try run("zstd -d -q -c '\(input.path)'")
-        return Array(text.utf8)
-    }
+    /// A zstd frame decoded, and content encoded, by the zstd command-line tool.
+    static func decompress(_ frame: [UInt8]) throws -> [UInt8] { try zstd("-d", frame) }
 
-    static func compress(_ content: [UInt8]) throws -> [UInt8] {
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("c-\(UUID().uuidString)")
-        try Data(content).write(to: input)
-        defer { try? FileManager.default.removeItem(at: input) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "zstd -q -c '\(input.path)'"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Array(output)
+    static func compress(_ content: [UInt8]) throws -> [UInt8] { try zstd("", content) }
+
+    static func zstd(_ flags: String, _ input: [UInt8]) throws -> [UInt8] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("z-\(UUID().uuidString)")
+        try Data(input).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, output) = try runBytes("zstd \(flags) -q -c '\(file.path)'")
+        #expect(status == 0, "zstd \(flags) failed")
+        return output
     }
 }

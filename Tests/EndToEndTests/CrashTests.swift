@@ -10,19 +10,6 @@ import Testing
 /// signals.
 @Suite("Crash safety of the ledger")
 struct CrashTests {
-    /// SplitMix64: fixed-seed randomness for the input and the kill moments.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static let records = 20_000
 
     /// `records` records of 1–3 rows from 100 clients, each with its own question (so no two share content), a

@@ -9,14 +9,8 @@ enum GeneratedInput {
     static func fraudLines(count: Int, prefix: String = "g") -> Data {
         var text = ""
         text.reserveCapacity(count * 400)
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix(state: 0x9E37_79B9_7F4A_7C15)
+        func next() -> UInt64 { random.next() }
         for n in 1...count {
             var features = ""
             for k in 0..<30 {
@@ -62,4 +56,20 @@ enum GeneratedInput {
         try #require(status == 0, "zstd -o \(target) \(source) failed with \(status)", sourceLocation: sourceLocation)
         return target
     }
+}
+
+/// SplitMix64 (Steele, Lea and Flood 2014): fixed-seed randomness for generated inputs and kill moments.
+struct SplitMix {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..<n` (modulo bias is irrelevant here).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -1,4 +1,5 @@
 import DPWallPrivacy
+import DPWallStore
 import Foundation
 import Yams
 
@@ -149,7 +150,6 @@ extension Policy {
     /// SHA-256 of the file at `path`, in hex ("" when it cannot be read): which policy decided, in the audit.
     public static func fileDigest(path: String) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { return "" }
-        let digest = data.withUnsafeBytes { KeyedNoise.digest($0) }
-        return digest.map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined()
+        return Hex.encode(data.withUnsafeBytes { KeyedNoise.digest($0) })
     }
 }

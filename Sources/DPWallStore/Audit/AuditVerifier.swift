@@ -212,18 +212,21 @@ public struct AuditVerifier {
                 index: dataIndex, sha256: [], first: 0, last: 0, entries: 0, compressed: frameBytes.count,
                 decompressed: 0)
             frame.stored = Array(SHA256.hash(data: frameBytes))
-            let readable = decompress(frameBytes, complete: complete, into: &scratch) { content in
-                frame.sha256 = Array(SHA256.hash(data: content))
-                frame.decompressed = content.count
-                let scan = Self.scan(content, expected: state.nextSeq, visit)
-                frame.first = scan.first
-                frame.last = scan.last
-                frame.entries = scan.count
-                frame.from = scan.from
-                frame.to = scan.to
-                if let bad = scan.problem { problem("frame \(dataIndex): \(bad)") }
-                if scan.count > 0 { state.nextSeq = scan.last + 1 }
-                report.entries += scan.count
+            let readable = AuditFrameDecoder.decompress(frameBytes, complete: complete, into: &scratch)
+            if readable {
+                scratch.withUnsafeBytes { content in
+                    frame.sha256 = Array(SHA256.hash(data: content))
+                    frame.decompressed = content.count
+                    let scan = Self.scan(content, expected: state.nextSeq, visit)
+                    frame.first = scan.first
+                    frame.last = scan.last
+                    frame.entries = scan.count
+                    frame.from = scan.from
+                    frame.to = scan.to
+                    if let bad = scan.problem { problem("frame \(dataIndex): \(bad)") }
+                    if scan.count > 0 { state.nextSeq = scan.last + 1 }
+                    report.entries += scan.count
+                }
             }
             report.frames += 1
             if !complete {
@@ -331,46 +334,6 @@ public struct AuditVerifier {
         }
     }
 
-    /// Decompresses one frame (or, when `complete` is false, as much of an unfinished one as decodes) and hands
-    /// the content to `body`; false when it does not decompress.
-    /// `content` is reused storage: one buffer for every frame, so that its pages are faulted in once.
-    private func decompress(
-        _ frame: UnsafeRawBufferPointer, complete: Bool, into content: inout [UInt8],
-        _ body: (UnsafeRawBufferPointer) -> Void
-    ) -> Bool {
-        guard let context = ZSTD_createDCtx() else { return false }
-        defer { ZSTD_freeDCtx(context) }
-        content.removeAll(keepingCapacity: true)
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_DStreamOutSize(), alignment: 16)
-        defer { chunk.deallocate() }
-        var source = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: 0)
-        var ok = true
-        while true {
-            var sink = ZSTD_outBuffer(dst: chunk.baseAddress, size: chunk.count, pos: 0)
-            let status = ZSTD_decompressStream(context, &sink, &source)
-            if ZSTD_isError(status) != 0 {
-                ok = false
-                break
-            }
-            content.append(contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(chunk)[0..<sink.pos]))
-            if status == 0 { break }
-            if source.pos == source.size && sink.pos < sink.size {
-                ok = !complete  // input ran out inside the frame
-                break
-            }
-        }
-        if !complete {
-            // Only whole lines of an unfinished frame count.
-            if let end = content.lastIndex(of: 0x0A) {
-                content.removeSubrange((end + 1)...)
-            } else {
-                content.removeAll(keepingCapacity: true)
-            }
-        }
-        if ok { content.withUnsafeBytes(body) }
-        return ok
-    }
-
     /// The event time (milliseconds) of an entry's `"ts"`, if it has one.
     public static func eventTime(_ line: UnsafeRawBufferPointer) -> Int64? {
         let key: StaticString = "\"ts\":\""
@@ -394,17 +357,6 @@ public struct AuditVerifier {
         return EventTime.parseMilliseconds(UnsafeRawBufferPointer(rebasing: line[start..<end]))
     }
 
-    /// Calls `body` with each `\n`-terminated line of `content` (without the newline).
-    public static func forEachLine(_ content: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var start = 0
-        while start < content.count {
-            var end = start
-            while end < content.count && content[end] != 0x0A { end += 1 }
-            body(UnsafeRawBufferPointer(rebasing: content[start..<end]))
-            start = end + 1
-        }
-    }
-
     /// What one pass over a frame's entries found.
     struct Scan {
         var first: UInt64 = 0, last: UInt64 = 0, count = 0
@@ -421,12 +373,8 @@ public struct AuditVerifier {
         _ content: UnsafeRawBufferPointer, expected: UInt64?, _ visit: ((UnsafeRawBufferPointer) -> Void)?
     ) -> Scan {
         var result = Scan()
-        guard let base = content.baseAddress else { return result }
         var next = expected
-        var start = 0
-        while start < content.count {
-            let end = memchr(base + start, 0x0A, content.count - start).map { base.distance(to: $0) } ?? content.count
-            let line = UnsafeRawBufferPointer(rebasing: content[start..<end])
+        AuditFrameDecoder.forEachLine(content) { line in
             if let seq = leadingSeq(line) {
                 if result.count == 0 { result.first = seq }
                 if let want = next, seq != want, result.problem == nil {
@@ -444,7 +392,6 @@ public struct AuditVerifier {
             }
             visit?(line)
             result.count += 1
-            start = end + 1
         }
         return result
     }
