@@ -136,6 +136,16 @@ struct FilterCommand: ParsableCommand {
                 throw ExitCode(error.code.exitStatus)
             }
         }
+        // Every key is checked before anything is created: a refused key leaves no ledger or archive behind.
+        var signingSeed: [UInt8]?
+        var noise = NoiseMode.secure
+        do {
+            if let signingKey, !noAudit { signingSeed = try SecretKeyFile.load(signingKey, flag: "--signing-key") }
+            if let noiseKey { noise = .keyed(try NoiseKeyFile.load(noiseKey)) }
+        } catch {
+            FileHandleStderr.write("dpwall: \(error.message)\n")
+            throw ExitCode(error.exitStatus)
+        }
         let opened: SQLiteLedger
         do {
             opened = try SQLiteLedger(path: ledger)
@@ -144,17 +154,11 @@ struct FilterCommand: ParsableCommand {
             throw ExitCode(error.exitStatus)
         }
         var configuration = FilterConfiguration(policy: loaded, inputs: files, ledger: opened)
-        if !noAudit { configuration.audit = try openAudit(opened) }
+        if !noAudit { configuration.audit = try openAudit(opened, signingKey: signingSeed) }
         configuration.options.policyDigest = PolicyLoader.digest(policy)
         configuration.commitInterval = Double(commitInterval) / 1000
-        if let noiseKey {
-            do {
-                configuration.options.noise = .keyed(try NoiseKeyFile.load(noiseKey))
-            } catch {
-                FileHandleStderr.write("dpwall: \(error.message)\n")
-                throw ExitCode(error.exitStatus)
-            }
-        } else if let seed {
+        configuration.options.noise = noise
+        if noiseKey == nil, let seed {
             FileHandleStderr.write(
                 "dpwall: warning: --seed \(seed) makes the noise predictable; use it for tests and demos only, "
                     + "never for real releases\n")
@@ -191,18 +195,10 @@ struct FilterCommand: ParsableCommand {
     }
 
     /// Opens the audit archive where it ends, after checking it against the ledger's record of it.
-    private func openAudit(_ ledger: SQLiteLedger) throws -> AuditSegmentWriter {
+    private func openAudit(_ ledger: SQLiteLedger, signingKey seed: [UInt8]?) throws -> AuditSegmentWriter {
         func fail(_ message: String, _ status: Int32) -> ExitCode {
             FileHandleStderr.write("dpwall: \(message)\n")
             return ExitCode(status)
-        }
-        var seed: [UInt8]?
-        if let signingKey {
-            do {
-                seed = try SecretKeyFile.load(signingKey, flag: "--signing-key")
-            } catch {
-                throw fail(error.message, error.exitStatus)
-            }
         }
         do {
             let found = try AuditVerifier.resumeHead(directory: audit)

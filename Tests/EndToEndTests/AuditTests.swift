@@ -79,6 +79,30 @@ struct AuditTests {
         #expect(!FileManager.default.fileExists(atPath: none.file("dpwall-audit").path))
     }
 
+    @Test("bad paths and key files end in their exit status and a message, with nothing written")
+    func badInput() throws {
+        let scratch = try TemporaryDirectory()
+        let missing = try DPWall.run(["audit", "verify", "no-such-dir"], in: scratch)
+        #expect(missing.status == 66 && missing.stderrText.contains("no-such-dir"), "\(missing.stderrText)")
+        let cat = try DPWall.run(["audit", "cat", "no-such-dir"], in: scratch)
+        #expect(cat.status == 66 && cat.stdout.isEmpty)
+        let shortKey = try scratch.write("short.pub", "not a key")
+        let badKey = try DPWall.run(["audit", "verify", ".", "--public-key", shortKey], in: scratch)
+        #expect(badKey.status == 78 && badKey.stderrText.contains("32-byte"), "\(badKey.stderrText)")
+        let badTime = try DPWall.run(["audit", "cat", ".", "--since", "yesterday"], in: scratch)
+        #expect(badTime.status == 64)
+        let policy = try scratch.write("policy.yaml", BudgetTests.yaml)
+        let exposed = try scratch.write("signing.key", String(repeating: "k", count: 32))
+        chmod(exposed, 0o644)
+        let filter = try DPWall.run(
+            ["filter", "--policy", policy, "--signing-key", exposed], stdin: Data(BudgetTests.record(id: "x").utf8),
+            in: scratch)
+        #expect(filter.status == 78 && filter.stderrText.contains("chmod 600"), "\(filter.stderrText)")
+        #expect(filter.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("dpwall-audit").path), "an archive was started")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("dpwall.db").path), "a ledger was created")
+    }
+
     @Test("audit cat returns exactly the entries asked for, and reads only the frames that may hold them")
     func catFilters() throws {
         let scratch = try TemporaryDirectory()
