@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // libzstd from the system (Debian: libzstd-dev).
@@ -49,11 +52,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Policy, validation, the pipeline that wires the stages.
+        // Policy, authentication (jwt-kit for JWTs, swift-certificates for client certificates), validation,
+        // limits, and the pipeline that wires the stages.
         .target(
             name: "DPWall",
             dependencies: [
                 "DPWallRecords", "DPWallPrivacy", "DPWallStore", .product(name: "Yams", package: "Yams"),
+                .product(name: "JWTKit", package: "jwt-kit"), .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: strict
         ),
@@ -74,7 +80,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DPWallPrivacyTests", dependencies: ["DPWallPrivacy"], swiftSettings: strict),
-        .testTarget(name: "DPWallTests", dependencies: ["DPWall"], swiftSettings: strict),
+        .testTarget(
+            name: "DPWallTests",
+            dependencies: [
+                "DPWall", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "DPWallStoreTests",
             dependencies: ["DPWallStore", .product(name: "Crypto", package: "swift-crypto")],

@@ -214,27 +214,34 @@ enum BudgetTable {
     }
 
     static func render(_ windows: [WindowState], format: BudgetCommand.Format) -> String {
-        switch format {
-        case .csv:
-            return ([header] + windows.map(fields)).map { row in row.map(csv).joined(separator: ",") }
-                .joined(separator: "\n") + "\n"
-        case .json:
-            let numeric: Set<String> = [
+        render(
+            header: header, rows: windows.map(fields),
+            numeric: [
                 "spent_epsilon", "limit_epsilon", "used_percent", "spent_delta", "limit_delta", "granted_epsilon",
                 "releases", "denials",
-            ]
-            let objects = windows.map { state in
-                let pairs = zip(header, fields(state)).map { key, value in
-                    "\"\(key)\":" + (numeric.contains(key) ? value : json(value))
+            ], tableColumns: [0, 1, 2, 3, 4, 5, 6, 10, 11], format: format)
+    }
+
+    /// Rows under `header` as CSV, a JSON array of objects (`numeric` columns unquoted), or an aligned table of
+    /// `tableColumns`.
+    static func render(
+        header: [String], rows: [[String]], numeric: Set<String>, tableColumns: [Int], format: BudgetCommand.Format
+    ) -> String {
+        switch format {
+        case .csv:
+            return ([header] + rows).map { row in row.map(csv).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        case .json:
+            let objects = rows.map { row in
+                let pairs = zip(header, row).map { key, value in
+                    "\"\(key)\":" + (numeric.contains(key) && !value.isEmpty ? value : json(value))
                 }
                 return "{" + pairs.joined(separator: ",") + "}"
             }
             return "[" + objects.joined(separator: ",\n ") + "]\n"
         case .table:
-            let columns = [0, 1, 2, 3, 4, 5, 6, 10, 11]
-            let rows = [columns.map { header[$0] }] + windows.map { state in columns.map { fields(state)[$0] } }
-            let widths = columns.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-            return rows.map { row in
+            let table = [tableColumns.map { header[$0] }] + rows.map { row in tableColumns.map { row[$0] } }
+            let widths = tableColumns.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
+            return table.map { row in
                 row.enumerated().map { c, value in value.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
             }.joined(separator: "\n") + "\n"

@@ -99,6 +99,11 @@ struct FilterCommand: ParsableCommand {
             valueName: "DURATION"))
     var auditFlush = "1s"
 
+    @Flag(
+        name: .customLong("limits-dry-run"),
+        help: "Report would-be rate_limited and quota_exceeded denials (annotation, audit) without denying.")
+    var limitsDryRun = false
+
     @Option(help: "Deterministic noise for tests and demos only (not private: anyone with N can remove the noise).")
     var seed: UInt64?
 
@@ -122,10 +127,12 @@ struct FilterCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try PolicyLoader.loadOrExit(policy)
-        guard loaded.auth.mode == .trusted else {
-            FileHandleStderr.write(
-                "dpwall: \(policy): auth.mode \(loaded.auth.mode.rawValue) is not available in this build yet; "
-                    + "use auth.mode: trusted behind a gateway that authenticates clients\n")
+        // The JWKS, HMAC secret or CA bundle the auth mode needs, read now: a bad one stops the run before it starts.
+        let credentials: CredentialVerifiers
+        do {
+            credentials = try CredentialVerifiers(policy: loaded, policyPath: policy)
+        } catch {
+            FileHandleStderr.write(error.problems.map { "dpwall: \(policy): \($0.description)\n" }.joined())
             throw ExitCode(78)
         }
         for file in files where file != "-" {
@@ -164,6 +171,8 @@ struct FilterCommand: ParsableCommand {
                     + "never for real releases\n")
             configuration.options.noise = .seeded(seed)
         }
+        configuration.options.credentials = credentials
+        configuration.options.limitsDryRun = limitsDryRun
         configuration.options.annotate = !noAnnotate
         configuration.options.keepRequest = keepRequest
         configuration.rejectsPath = rejects

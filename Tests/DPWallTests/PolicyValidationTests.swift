@@ -133,7 +133,12 @@ struct PolicyValidationTests {
         .init("rate number", T.policy("tiers: { free: { models: [m], rate: 10 } }"), "tiers.free.rate", "got 10"),
         .init(
             "burst negative", T.policy("tiers: { free: { models: [m], burst: -1 } }"), "tiers.free.burst",
-            "must be >= 0, got -1"),
+            "must be in 0...1000000000, got -1"),
+        .init(
+            "rate below nginx's resolution", T.policy("tiers: { free: { models: [m], rate: 1/h } }"),
+            "tiers.free.rate", "between 0.001/s (3.6/h) and 1000000000/s"),
+        .init("global rate", T.policy("limits: { global_rate: fast }"), "limits.global_rate", "such as 10/s"),
+        .init("global burst", T.policy("limits: { global_burst: 1.5 }"), "limits.global_burst", "got 1.5"),
         .init(
             "quota window", T.policy("tiers: { free: { models: [m], quota: 10/week } }"), "tiers.free.quota",
             "<requests>/day"),

@@ -44,8 +44,12 @@ final class BudgetStage {
     private var heldEntryCount = 0
     private var heldTimes: (Int64, Int64)?
     private var nextSeq: UInt64
-    /// The decisions of the batch being settled, one per pending charge, and each release's privacy members.
+    /// The request limits (nil when the policy sets none).
+    private let limits: LimitStage?
+    /// The decisions of the batch being settled, one per pending record, what the limits would have denied in a
+    /// dry run, and each release's privacy members.
     private var decisions: [Decision] = []
+    private var dryRuns: [RecordError?] = []
     private var privacyTexts = JSONWriter(capacity: 0)
     private var privacyRanges: [Range<Int>] = []
 
@@ -56,6 +60,7 @@ final class BudgetStage {
         self.policy = policy
         self.keyed = options.noise.needsRequestDigest
         self.annotate = options.annotate
+        limits = policy.hasRequestLimits ? LimitStage(policy: policy, dryRun: options.limitsDryRun) : nil
         var epsilons: [Double] = []
         for model in policy.models {
             for output in model.outputs {
@@ -84,12 +89,13 @@ final class BudgetStage {
         if heldSince == nil { heldSince = now }
         let pending = processor.pending
         decisions.removeAll(keepingCapacity: true)
+        dryRuns.removeAll(keepingCapacity: true)
         privacyTexts.removeAll()
         privacyRanges.removeAll(keepingCapacity: true)
         if !pending.charges.isEmpty {
             try ledger.withWriter { writer in
                 try writer.begin()
-                for charge in pending.charges { decisions.append(try decide(charge, pending, &writer)) }
+                for charge in pending.charges { decisions.append(try settle(charge, pending, &writer)) }
             }
         }
         // The worker's rejects lines are copied up to each denied charge's place, so the rejects file stays in
@@ -97,25 +103,45 @@ final class BudgetStage {
         var rejectsCursor = 0
         output.withUnsafeBytes { bytes in
             var cursor = 0
-            for (charge, decision) in zip(pending.charges, decisions) {
+            for (index, charge) in pending.charges.enumerated() {
                 held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<charge.lineStart]))
                 cursor = charge.tailAt
-                switch decision {
+                let line = UnsafeRawBufferPointer(rebasing: bytes[charge.lineStart..<charge.tailAt])
+                switch decisions[index] {
                 case .release(let cost, let position):
-                    held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[charge.lineStart..<charge.tailAt]))
+                    held.append(raw: line)
                     // Formatted once, for the output's annotation and the audit entry both.
                     let start = privacyTexts.bytes.count
                     if annotate || archive != nil { writePrivacy(cost: cost, position, into: &privacyTexts) }
                     privacyRanges.append(start..<privacyTexts.bytes.count)
-                    writeTail(privacyRanges.last!)
+                    writeTail(privacyRanges.last!, dryRun: dryRuns[index])
+                case .allow:
+                    privacyRanges.append(0..<0)
+                    if annotate, let problem = dryRuns[index] {
+                        // The complete line ends in "}\n": the dry run's member goes before its last brace.
+                        held.append(raw: UnsafeRawBufferPointer(rebasing: line[..<(line.endIndex - 2)]))
+                        writeDryRun(problem)
+                        held.append(raw: "}\n")
+                    } else {
+                        held.append(raw: line)
+                    }
+                case .keep:
+                    privacyRanges.append(0..<0)
+                    held.append(raw: line)
                 case .deny(let problem):
                     privacyRanges.append(0..<0)
-                    processor.moveToDenied(problem.code)
                     processor.rejects.bytes.withUnsafeBytes { rejects in
                         heldRejects.append(
                             raw: UnsafeRawBufferPointer(rebasing: rejects[rejectsCursor..<charge.rejectsAt]))
                     }
-                    rejectsCursor = charge.rejectsAt
+                    if case .denial(let earlier) = charge.kind {
+                        // The limits came first: the record stage's denial line and rejects line are dropped.
+                        processor.moveDenied(from: earlier.code, to: problem.code)
+                        rejectsCursor = charge.rejectsEnd
+                    } else {
+                        processor.moveToDenied(problem.code)
+                        rejectsCursor = charge.rejectsAt
+                    }
                     writeDenial(charge, pending, problem)
                 }
             }
@@ -149,11 +175,12 @@ final class BudgetStage {
     /// commits its charges with the archive's head, then (``releaseHeld(_:)``) its lines may be released. The open
     /// audit frame is sealed when it is due.
     func commit(wall now: Double) throws {
-        guard !dirty.isEmpty || heldSince != nil else { return }
+        guard !dirty.isEmpty || heldSince != nil || limits?.hasChanges == true else { return }
         let head = try archive?.flush()
         try ledger.withWriter { writer in
-            if dirty.isEmpty && !writer.inTransaction && archive == nil { return }
+            if dirty.isEmpty && !writer.inTransaction && archive == nil && limits?.hasChanges != true { return }
             try writer.begin()
+            try limits?.save(&writer)
             for client in dirty {
                 guard let entry = clients[client], entry.isDirty else { continue }
                 try writer.save(entry.state)
@@ -209,8 +236,19 @@ final class BudgetStage {
                         heldEntries.append(raw: ",\"output_sha256\":")
                         AuditStubs.appendHex(
                             pending.digests[charge.outputDigestAt..<charge.outputDigestAt + 32], &heldEntries)
-                    case .deny(let problem):
+                    case .allow:
+                        heldEntries.append(raw: ",\"decision\":\"allow\"")
+                        if charge.outputDigestAt >= 0 {
+                            heldEntries.append(raw: ",\"output_sha256\":")
+                            AuditStubs.appendHex(
+                                pending.digests[charge.outputDigestAt..<charge.outputDigestAt + 32], &heldEntries)
+                        }
+                    case .deny(let problem), .keep(let problem):
                         heldEntries.append(raw: ",\"decision\":\"deny\",\"code\":")
+                        heldEntries.appendString(problem.code.name)
+                    }
+                    if let problem = dryRuns[next] {
+                        heldEntries.append(raw: ",\"dry_run\":")
                         heldEntries.appendString(problem.code.name)
                     }
                 }
@@ -246,17 +284,50 @@ final class BudgetStage {
     }
 
     enum Decision {
+        /// A charge went through (or a retry or repeat was answered again at no cost).
         case release(cost: (epsilon: Double, delta: Double), Position)
+        /// A release with nothing privatized passed the limits.
+        case allow
+        /// The record stage's own denial stands.
+        case keep(RecordError)
+        /// Denied here (limits, budget, duplicate id).
         case deny(RecordError)
     }
 
     /// Relative slack of the limit comparison, for floating-point rounding of sums (privacy-wise negligible).
     static let slack = 1e-12
 
+    /// Decides a pending record in input order: the limits first (records.md's order), then what its kind needs.
+    /// Appends its dry-run finding to ``dryRuns``.
+    private func settle(_ charge: PendingCharge, _ pending: PendingCharges, _ writer: inout LedgerWriter) throws
+        -> Decision
+    {
+        var dryRun: RecordError?
+        defer { dryRuns.append(dryRun) }
+        if let limits,
+            let problem = try limits.admit(
+                client: charge.client, tierName: charge.tierName, at: charge.eventTime, &writer)
+        {
+            guard limits.dryRun else { return .deny(problem) }
+            dryRun = problem
+        }
+        switch charge.kind {
+        case .denial(let problem):
+            return .keep(problem)
+        case .release:
+            limits?.countAllowed(client: charge.client)
+            return .allow
+        case .charge:
+            let decision = try decide(charge, pending, &writer)
+            if case .release = decision { limits?.countAllowed(client: charge.client) }
+            return decision
+        }
+    }
+
     private func decide(_ charge: PendingCharge, _ pending: PendingCharges, _ writer: inout LedgerWriter) throws
         -> Decision
     {
-        guard let index = try load(charge.client, at: charge.eventTime, &writer) else {
+        guard let index = try load(charge.client, tierName: charge.tierName, at: charge.eventTime, &writer) else {
             return .deny(
                 RecordError(
                     .budgetExhausted,
@@ -325,7 +396,7 @@ final class BudgetStage {
 
     /// Makes `client`'s window holding `time` current, and returns where it is in ``clients``; nil when the
     /// client has no budget.
-    private func load(_ client: String, at time: Int64, _ writer: inout LedgerWriter) throws
+    private func load(_ client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
         -> [String: ClientWindow].Index?
     {
         let index = clients.index(forKey: client)
@@ -333,7 +404,7 @@ final class BudgetStage {
         {
             return index
         }
-        let (tier, found) = policy.budget(forClient: client)
+        let (tier, found) = policy.budget(forClient: client, tierName: tierName)
         guard let budget = found else { return nil }
         if let index, clients.values[index].isDirty {
             // Store the window being left, so that the ledger (this transaction) knows it if a record returns to it.
@@ -368,13 +439,21 @@ final class BudgetStage {
 
     /// `,"privacy":{…}}` (the members at `range` of ``privacyTexts``) and the newline, or just `}` and the
     /// newline with `--no-annotate`.
-    private func writeTail(_ range: Range<Int>) {
+    private func writeTail(_ range: Range<Int>, dryRun: RecordError?) {
         if annotate {
             held.append(raw: ",\"privacy\":{")
             privacyTexts.bytes.withUnsafeBytes { held.append(raw: UnsafeRawBufferPointer(rebasing: $0[range])) }
             held.appendByte(UInt8(ascii: "}"))
+            if let dryRun { writeDryRun(dryRun) }
         }
         held.append(raw: "}\n")
+    }
+
+    /// `,"dry_run":{"code":…,"status":…,"message":…}`: what `--limits-dry-run` let through.
+    private func writeDryRun(_ problem: RecordError) {
+        held.append(raw: ",\"dry_run\":{")
+        RecordProcessor.writeProblem(problem, &held)
+        held.appendByte(UInt8(ascii: "}"))
     }
 
     /// `"epsilon":…,"delta":…,"spent":{…},"limit":{…}`.

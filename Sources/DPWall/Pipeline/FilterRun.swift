@@ -153,6 +153,7 @@ public final class FilterRun: @unchecked Sendable {
         options.writeRejects = configuration.rejectsPath != nil
         options.charges = true
         options.audit = configuration.audit != nil
+        options.limits = configuration.policy.hasRequestLimits
         workers = try (0..<max(1, configuration.threads)).map { _ in
             Worker(try RecordProcessor(policy: configuration.policy, options: options))
         }

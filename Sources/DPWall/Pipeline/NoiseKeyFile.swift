@@ -46,7 +46,10 @@ public enum SecretKeyFile {
     /// The file is opened once, without following a symbolic link, and every check is made on that open file
     /// (no window between checking and reading): a regular file, owned by this user, with no group or other
     /// permission bit, of exactly 32 bytes. Anyone who can read or plant the key can use it.
-    public static func load(_ path: String, flag: String) throws(KeyFileError) -> [UInt8] {
+    /// `sizes` are the lengths accepted (a key file is 32 bytes; a shared JWT secret may be longer).
+    public static func load(_ path: String, flag: String, sizes: ClosedRange<Int> = keyBytes...keyBytes)
+        throws(KeyFileError) -> [UInt8]
+    {
         func refuse(_ reason: String) -> KeyFileError {
             KeyFileError(message: "\(flag) \(path): \(reason)", exitStatus: 78)
         }
@@ -75,7 +78,7 @@ public enum SecretKeyFile {
                     + "); run: chmod 600 \(path)",
                 exitStatus: 78)
         }
-        var key = [UInt8](repeating: 0, count: keyBytes + 1)
+        var key = [UInt8](repeating: 0, count: sizes.upperBound + 1)
         var filled = 0
         while filled < key.count {
             let got = key.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
@@ -84,13 +87,14 @@ public enum SecretKeyFile {
             if got == 0 { break }
             filled += got
         }
-        guard filled == keyBytes else {
+        guard sizes.contains(filled) else {
+            let expected = sizes.count == 1 ? "\(keyBytes) bytes" : "\(sizes.lowerBound) to \(sizes.upperBound) bytes"
             throw refuse(
-                "a key file is \(keyBytes) bytes, this file has " + (filled > keyBytes ? "more" : "\(filled)")
-                    + "; make one with: dpwall keygen \(flag) NEWFILE")
+                "a key file is \(expected), this file has " + (filled > sizes.upperBound ? "more" : "\(filled)")
+                    + (sizes.count == 1 ? "; make one with: dpwall keygen \(flag) NEWFILE" : ""))
         }
         defer { for k in key.indices { key[k] = 0 } }
-        return Array(key[0..<keyBytes])
+        return Array(key[0..<filled])
     }
 
     /// Writes a new key of 32 bytes from the operating system to `path`, mode 0600; an existing file is kept.

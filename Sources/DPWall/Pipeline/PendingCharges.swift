@@ -1,21 +1,36 @@
 import DPWallPrivacy
 import DPWallRecords
 
-/// A released record whose charge the budget stage still has to settle (``BudgetStage``).
+/// What the writing turn still has to decide about a record.
+enum PendingKind {
+    /// A privatized release to charge (its line is written up to its tail).
+    case charge
+    /// A release with nothing privatized, which only the limits can still deny (its line is complete).
+    case release
+    /// A record the record stage denied for a reason that comes after the limits in records.md's order; the
+    /// limits may still deny it first (its line and rejects line are complete).
+    case denial(RecordError)
+}
+
+/// A record whose decision the writing turn still has to settle (``BudgetStage``): a privatized release to
+/// charge, or, when the policy sets request limits, any record that got past `forbidden`.
 ///
-/// Its output line is written up to its tail: the stage appends the `privacy` annotation and `}` when the charge
-/// goes through, or replaces the line with a denial. Offsets are into the worker's output buffer and into
+/// A charge's output line is written up to its tail: the stage appends the `privacy` annotation and `}` when the
+/// charge goes through, or replaces the line with a denial. Offsets are into the worker's output buffer and into
 /// ``PendingCharges``' buffers.
 struct PendingCharge {
-    /// Where the record's line starts in the output buffer, and where its tail goes.
+    var kind: PendingKind
+    /// Where the record's line starts in the output buffer, and where its tail goes (for a complete line, where
+    /// it ends).
     var lineStart: Int, tailAt: Int
     /// In ``PendingCharges/text``: `{` and the envelope fields of a denial line from `textStart` to `envelopeEnd`;
     /// then, with `--rejects`, the head of its rejects line up to `rejectsSplit` and its tail up to `textEnd`.
     var textStart: Int, envelopeEnd: Int, rejectsSplit: Int, textEnd: Int
-    /// How much of the worker's rejects buffer precedes this record (its rejects line, if denied, goes there).
-    var rejectsAt: Int
-    /// The client, the record's id and its event time (milliseconds since 1970).
-    var client: String, id: String, eventTime: Int64
+    /// How much of the worker's rejects buffer precedes this record (its rejects line, if denied, goes there),
+    /// and where the worker's own rejects line for it ends (a ``PendingKind/denial`` with `--rejects`).
+    var rejectsAt: Int, rejectsEnd: Int
+    /// The client (authenticated), its tier name, the record's id and its event time (milliseconds since 1970).
+    var client: String, tierName: String, id: String, eventTime: Int64
     /// Where its 32-byte content digest is in ``PendingCharges/digests``.
     var digestAt: Int
     /// Its released rows, in ``PendingCharges/costs``.

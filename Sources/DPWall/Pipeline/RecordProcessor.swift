@@ -24,6 +24,13 @@ public struct ProcessorOptions: Sendable {
     public var audit = false
     /// SHA-256 of the policy file, in hex, for the audit entries.
     public var policyDigest = ""
+    /// The JWT and client-certificate verifiers the policy's auth mode needs.
+    public var credentials = CredentialVerifiers()
+    /// Report would-be `rate_limited` and `quota_exceeded` denials without denying (`--limits-dry-run`).
+    public var limitsDryRun = false
+    /// Leave every record that got past `forbidden` to the limit stage (set when the policy has request limits
+    /// and ``charges`` is on).
+    var limits = false
 
     /// Default options: annotate, drop the request of a released response, no rejects.
     public init() {}
@@ -78,21 +85,29 @@ final class RecordProcessor {
         var digestBytes: [UInt8] = []
         var contentBytes: [UInt8] = []
         var cost = RecordCost()
+        /// The authenticated client and its tier's name ("" when it has none).
+        var client = ""
+        var tierName = ""
     }
 
     private let policy: Policy
     private let options: ProcessorOptions
     private let models: [String: ModelRuntime]
     private let tiers: TierResolver
+    private let authenticator: Authenticator
     /// Per model, what its content digests start with (``ContentDigest/context(model:policy:noise:)``).
     private let contentContexts: [String: [UInt8]]
     private var parser: JSONParser
     private let envelopeDecoder: EnvelopeDecoder
     /// Per-record working state, moved into a local for each record (see ``process(_:inputName:)``).
     private var scratch = Scratch()
-    /// The model of the record being decided (set once its name is known), and the last client allowed to call it.
+    /// The model of the record being decided (set once its name is known), and the last client allowed to call it
+    /// (in `trusted` mode) with its tier.
     private var currentModel: ModelRuntime?
     private var lastAllowedClient: String?
+    private var lastTierName = ""
+    /// The authenticated client of the record being written, when its envelope has no `client` to copy.
+    private var authClient: String?
     /// Output lines of the current batch.
     var output = JSONWriter(capacity: 1 << 20)
     /// Rejects lines of the current batch (when enabled).
@@ -120,6 +135,8 @@ final class RecordProcessor {
         }
         self.models = models
         tiers = TierResolver(policy: policy)
+        authenticator = Authenticator(
+            policy: policy, jwt: options.credentials.jwt, certificates: options.credentials.certificates)
         auditPolicy = Array(",\"policy_sha256\":\"\(options.policyDigest)\"".utf8)
         auditNoise = Dictionary(
             uniqueKeysWithValues: policy.models.map { model in
@@ -138,6 +155,12 @@ final class RecordProcessor {
     func moveToDenied(_ code: DenialCode) {
         counts.allowed -= 1
         counts.denied[code.index] += 1
+    }
+
+    /// Counts a record denied `from` by the record stage as denied `to` by a later stage.
+    func moveDenied(from: DenialCode, to: DenialCode) {
+        counts.denied[from.index] -= 1
+        counts.denied[to.index] += 1
     }
 
     /// Decides one line and appends its output line (and rejects line) to the batch buffers.
@@ -217,11 +240,17 @@ final class RecordProcessor {
                 return
             }
             if let problem = decide(view, &s) {
-                denyRecord(view, s.envelope, line, inputName, problem, &s.out)
+                if options.limits && problem.code.index > DenialCode.forbidden.index {
+                    deferDenial(view, line, inputName, problem, &s)
+                } else {
+                    denyRecord(view, s.envelope, line, inputName, problem, &s.out)
+                }
             } else {
                 if s.envelope.response >= 0 { privatize(view, currentModel!, line: line.number, &s) }
                 if options.charges && s.envelope.response >= 0 && !s.cost.groups.isEmpty {
                     deferCharge(view, line, inputName, &s)
+                } else if options.limits {
+                    deferRelease(view, line, inputName, &s)
                 } else {
                     release(view, &s)
                 }
@@ -231,6 +260,7 @@ final class RecordProcessor {
 
     /// The checks of records.md in their order; nil when the record is allowed.
     private func decide(_ view: JSONView, _ s: inout Scratch) -> RecordError? {
+        authClient = nil
         do {
             try envelopeDecoder.decode(view, into: &s.envelope)
         } catch {
@@ -248,13 +278,31 @@ final class RecordProcessor {
             currentModel = found
             lastAllowedClient = nil
         }
-        if s.envelope.client >= 0 {
+        if authenticator.isTrusted {
             if let client = lastAllowedClient, view.stringEquals(s.envelope.client, client) {
                 // Allowed for this model a moment ago.
+                s.client = client
+                s.tierName = lastTierName
             } else {
                 let client = view.string(s.envelope.client)
-                if let problem = tiers.check(client: client, model: model.name) { return problem }
+                let (tierName, problem) = tiers.check(client: client, credentialTier: nil, model: model.name)
+                if let problem { return problem }
                 lastAllowedClient = client
+                lastTierName = tierName
+                s.client = client
+                s.tierName = tierName
+            }
+        } else {
+            switch authenticator.authenticate(view, s.envelope, eventTime: s.envelope.eventTimeMilliseconds) {
+            case .failure(let problem):
+                return problem
+            case .success(let identity):
+                s.client = identity.client
+                if s.envelope.client < 0 { authClient = identity.client }
+                let (tierName, problem) = tiers.check(
+                    client: identity.client, credentialTier: identity.tier, model: model.name)
+                s.tierName = tierName
+                if let problem { return problem }
             }
         }
         if s.envelope.request >= 0,
@@ -357,22 +405,78 @@ final class RecordProcessor {
     private func deferCharge(_ view: JSONView, _ line: InputLine, _ inputName: String, _ s: inout Scratch) {
         let lineStart = s.out.bytes.count
         let body = release(view, &s, tail: false)
-        var auditStub = -1
-        var outputDigestAt = -1
-        if options.audit {
-            // The released body's digest goes into the entry only if the budget stage releases it.
-            auditStub = audit.count
-            audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
-            writeEnvelope(view, s.envelope, everything: false, &audit.text)
-            auditDigests(view, s.envelope, body: nil, s.out, &audit.text)
-            audit.end()
-            outputDigestAt = pending.digests.count
-            s.out.bytes.withUnsafeBytes { bytes in
-                KeyedNoise.withDigest(UnsafeRawBufferPointer(rebasing: bytes[body!])) {
-                    pending.digests.append(contentsOf: $0)
-                }
+        let (auditStub, outputDigestAt) = writePendingStub(view, body: body, cost: false, &s)
+        let digestAt = pending.digests.count
+        ContentDigest.append(
+            context: contentContexts[currentModel!.name]!, model: view.rawBytes(s.envelope.model),
+            request: s.envelope.request >= 0 ? view.rawBytes(s.envelope.request) : nil,
+            response: view.rawBytes(s.envelope.response), scratch: &s.contentBytes, to: &pending.digests)
+        let costStart = pending.costs.count
+        pending.costs.append(contentsOf: s.cost.groups)
+        appendPending(
+            .charge, view, line, inputName, lineStart: lineStart, tailAt: s.out.bytes.count,
+            rejectsAt: rejects.bytes.count,
+            auditStub: auditStub, outputDigestAt: outputDigestAt, digestAt: digestAt,
+            costs: costStart..<pending.costs.count, &s)
+    }
+
+    /// Writes an allowed record that releases nothing privatized, and leaves it to the limit stage.
+    private func deferRelease(_ view: JSONView, _ line: InputLine, _ inputName: String, _ s: inout Scratch) {
+        let lineStart = s.out.bytes.count
+        let body = release(view, &s, auditEntry: false)
+        let (auditStub, outputDigestAt) = writePendingStub(view, body: body, cost: s.envelope.response >= 0, &s)
+        appendPending(
+            .release, view, line, inputName, lineStart: lineStart, tailAt: s.out.bytes.count,
+            rejectsAt: rejects.bytes.count, auditStub: auditStub, outputDigestAt: outputDigestAt, digestAt: -1,
+            costs: 0..<0, &s)
+    }
+
+    /// Writes the audit stub of a record whose decision the writing turn takes (without the decision, with the
+    /// cost when `cost`), and keeps its released body's digest aside: it goes into the entry only if the record is
+    /// released. Returns the stub's index and where the digest is in ``PendingCharges/digests`` (-1 and -1 without
+    /// an audit).
+    private func writePendingStub(_ view: JSONView, body: Range<Int>?, cost: Bool, _ s: inout Scratch) -> (Int, Int) {
+        guard options.audit else { return (-1, -1) }
+        let auditStub = audit.count
+        audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
+        writeEnvelope(view, s.envelope, everything: false, &audit.text)
+        if cost {
+            audit.text.append(raw: ",\"epsilon\":")
+            audit.text.append(s.cost.epsilon)
+            audit.text.append(raw: ",\"delta\":")
+            audit.text.append(s.cost.delta)
+        }
+        auditDigests(view, s.envelope, body: nil, s.out, &audit.text)
+        audit.end()
+        guard let body else { return (auditStub, -1) }
+        let outputDigestAt = pending.digests.count
+        s.out.bytes.withUnsafeBytes { bytes in
+            KeyedNoise.withDigest(UnsafeRawBufferPointer(rebasing: bytes[body])) {
+                pending.digests.append(contentsOf: $0)
             }
         }
+        return (auditStub, outputDigestAt)
+    }
+
+    /// Writes the denial of a record denied for a reason that comes after the limits, and leaves it to the limit
+    /// stage, which may deny it first.
+    private func deferDenial(
+        _ view: JSONView, _ line: InputLine, _ inputName: String, _ problem: RecordError, _ s: inout Scratch
+    ) {
+        let lineStart = s.out.bytes.count
+        let rejectsAt = rejects.bytes.count
+        let auditStub = options.audit ? audit.count : -1
+        denyRecord(view, s.envelope, line, inputName, problem, &s.out, decided: false)
+        appendPending(
+            .denial(problem), view, line, inputName, lineStart: lineStart, tailAt: s.out.bytes.count,
+            rejectsAt: rejectsAt, auditStub: auditStub, outputDigestAt: -1, digestAt: -1, costs: 0..<0, &s)
+    }
+
+    /// Records a pending decision with the texts of a denial line (and rejects line) that may replace its line.
+    private func appendPending(
+        _ kind: PendingKind, _ view: JSONView, _ line: InputLine, _ inputName: String, lineStart: Int, tailAt: Int,
+        rejectsAt: Int, auditStub: Int, outputDigestAt: Int, digestAt: Int, costs: Range<Int>, _ s: inout Scratch
+    ) {
         pending.text.append(raw: "{")
         let textStart = pending.text.bytes.count - 1
         writeEnvelope(view, s.envelope, everything: false, &pending.text)
@@ -383,21 +487,14 @@ final class RecordProcessor {
             rejectsSplit = pending.text.bytes.count
             writeRejectTail(line, &pending.text)
         }
-        let digestAt = pending.digests.count
-        ContentDigest.append(
-            context: contentContexts[currentModel!.name]!, model: view.rawBytes(s.envelope.model),
-            request: s.envelope.request >= 0 ? view.rawBytes(s.envelope.request) : nil,
-            response: view.rawBytes(s.envelope.response), scratch: &s.contentBytes, to: &pending.digests)
-        let costStart = pending.costs.count
-        pending.costs.append(contentsOf: s.cost.groups)
         pending.charges.append(
             PendingCharge(
-                lineStart: lineStart, tailAt: s.out.bytes.count, textStart: textStart, envelopeEnd: envelopeEnd,
-                rejectsSplit: rejectsSplit, textEnd: pending.text.bytes.count, rejectsAt: rejects.bytes.count,
-                client: view.string(s.envelope.client), id: view.string(s.envelope.id),
-                eventTime: s.envelope.eventTimeMilliseconds, digestAt: digestAt,
-                costs: costStart..<pending.costs.count, epsilon: s.cost.epsilon, delta: s.cost.delta,
-                auditStub: auditStub, outputDigestAt: outputDigestAt, noise: auditNoise[currentModel!.name] ?? []))
+                kind: kind, lineStart: lineStart, tailAt: tailAt, textStart: textStart, envelopeEnd: envelopeEnd,
+                rejectsSplit: rejectsSplit, textEnd: pending.text.bytes.count, rejectsAt: rejectsAt,
+                rejectsEnd: rejects.bytes.count, client: s.client, tierName: s.tierName,
+                id: view.string(s.envelope.id), eventTime: s.envelope.eventTimeMilliseconds, digestAt: digestAt,
+                costs: costs, epsilon: s.cost.epsilon, delta: s.cost.delta, auditStub: auditStub,
+                outputDigestAt: outputDigestAt, noise: auditNoise[currentModel!.name] ?? []))
     }
 
     /// `,"input_sha256":…,"output_sha256":…,"policy_sha256":…` of an allowed record: the request's text, the
@@ -421,7 +518,9 @@ final class RecordProcessor {
     /// Writes an allowed record's line (without its tail when the budget stage finishes it); returns where the
     /// released body (the response, or the request of a request-only record) is in the output.
     @discardableResult
-    private func release(_ view: JSONView, _ s: inout Scratch, tail: Bool = true) -> Range<Int>? {
+    private func release(_ view: JSONView, _ s: inout Scratch, tail: Bool = true, auditEntry: Bool = true)
+        -> Range<Int>?
+    {
         counts.allowed += 1
         s.out.appendByte(UInt8(ascii: "{"))
         writeEnvelope(view, s.envelope, everything: true, &s.out)
@@ -447,7 +546,7 @@ final class RecordProcessor {
             }
         }
         s.out.append(raw: "}\n")
-        if options.audit {
+        if options.audit && auditEntry {
             audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
             writeEnvelope(view, s.envelope, everything: false, &audit.text)
             audit.text.append(raw: ",\"decision\":\"allow\"")
@@ -476,7 +575,14 @@ final class RecordProcessor {
         }
         field("\"id\":", envelope.id)
         field("\"ts\":", envelope.ts)
-        field("\"client\":", envelope.client)
+        if envelope.client < 0, let authClient {
+            if !first { out.appendByte(UInt8(ascii: ",")) }
+            first = false
+            out.append(raw: "\"client\":")
+            out.appendString(authClient)
+        } else {
+            field("\"client\":", envelope.client)
+        }
         field("\"model\":", envelope.model)
         guard everything else { return }
         field("\"version\":", envelope.version)
@@ -488,9 +594,11 @@ final class RecordProcessor {
         }
     }
 
+    /// Writes a denial line (and rejects line and audit stub); without `decided`, the audit stub leaves the decision
+    /// to the limit stage.
     private func denyRecord(
         _ view: JSONView, _ envelope: Envelope, _ line: InputLine, _ inputName: String, _ problem: RecordError,
-        _ out: inout JSONWriter
+        _ out: inout JSONWriter, decided: Bool = true
     ) {
         counts.denied[problem.code.index] += 1
         out.appendByte(UInt8(ascii: "{"))
@@ -505,7 +613,12 @@ final class RecordProcessor {
             let before = audit.text.bytes.count
             writeEnvelope(view, envelope, everything: false, &audit.text)
             if audit.text.bytes.count > before { audit.text.appendByte(UInt8(ascii: ",")) }
-            AuditStubs.appendDenial(problem.code, line: line.number, &audit.text)
+            if decided {
+                AuditStubs.appendDenial(problem.code, line: line.number, &audit.text)
+            } else {
+                audit.text.append(raw: "\"line\":")
+                audit.text.append(line.number)
+            }
             if envelope.request >= 0 {
                 audit.text.append(raw: ",\"input_sha256\":")
                 AuditStubs.appendDigest(view.rawBytes(envelope.request), &audit.text)

@@ -1,9 +1,10 @@
 extension Policy {
     /// A client's tier and privacy budget: its tier's budget with the client's overrides applied (policy.md,
     /// `clients`). The budget is `nil` when neither gives an epsilon: nothing privatized may be released to it.
-    public func budget(forClient client: String) -> (tier: String, budget: Budget?) {
+    /// `tierName` is the client's tier as authentication resolved it (``tierName(forClient:credentialTier:)``).
+    public func budget(forClient client: String, tierName: String? = nil) -> (tier: String, budget: Budget?) {
         let override = clientOverride(named: client)
-        let tierName = override?.tier ?? auth.defaultTier ?? ""
+        let tierName = tierName ?? self.tierName(forClient: client)
         var budget = tier(named: tierName)?.budget
         if let changes = override?.budget {
             if budget == nil, let epsilon = changes.epsilon { budget = Budget(epsilon: epsilon) }

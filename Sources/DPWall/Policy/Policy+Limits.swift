@@ -18,6 +18,10 @@ extension Policy {
         public var maxDepth: Int
         /// The largest batch (rows on the first axis) of a model that does not set its own `max_batch`.
         public var maxBatch: Int
+        /// The rate of all requests together, across clients (`global_rate`); nil: none.
+        public var globalRate: Rate?
+        /// The burst of the global rate, in requests (`global_burst`).
+        public var globalBurst = 0
 
         /// Creates limits; the defaults are those of an empty `limits` section.
         public init(

@@ -52,6 +52,8 @@ extension Policy {
     public struct Rate: Sendable, Equatable {
         /// The rate in requests per second (finite, > 0).
         public var requestsPerSecond: Double
+        /// The slowest and fastest rates a policy may set: the bucket counts milli-requests per second.
+        public static let slowest = 0.001, fastest = 1e9
 
         /// Creates a rate of `requestsPerSecond` requests per second.
         public init(requestsPerSecond: Double) {

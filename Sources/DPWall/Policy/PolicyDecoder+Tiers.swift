@@ -70,17 +70,22 @@ extension PolicyDecoder {
         return .only(names)
     }
 
-    private func decodeRate(_ value: YAMLValue) -> Policy.Rate? {
+    func decodeRate(_ value: YAMLValue) -> Policy.Rate? {
         guard let text = value.scalarText() else { return nil }
         guard let perSecond = PolicyValueSyntax.rate(text) else {
             value.report("expected a rate > 0 such as 10/s, 600/m or 3600/h, got \(value.summary)")
             return nil
         }
+        // The bucket counts milli-requests per second in integers, as nginx does.
+        guard perSecond >= Policy.Rate.slowest && perSecond <= Policy.Rate.fastest else {
+            value.report("a rate must be between 0.001/s (3.6/h) and 1000000000/s, got \(value.summary)")
+            return nil
+        }
         return Policy.Rate(requestsPerSecond: perSecond)
     }
 
-    private func decodeBurst(_ value: YAMLValue) -> Int? {
-        value.integer(">= 0", { $0 >= 0 })
+    func decodeBurst(_ value: YAMLValue) -> Int? {
+        value.integer("in 0...1000000000", { (0...1_000_000_000).contains($0) })
     }
 
     private func decodeQuota(_ value: YAMLValue) -> Policy.Quota? {

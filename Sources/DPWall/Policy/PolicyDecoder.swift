@@ -3,7 +3,7 @@ final class PolicyDecoder {
     static let topLevelKeys = [
         "version", "passthrough", "limits", "auth", "tiers", "clients", "accounting", "models",
     ]
-    static let limitsKeys = ["max_record_bytes", "max_depth", "max_batch"]
+    static let limitsKeys = ["max_record_bytes", "max_depth", "max_batch", "global_rate", "global_burst"]
 
     let diagnostics: PolicyDiagnostics
     /// Tier names used somewhere, checked once all tiers are known.
@@ -72,6 +72,8 @@ final class PolicyDecoder {
         if let number = map["max_batch"]?.integer(">= 1", { $0 >= 1 }) {
             limits.maxBatch = number
         }
+        limits.globalRate = map["global_rate"].flatMap(decodeRate)
+        if let burst = map["global_burst"].flatMap(decodeBurst) { limits.globalBurst = burst }
         return limits
     }
 

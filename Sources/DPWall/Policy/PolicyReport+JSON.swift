@@ -27,6 +27,8 @@ extension PolicyReport {
                 "max_record_bytes": limits.maxRecordBytes,
                 "max_depth": limits.maxDepth,
                 "max_batch": limits.maxBatch,
+                "global_rate_per_second": limits.globalRate.map { $0.requestsPerSecond as Any } ?? NSNull(),
+                "global_burst": limits.globalBurst,
             ],
             "auth": authJSON(),
             "tiers": policy.tiers.map(tierJSON),

@@ -60,7 +60,8 @@ public struct PolicyReport: Sendable {
         let limits = policy.limits
         lines.append(
             "limits: max_record_bytes \(limits.maxRecordBytes) bytes, max_depth \(limits.maxDepth), "
-                + "max_batch \(limits.maxBatch) rows"
+                + "max_batch \(limits.maxBatch) rows, global rate "
+                + (limits.globalRate.map { "\(Self.text($0)), burst \(limits.globalBurst)" } ?? "unlimited")
         )
         lines.append(
             "passthrough: " + (policy.passthrough.isEmpty ? "none" : policy.passthrough.joined(separator: ", ")))

@@ -1,41 +1,53 @@
 import DPWallRecords
 
-/// Which models a client may call: its `clients` override, else its tier's `models` (policy.md, `tiers`).
+/// A client's tier, and which models it may call: its `clients` override, else its tier's `models` (policy.md,
+/// `tiers`). The tier is the client's `clients` entry's, else the one its credentials carry, else
+/// `auth.default_tier`.
 ///
 /// Decisions are cached per client; the cache is cleared when it reaches ``cacheLimit`` entries, so a flood of
 /// distinct client names cannot grow memory without bound.
 final class TierResolver {
     static let cacheLimit = 65_536
+    private struct Resolved {
+        var credentialTier: String?
+        var tierName: String
+        var models: Policy.ModelSelection?
+    }
+
     private let policy: Policy
-    private var cache: [String: Policy.ModelSelection?] = [:]
+    private var cache: [String: Resolved] = [:]
 
     init(policy: Policy) { self.policy = policy }
 
-    /// nil when `client` may call `model`; else a `forbidden` problem saying why.
-    func check(client: String, model: String) -> RecordError? {
-        guard !policy.tiers.isEmpty else { return nil }
-        let selection: Policy.ModelSelection?
-        if let cached = cache[client] {
-            selection = cached
+    /// The client's tier name ("" when none), and nil when `client` may call `model`, else a `forbidden` problem
+    /// saying why.
+    func check(client: String, credentialTier: String?, model: String) -> (tierName: String, problem: RecordError?) {
+        let resolved: Resolved
+        if let cached = cache[client], cached.credentialTier == credentialTier {
+            resolved = cached
         } else {
-            selection = resolve(client)
+            resolved = resolve(client, credentialTier)
             if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[client] = selection
+            cache[client] = resolved
         }
-        guard let selection else {
-            return RecordError(
-                .forbidden, "client is in no tier (set auth.default_tier, or a tier under clients in the policy)")
+        guard !policy.tiers.isEmpty else { return (resolved.tierName, nil) }
+        guard let models = resolved.models else {
+            let problem =
+                resolved.tierName.isEmpty
+                ? RecordError(
+                    .forbidden, "client is in no tier (set auth.default_tier, or a tier under clients in the policy)")
+                : RecordError(.forbidden, "the client's tier \"\(resolved.tierName)\" is not in the policy")
+            return (resolved.tierName, problem)
         }
-        return selection.contains(model)
-            ? nil : RecordError(.forbidden, "model \"\(model)\" is not in the client's tier")
+        return (
+            resolved.tierName,
+            models.contains(model) ? nil : RecordError(.forbidden, "model \"\(model)\" is not in the client's tier")
+        )
     }
 
-    private func resolve(_ client: String) -> Policy.ModelSelection? {
-        let override = policy.clientOverride(named: client)
-        if let models = override?.models { return models }
-        guard let tierName = override?.tier ?? policy.auth.defaultTier, let tier = policy.tier(named: tierName) else {
-            return nil
-        }
-        return tier.models
+    private func resolve(_ client: String, _ credentialTier: String?) -> Resolved {
+        let tierName = policy.tierName(forClient: client, credentialTier: credentialTier)
+        let models = policy.clientOverride(named: client)?.models ?? policy.tier(named: tierName)?.models
+        return Resolved(credentialTier: credentialTier, tierName: tierName, models: models)
     }
 }

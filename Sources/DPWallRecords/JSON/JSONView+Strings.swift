@@ -42,6 +42,14 @@ extension JSONView {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Calls `body` with the unescaped UTF-8 bytes of the string node `i` (no copy when it has no escapes).
+    package func withUnescapedString<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if nodes[i].flags & JSONNode.hasEscapes == 0 { return body(self.body(i)) }
+        var out: [UInt8] = []
+        appendUnescaped(i, to: &out)
+        return out.withUnsafeBytes(body)
+    }
+
     /// Appends the unescaped UTF-8 bytes of the string node `i` to `out`.
     package func appendUnescaped(_ i: Int, to out: inout [UInt8]) {
         let raw = body(i)

@@ -84,6 +84,32 @@ package enum EventTime {
         return era * 146_097 + doe - 719_468
     }
 
+    /// The date of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// The UTC calendar month holding `time` (milliseconds since 1970): its first millisecond and the first of the
+    /// next month.
+    package static func monthSpan(containing time: Int64) -> (start: Int64, end: Int64) {
+        var days = time / 86_400_000
+        if time % 86_400_000 < 0 { days -= 1 }
+        let (year, month, _) = civil(fromDays: Int(days))
+        let start = daysFromCivil(year: year, month: month, day: 1)
+        let end =
+            month == 12
+            ? daysFromCivil(year: year + 1, month: 1, day: 1) : daysFromCivil(year: year, month: month + 1, day: 1)
+        return (Int64(start) * 86_400_000, Int64(end) * 86_400_000)
+    }
+
     /// `time` (milliseconds since 1970) as RFC 3339 in UTC: `2026-11-26T10:00:00Z`, with `.123` when the
     /// milliseconds are not zero; `lifetime` bounds (`Int64.min`, `Int64.max`) print as `-inf` and `+inf`.
     package static func format(milliseconds time: Int64) -> String {
@@ -95,16 +121,7 @@ package enum EventTime {
             days -= 1
             rest += 86_400_000
         }
-        // Howard Hinnant's `civil_from_days`.
-        let z = Int(days) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = civil(fromDays: Int(days))
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let seconds = Int(rest / 1000)
         let millis = Int(rest % 1000)

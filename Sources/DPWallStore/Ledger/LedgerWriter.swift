@@ -158,6 +158,54 @@ public struct LedgerWriter {
         guard status == SQLITE_DONE else { throw failure(status) }
     }
 
+    static let limitColumns =
+        "client, tier, rate_excess, rate_last, rate_seen, quota_window_start, quota_window_end, quota_count, "
+        + "quota_limit, rate_denials, quota_denials"
+
+    /// The stored request-limit state of `client` (``LimitState/globalKey`` for the global limit), if any.
+    public func limitState(client: String) throws -> LimitState? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(Self.limitColumns) FROM limits WHERE client = ?"), arguments: [client]
+        ).map(Self.limitState)
+    }
+
+    /// Stores `state` (inserting or replacing its row) in the open transaction.
+    public func save(_ state: LimitState) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO limits (\(Self.limitColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ).sqliteStatement
+        sqlite3_reset(statement)
+        Self.bind(statement, 1, state.client)
+        Self.bind(statement, 2, state.tier)
+        sqlite3_bind_int64(statement, 3, state.rateExcess)
+        sqlite3_bind_int64(statement, 4, state.rateLast)
+        sqlite3_bind_int64(statement, 5, state.rateSeen ? 1 : 0)
+        sqlite3_bind_int64(statement, 6, state.quotaWindowStart)
+        sqlite3_bind_int64(statement, 7, state.quotaWindowEnd)
+        sqlite3_bind_int64(statement, 8, state.quotaCount)
+        sqlite3_bind_int64(statement, 9, state.quotaLimit)
+        sqlite3_bind_int64(statement, 10, state.rateDenials)
+        sqlite3_bind_int64(statement, 11, state.quotaDenials)
+        let status = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard status == SQLITE_DONE else { throw failure(status) }
+    }
+
+    static func limitState(_ row: Row) -> LimitState {
+        var state = LimitState(client: row[0])
+        state.tier = row[1]
+        state.rateExcess = row[2]
+        state.rateLast = row[3]
+        state.rateSeen = row[4]
+        state.quotaWindowStart = row[5]
+        state.quotaWindowEnd = row[6]
+        state.quotaCount = row[7]
+        state.quotaLimit = row[8]
+        state.rateDenials = row[9]
+        state.quotaDenials = row[10]
+        return state
+    }
+
     /// Stores the audit archive's head (the last seal's chain and the next `seq`) in the open transaction, with
     /// the charges it covers: a cut archive tail then shows against the ledger.
     public func saveAuditHead(_ head: AuditHead) throws {

@@ -131,6 +131,24 @@ public final class SQLiteLedger: @unchecked Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v3: request limits and quotas") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE limits (
+                        client TEXT PRIMARY KEY,
+                        tier TEXT NOT NULL DEFAULT '',
+                        rate_excess INTEGER NOT NULL,
+                        rate_last INTEGER NOT NULL,
+                        rate_seen INTEGER NOT NULL,
+                        quota_window_start INTEGER NOT NULL,
+                        quota_window_end INTEGER NOT NULL,
+                        quota_count INTEGER NOT NULL,
+                        quota_limit INTEGER NOT NULL,
+                        rate_denials INTEGER NOT NULL,
+                        quota_denials INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
@@ -170,6 +188,22 @@ public final class SQLiteLedger: @unchecked Sendable {
             throw error
         } catch {
             throw LedgerError(kind: .io, message: "ledger \(path): \(error)")
+        }
+    }
+
+    /// The request-limit states of `clients` (every client when empty; the global limit's under
+    /// ``LimitState/globalKey``), ordered by client.
+    public func limitStates(clients: [String] = []) throws -> [LimitState] {
+        try reading { db in
+            if clients.isEmpty {
+                return try Row.fetchAll(db, sql: "SELECT \(LedgerWriter.limitColumns) FROM limits ORDER BY client")
+                    .map(LedgerWriter.limitState)
+            }
+            return try clients.compactMap { client in
+                try Row.fetchOne(
+                    db, sql: "SELECT \(LedgerWriter.limitColumns) FROM limits WHERE client = ?", arguments: [client]
+                ).map(LedgerWriter.limitState)
+            }
         }
     }
 

@@ -1,0 +1,150 @@
+import DPWallRecords
+import DPWallStore
+
+/// The limit stage (records.md, `rate_limited` and `quota_exceeded`; policy.md, `rate`, `burst`, `quota`): per
+/// client an nginx leaky bucket on event time (``LeakyBucket``) and a request count per tumbling UTC quota window,
+/// and optionally one bucket across all clients (`limits.global_rate`).
+///
+/// It runs in the filter's writing turn, in input order, on every record that got past `forbidden`. State lives
+/// in memory; a client's state is read from the ledger when it is first seen, and what changed is written into
+/// the group's transaction at its commit, so quotas (and buckets) survive a restart. After a commit, when more
+/// than ``clientLimit`` clients are held, all are forgotten and reloaded on their next record.
+final class LimitStage {
+    struct ClientLimits {
+        var state: LimitState
+        var bucket: LeakyBucket?
+        var quota: Policy.Quota?
+        var isDirty = false
+    }
+
+    static let clientLimit = 1 << 20
+    private let policy: Policy
+    /// Would-be denials are reported but not enforced (`--limits-dry-run`, nginx `limit_req_dry_run`).
+    let dryRun: Bool
+    private var clients: [String: ClientLimits] = [:]
+    private var dirty: [String] = []
+    private var global: ClientLimits?
+    private var globalLoaded = false
+
+    init(policy: Policy, dryRun: Bool) {
+        self.policy = policy
+        self.dryRun = dryRun
+    }
+
+    /// Admits a request of `client` (in tier `tierName`) at event time `time`: nil when it passes every limit,
+    /// else the denial. A request that passes moves the buckets (all of them, or none); a denied one changes
+    /// nothing but the denial counts.
+    func admit(client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
+        -> RecordError?
+    {
+        let index = try load(client, tierName: tierName, writer: &writer)
+        var entry = clients.values[index]
+        defer { clients.values[index] = entry }
+        if !entry.isDirty {
+            entry.isDirty = true
+            dirty.append(client)
+        }
+        if !globalLoaded { try loadGlobal(&writer) }
+        let look = entry.bucket.map { $0.look(entry.state, now: time) }
+        if let bucket = entry.bucket, let look, !look.passes {
+            entry.state.rateDenials += 1
+            let wait = bucket.retryAfter(entry.state, now: time)
+            return RecordError(
+                .rateLimited,
+                "over the client's rate of \(PolicyReport.number(Double(bucket.rate) / 1000)) requests/s with burst "
+                    + "\(bucket.burst / 1000) (event time); a retry passes after \(Self.seconds(wait)) s")
+        }
+        let globalLook = global.flatMap { limits in limits.bucket.map { $0.look(limits.state, now: time) } }
+        if let bucket = global?.bucket, let globalLook, !globalLook.passes {
+            global!.state.rateDenials += 1
+            global!.isDirty = true
+            let wait = bucket.retryAfter(global!.state, now: time)
+            return RecordError(
+                .rateLimited,
+                "over the global rate of \(PolicyReport.number(Double(bucket.rate) / 1000)) requests/s with burst "
+                    + "\(bucket.burst / 1000) across all clients (event time); a retry passes after "
+                    + "\(Self.seconds(wait)) s")
+        }
+        if let bucket = entry.bucket, let look { bucket.accept(look, now: time, into: &entry.state) }
+        if let bucket = global?.bucket, let globalLook {
+            bucket.accept(globalLook, now: time, into: &global!.state)
+            global!.isDirty = true
+        }
+        guard let quota = entry.quota else { return nil }
+        if time >= entry.state.quotaWindowEnd {
+            let span = quota.window.span(containing: time)
+            entry.state.quotaWindowStart = span.start
+            entry.state.quotaWindowEnd = span.end
+            entry.state.quotaCount = 0
+        }
+        // A record from before the current window (out of order) counts against the current window: its own
+        // window's count is no longer held, and counting it here can only be stricter.
+        entry.state.quotaLimit = Int64(quota.requests)
+        if entry.state.quotaCount >= Int64(quota.requests) {
+            entry.state.quotaDenials += 1
+            return RecordError(
+                .quotaExceeded,
+                "the client's quota of \(quota.requests) requests per \(quota.window.rawValue) is used up in the "
+                    + "window from \(EventTime.format(milliseconds: entry.state.quotaWindowStart)) to "
+                    + "\(EventTime.format(milliseconds: entry.state.quotaWindowEnd)); a retry passes after "
+                    + "\(Self.seconds(entry.state.quotaWindowEnd - max(time, entry.state.quotaWindowStart))) s")
+        }
+        return nil
+    }
+
+    /// Counts an allowed request of `client` (admitted by ``admit(client:tierName:at:_:)`` in this batch) against
+    /// its quota.
+    func countAllowed(client: String) {
+        guard let index = clients.index(forKey: client), clients.values[index].quota != nil else { return }
+        clients.values[index].state.quotaCount += 1
+    }
+
+    /// Writes what changed into the open transaction.
+    func save(_ writer: inout LedgerWriter) throws {
+        for client in dirty {
+            guard let entry = clients[client], entry.isDirty else { continue }
+            try writer.save(entry.state)
+            clients[client]?.isDirty = false
+        }
+        dirty.removeAll(keepingCapacity: true)
+        if let global, global.isDirty {
+            try writer.save(global.state)
+            self.global?.isDirty = false
+        }
+        if clients.count > Self.clientLimit { clients.removeAll() }
+    }
+
+    /// Whether anything is waiting to be saved.
+    var hasChanges: Bool { !dirty.isEmpty || global?.isDirty == true }
+
+    private func load(_ client: String, tierName: String, writer: inout LedgerWriter) throws
+        -> [String: ClientLimits].Index
+    {
+        if let index = clients.index(forKey: client), clients.values[index].state.tier == tierName { return index }
+        let limits = policy.requestLimits(forClient: client, tierName: tierName)
+        var state = try clients[client]?.state ?? writer.limitState(client: client) ?? LimitState(client: client)
+        let wasDirty = clients[client]?.isDirty ?? false
+        state.tier = tierName
+        clients[client] = ClientLimits(
+            state: state,
+            bucket: limits.rate.map { LeakyBucket(requestsPerSecond: $0.requestsPerSecond, burst: limits.burst) },
+            quota: limits.quota, isDirty: wasDirty)
+        return clients.index(forKey: client)!
+    }
+
+    private func loadGlobal(_ writer: inout LedgerWriter) throws {
+        globalLoaded = true
+        guard let rate = policy.limits.globalRate else { return }
+        let state = try writer.limitState(client: LimitState.globalKey) ?? LimitState(client: LimitState.globalKey)
+        global = ClientLimits(
+            state: state,
+            bucket: LeakyBucket(requestsPerSecond: rate.requestsPerSecond, burst: policy.limits.globalBurst),
+            quota: nil)
+    }
+
+    /// Milliseconds as seconds with three decimals.
+    static func seconds(_ milliseconds: Int64) -> String {
+        let millis = max(0, milliseconds)
+        return "\(millis / 1000).\(String(String(millis % 1000 + 1000).dropFirst()))"
+    }
+}
