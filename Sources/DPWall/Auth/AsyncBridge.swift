@@ -2,19 +2,34 @@ import Dispatch
 import Synchronization
 
 /// Runs async library calls (jwt-kit's key collection is an actor; swift-certificates' verifier is async) from
-/// the pipeline's worker threads, which are Dispatch threads outside Swift's cooperative pool: the caller blocks
-/// while a detached task does the work on the pool. Verifications are cached per token or certificate, so this
-/// happens once per distinct credential, never per record.
+/// synchronous code: the caller blocks while a task does the work.
+///
+/// The task prefers a task executor of its own, a serial Dispatch queue, so that its jobs (and those of the
+/// default actors it calls) never wait for a thread of Swift's cooperative pool: a caller that blocks a pool
+/// thread (a test, or a future async server) cannot starve the work it waits for. Verifications are cached per
+/// token or certificate, so this happens once per distinct credential, never per record.
 enum AsyncBridge {
     private final class Box<T>: @unchecked Sendable {
         var value: T?
     }
 
-    /// `body`'s result; never call it from inside a task (it would block a thread of the pool it waits for).
+    private final class QueueExecutor: TaskExecutor {
+        let queue = DispatchQueue(label: "dpwall.auth-bridge")
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            let executor = asUnownedTaskExecutor()
+            queue.async { job.runSynchronously(on: executor) }
+        }
+    }
+
+    private static let executor = QueueExecutor()
+
+    /// `body`'s result.
     static func run<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
         let box = Box<T>()
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        Task(executorPreference: executor) {
             box.value = await body()
             done.signal()
         }
@@ -22,7 +37,6 @@ enum AsyncBridge {
         return box.value!
     }
 }
-
 /// Verification results by credential (a token, a PEM), shared by the worker threads: each distinct credential
 /// is verified once. Bounded: at ``limit`` entries it starts over, so a flood of distinct credentials costs
 /// verifications, never unbounded memory.

@@ -78,6 +78,15 @@ final class CertificateVerifier: Sendable {
             return failure("not a PEM certificate")
         }
         guard let leaf = presented.first else { return failure("holds no certificate") }
+        // A client presents an end-entity certificate for client authentication, never a CA's.
+        if case .isCertificateAuthority = try? leaf.extensions.basicConstraints {
+            return failure("is a CA certificate, not a client's")
+        }
+        if let usages = try? leaf.extensions.extendedKeyUsage,
+            !usages.contains(.clientAuth) && !usages.contains(.any)
+        {
+            return failure("its extended key usage does not include client authentication")
+        }
         let roots = self.roots
         let intermediates = CertificateStore(presented.dropFirst())
         let result = AsyncBridge.run { () -> CertificateValidationResult in

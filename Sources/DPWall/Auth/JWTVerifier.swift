@@ -1,6 +1,7 @@
 import DPWallRecords
 import Foundation
 import JWTKit
+import Synchronization
 
 /// Offline JWT verification (policy.md, `auth.jwt`) with vapor/jwt-kit against a local JWKS file and an optional
 /// HMAC secret file; no network.
@@ -31,19 +32,58 @@ final class JWTVerifier: Sendable {
     ]
 
     private let settings: Policy.JWTSettings
-    private let keys: JWTKeyCollection
-    private let hmac: JWTKeyCollection?
+    /// jwt-kit's verifying key per kid (``keyID(_:_:)``; `HS256`, `HS384`, `HS512` for the HMAC secret), taken
+    /// out of its key collection once at load, so that verifying a token is synchronous.
+    private let verifiers: [String: any JWTAlgorithm]
     /// The JWKS keys' types by `kid`.
     private let keyTypes: [String: String]
     /// The kids jwt-kit holds (``keyID(_:_:)``): a lookup of any other would fall back to its default key.
     private let keyIDs: Set<String>
     private let leeway: Int64
     private let cache = VerificationCache<Result<Claims, RecordError>>()
+    /// Tokens verified (cache misses), for tests and metrics.
+    private let verified = Atomic<Int>(0)
+    var verifications: Int { verified.load(ordering: .relaxed) }
+
+    /// What the files hold, read and checked: the JWKS given to jwt-kit, the key types and ids, the HMAC secret.
+    struct Material: Sendable {
+        var jwksPath: String
+        var expandedText: String
+        var keyTypes: [String: String]
+        var keyIDs: [String]
+        var secret: [UInt8]?
+    }
 
     /// Loads the JWKS (and the HMAC secret) named by `settings`, with relative paths taken from `directory`.
-    init(settings: Policy.JWTSettings, directory: String) throws(PolicyError) {
+    /// Blocks while jwt-kit's key collection (an actor) builds the keys: call it from synchronous code only (the
+    /// filter's start); async code uses ``load(settings:directory:)``.
+    convenience init(settings: Policy.JWTSettings, directory: String) throws(PolicyError) {
+        let material = try Self.material(settings, directory: directory)
+        let keys = AsyncBridge.run { () -> Result<[String: any JWTAlgorithm], PolicyError> in
+            do throws(PolicyError) {
+                return .success(try await Self.keys(material))
+            } catch {
+                return .failure(error)
+            }
+        }
+        try self.init(settings: settings, material: material, verifiers: keys.get())
+    }
+
+    /// ``init(settings:directory:)`` for async code.
+    static func load(settings: Policy.JWTSettings, directory: String) async throws(PolicyError) -> JWTVerifier {
+        let material = try material(settings, directory: directory)
+        return JWTVerifier(settings: settings, material: material, verifiers: try await keys(material))
+    }
+
+    private init(settings: Policy.JWTSettings, material: Material, verifiers: [String: any JWTAlgorithm]) {
         self.settings = settings
         leeway = Int64((settings.leewaySeconds * 1000).rounded())
+        keyTypes = material.keyTypes
+        keyIDs = Set(material.keyIDs)
+        self.verifiers = verifiers
+    }
+
+    private static func material(_ settings: Policy.JWTSettings, directory: String) throws(PolicyError) -> Material {
         let jwksPath = AuthFiles.resolve(settings.jwks, in: directory)
         let jwksText = try AuthFiles.readText(jwksPath, key: "auth.jwt.jwks")
         // The key types, to pin each algorithm to its family; and the set given to jwt-kit, where each key appears
@@ -89,34 +129,45 @@ final class JWTVerifier: Sendable {
         }
         let expandedText = String(
             decoding: (try? JSONSerialization.data(withJSONObject: ["keys": expanded])) ?? Data(), as: UTF8.self)
-        keyTypes = types
-        keyIDs = Set(expanded.compactMap { $0["kid"] as? String })
-        let collection = JWTKeyCollection()
-        let loaded = AsyncBridge.run { () -> String? in
-            do {
-                _ = try await collection.add(jwksJSON: expandedText)
-                return nil
-            } catch {
-                return "\(error)"
-            }
-        }
-        if let loaded {
-            throw PolicyError(path: "auth.jwt.jwks", message: "\(jwksPath): cannot load the JWK set: \(loaded)")
-        }
-        keys = collection
+        var secret: [UInt8]?
         if let file = settings.hmacKeyFile {
             let path = AuthFiles.resolve(file, in: directory)
-            let secret = try AuthFiles.readSecret(path, key: "auth.jwt.hmac_key_file", minimumBytes: 32)
-            let hmacKeys = JWTKeyCollection()
-            AsyncBridge.run {
-                // Each HS algorithm is its own signer; the token's (pinned) algorithm picks it by a private kid.
-                await hmacKeys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: "HS256")
-                await hmacKeys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha384, kid: "HS384")
-                await hmacKeys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha512, kid: "HS512")
+            secret = try AuthFiles.readSecret(path, key: "auth.jwt.hmac_key_file", minimumBytes: 32)
+        }
+        return Material(
+            jwksPath: jwksPath, expandedText: expandedText, keyTypes: types,
+            keyIDs: expanded.compactMap { $0["kid"] as? String }, secret: secret)
+    }
+
+    /// jwt-kit's verifying keys for `material`, by kid.
+    private static func keys(_ material: Material) async throws(PolicyError) -> [String: any JWTAlgorithm] {
+        let collection = JWTKeyCollection()
+        do {
+            _ = try await collection.add(jwksJSON: material.expandedText)
+            // Each HS algorithm is its own signer, found by the (pinned) algorithm's name, and only with a secret at
+            // least as long as its hash (RFC 7518 §3.2): 32 bytes for HS256, 48 for HS384, 64 for HS512.
+            var hmacIDs: [String] = []
+            if let secret = material.secret {
+                let key = HMACKey(from: secret)
+                await collection.add(hmac: key, digestAlgorithm: .sha256, kid: "HS256")
+                hmacIDs.append("HS256")
+                if secret.count >= 48 {
+                    await collection.add(hmac: key, digestAlgorithm: .sha384, kid: "HS384")
+                    hmacIDs.append("HS384")
+                }
+                if secret.count >= 64 {
+                    await collection.add(hmac: key, digestAlgorithm: .sha512, kid: "HS512")
+                    hmacIDs.append("HS512")
+                }
             }
-            hmac = hmacKeys
-        } else {
-            hmac = nil
+            var found: [String: any JWTAlgorithm] = [:]
+            for id in material.keyIDs + hmacIDs {
+                found[id] = try await collection.getKey(for: JWKIdentifier(string: id))
+            }
+            return found
+        } catch {
+            throw PolicyError(
+                path: "auth.jwt.jwks", message: "\(material.jwksPath): cannot load the JWK set: \(error)")
         }
     }
 
@@ -150,6 +201,7 @@ final class JWTVerifier: Sendable {
 
     /// Verifies everything but time.
     private func verify(_ token: String) -> Result<Claims, RecordError> {
+        verified.add(1, ordering: .relaxed)
         guard token.utf8.count <= Self.maxTokenBytes else {
             return failure("longer than \(Self.maxTokenBytes) bytes")
         }
@@ -163,16 +215,17 @@ final class JWTVerifier: Sendable {
                 alg.lowercased() == "none"
                     ? "alg none (an unsigned token) is never accepted" : "algorithm \(alg) is not accepted")
         }
-        let collection: JWTKeyCollection
         let kid: String?
         if family == "oct" {
-            guard let hmac else {
-                return failure("\(alg) tokens are not accepted: the policy sets no auth.jwt.hmac_key_file")
+            guard verifiers[alg] != nil else {
+                return failure(
+                    verifiers["HS256"] == nil
+                        ? "\(alg) tokens are not accepted: the policy sets no auth.jwt.hmac_key_file"
+                        : "\(alg) tokens are not accepted: the HMAC secret is shorter than \(alg.dropFirst(2)) bits "
+                            + "(RFC 7518 section 3.2)")
             }
-            collection = hmac
             kid = alg
         } else {
-            collection = keys
             if let named = header["kid"] as? String {
                 guard let type = keyTypes[named] else { return failure("no key of this kid in the JWKS") }
                 guard type == family else {
@@ -190,27 +243,17 @@ final class JWTVerifier: Sendable {
             }
         }
         let keyID = family == "oct" ? alg : Self.keyID(kid ?? "", alg)
-        guard family == "oct" || keyIDs.contains(keyID) else {
+        guard let key = verifiers[keyID] else {
             return failure("algorithm \(alg) is not one this key verifies (its JWK names another alg)")
         }
-        let outcome = AsyncBridge.run { () -> Result<ClaimSet, Mismatch> in
-            do {
-                let key = try await collection.getKey(for: JWKIdentifier(string: keyID), alg: alg)
-                // A JWK that names its own alg is used only for that alg.
-                guard key.name == alg else { return .failure(Mismatch(keyAlgorithm: key.name)) }
-                return .success(try Self.verifySignature(token, key: key))
-            } catch {
-                return .failure(Mismatch(keyAlgorithm: nil))
-            }
+        // A JWK that names its own alg is used only for that alg.
+        guard key.name == alg else {
+            return failure("algorithm \(alg) does not fit the key, which is for \(key.name) (algorithm confusion)")
         }
+        let outcome = Result { try Self.verifySignature(token, key: key) }
         let claims: ClaimSet
         switch outcome {
-        case .failure(let mismatch):
-            if let keyAlgorithm = mismatch.keyAlgorithm {
-                return failure(
-                    "algorithm \(alg) does not fit the key, which is for \(keyAlgorithm) (algorithm confusion)")
-            }
-            return failure("the signature does not verify")
+        case .failure: return failure("the signature does not verify")
         case .success(let set): claims = set
         }
         if let issuer = settings.issuer, claims.strings("iss") != [issuer] {
@@ -248,11 +291,6 @@ final class JWTVerifier: Sendable {
 
     /// The kid under which jwt-kit holds key `kid` for algorithm `alg`.
     static func keyID(_ kid: String, _ alg: String) -> String { kid + "\u{1F}" + alg }
-
-    /// Why jwt-kit did not verify a token: the key is for another algorithm, or (nil) the signature is wrong.
-    private struct Mismatch: Error {
-        var keyAlgorithm: String?
-    }
 
     static func base64URLDecode(_ text: Substring) -> Data? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
