@@ -181,15 +181,15 @@ final class JWTVerifier: Sendable {
                 return .failure(
                     RecordError(
                         .unauthenticated,
-                        "the bearer token expired at \(EventTime.format(milliseconds: claims.expires)), before the "
-                            + "record's ts (leeway \(settings.leewaySeconds) s)"))
+                        "bearer token: expired at \(EventTime.format(milliseconds: claims.expires)), before the "
+                            + "record's ts (leeway \(PolicyReport.number(settings.leewaySeconds)) s)"))
             }
             if let notBefore = claims.notBefore, eventTime < notBefore - leeway {
                 return .failure(
                     RecordError(
                         .unauthenticated,
-                        "the bearer token is not valid before \(EventTime.format(milliseconds: notBefore)), after the "
-                            + "record's ts (leeway \(settings.leewaySeconds) s)"))
+                        "bearer token: not valid before \(EventTime.format(milliseconds: notBefore)), after the "
+                            + "record's ts (leeway \(PolicyReport.number(settings.leewaySeconds)) s)"))
             }
             return .success(claims.identity)
         }
