@@ -7,6 +7,7 @@ let package = Package(
     dependencies: [
         .package(name: "dpwall", path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .executableTarget(
@@ -16,6 +17,7 @@ let package = Package(
                 .product(name: "DPWallPrivacy", package: "dpwall"),
                 .product(name: "DPWallStore", package: "dpwall"),
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/DPWallBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -173,7 +173,17 @@ final class JWTVerifier: Sendable {
 
     /// The identity of the record whose bearer token is `token` at event time `eventTime` (milliseconds).
     func identity(token: String, eventTime: Int64) -> Result<Identity, RecordError> {
-        switch cache.value(for: token, { verify(token) }) {
+        check(claims(token: token), eventTime: eventTime)
+    }
+
+    /// What `token` proves apart from time (cached per token).
+    func claims(token: String) -> Result<Claims, RecordError> {
+        cache.value(for: token, { verify(token) })
+    }
+
+    /// The identity `verified` gives a record at event time `eventTime`, after the `exp` and `nbf` checks.
+    func check(_ verified: Result<Claims, RecordError>, eventTime: Int64) -> Result<Identity, RecordError> {
+        switch verified {
         case .failure(let problem):
             return .failure(problem)
         case .success(let claims):

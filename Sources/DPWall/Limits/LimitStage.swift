@@ -25,6 +25,12 @@ final class LimitStage {
     private var dirty: [String] = []
     private var global: ClientLimits?
     private var globalLoaded = false
+    /// Where the client of the last admitted request is, its name, and the table's shape then (``shape`` counts
+    /// insertions and clearings, which move entries).
+    private var lastAdmitted: [String: ClientLimits].Index?
+    private var lastClient = ""
+    private var lastShape = 0
+    private var shape = 0
 
     init(policy: Policy, dryRun: Bool) {
         self.policy = policy
@@ -38,13 +44,17 @@ final class LimitStage {
         -> RecordError?
     {
         let index = try load(client, tierName: tierName, writer: &writer)
-        var entry = clients.values[index]
-        defer { clients.values[index] = entry }
-        if !entry.isDirty {
-            entry.isDirty = true
+        lastAdmitted = index
+        if !clients.values[index].isDirty {
+            clients.values[index].isDirty = true
             dirty.append(client)
         }
         if !globalLoaded { try loadGlobal(&writer) }
+        // In place: the client's entry is not copied out and back.
+        return check(&clients.values[index], at: time)
+    }
+
+    private func check(_ entry: inout ClientLimits, at time: Int64) -> RecordError? {
         let look = entry.bucket.map { $0.look(entry.state, now: time) }
         if let bucket = entry.bucket, let look, !look.passes {
             entry.state.rateDenials += 1
@@ -92,10 +102,10 @@ final class LimitStage {
         return nil
     }
 
-    /// Counts an allowed request of `client` (admitted by ``admit(client:tierName:at:_:)`` in this batch) against
-    /// its quota.
-    func countAllowed(client: String) {
-        guard let index = clients.index(forKey: client), clients.values[index].quota != nil else { return }
+    /// Counts the request that ``admit(client:tierName:at:_:)`` passed last against its client's quota, once
+    /// the request is allowed (before any other is admitted).
+    func countAllowed() {
+        guard let index = lastAdmitted, clients.values[index].quota != nil else { return }
         clients.values[index].state.quotaCount += 1
     }
 
@@ -111,7 +121,11 @@ final class LimitStage {
             try writer.save(global.state)
             self.global?.isDirty = false
         }
-        if clients.count > Self.clientLimit { clients.removeAll() }
+        if clients.count > Self.clientLimit {
+            clients.removeAll()
+            lastAdmitted = nil
+            shape &+= 1
+        }
     }
 
     /// Whether anything is waiting to be saved.
@@ -120,7 +134,16 @@ final class LimitStage {
     private func load(_ client: String, tierName: String, writer: inout LedgerWriter) throws
         -> [String: ClientLimits].Index
     {
+        // Traffic repeats its clients: the last one's place holds until the table changes shape.
+        if let index = lastAdmitted, lastShape == shape, client == lastClient,
+            clients.values[index].state.tier == tierName
+        {
+            return index
+        }
+        lastClient = client
+        defer { lastShape = shape }
         if let index = clients.index(forKey: client), clients.values[index].state.tier == tierName { return index }
+        shape &+= 1
         let limits = policy.requestLimits(forClient: client, tierName: tierName)
         var state = try clients[client]?.state ?? writer.limitState(client: client) ?? LimitState(client: client)
         let wasDirty = clients[client]?.isDirty ?? false

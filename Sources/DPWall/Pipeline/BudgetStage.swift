@@ -104,6 +104,14 @@ final class BudgetStage {
         output.withUnsafeBytes { bytes in
             var cursor = 0
             for (index, charge) in pending.charges.enumerated() {
+                switch decisions[index] {
+                case .keep,
+                    .allow where dryRuns[index] == nil || !annotate:
+                    // The worker's line stands: it is copied with its neighbours in one piece.
+                    privacyRanges.append(0..<0)
+                    continue
+                default: break
+                }
                 held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<charge.lineStart]))
                 cursor = charge.tailAt
                 let line = UnsafeRawBufferPointer(rebasing: bytes[charge.lineStart..<charge.tailAt])
@@ -116,15 +124,12 @@ final class BudgetStage {
                     privacyRanges.append(start..<privacyTexts.bytes.count)
                     writeTail(privacyRanges.last!, dryRun: dryRuns[index])
                 case .allow:
+                    // With a dry-run finding to annotate (the others were passed over above): the complete line
+                    // ends in "}\n", and the member goes before its last brace.
                     privacyRanges.append(0..<0)
-                    if annotate, let problem = dryRuns[index] {
-                        // The complete line ends in "}\n": the dry run's member goes before its last brace.
-                        held.append(raw: UnsafeRawBufferPointer(rebasing: line[..<(line.endIndex - 2)]))
-                        writeDryRun(problem)
-                        held.append(raw: "}\n")
-                    } else {
-                        held.append(raw: line)
-                    }
+                    held.append(raw: UnsafeRawBufferPointer(rebasing: line[..<(line.endIndex - 2)]))
+                    writeDryRun(dryRuns[index]!)
+                    held.append(raw: "}\n")
                 case .keep:
                     privacyRanges.append(0..<0)
                     held.append(raw: line)
@@ -142,7 +147,7 @@ final class BudgetStage {
                         processor.moveToDenied(problem.code)
                         rejectsCursor = charge.rejectsAt
                     }
-                    writeDenial(charge, pending, problem)
+                    writeDenial(charge, pending, problem, output: bytes)
                 }
             }
             held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<bytes.count]))
@@ -315,11 +320,11 @@ final class BudgetStage {
         case .denial(let problem):
             return .keep(problem)
         case .release:
-            limits?.countAllowed(client: charge.client)
+            limits?.countAllowed()
             return .allow
         case .charge:
             let decision = try decide(charge, pending, &writer)
-            if case .release = decision { limits?.countAllowed(client: charge.client) }
+            if case .release = decision { limits?.countAllowed() }
             return decision
         }
     }
@@ -474,10 +479,16 @@ final class BudgetStage {
         out.appendByte(UInt8(ascii: "}"))
     }
 
-    private func writeDenial(_ charge: PendingCharge, _ pending: PendingCharges, _ problem: RecordError) {
+    private func writeDenial(
+        _ charge: PendingCharge, _ pending: PendingCharges, _ problem: RecordError, output: UnsafeRawBufferPointer
+    ) {
         pending.text.bytes.withUnsafeBytes { text in
-            held.append(raw: UnsafeRawBufferPointer(rebasing: text[charge.textStart..<charge.envelopeEnd]))
-            if charge.envelopeEnd > charge.textStart + 1 { held.appendByte(UInt8(ascii: ",")) }
+            let envelope =
+                charge.outputEnvelopeEnd >= 0
+                ? UnsafeRawBufferPointer(rebasing: output[charge.lineStart..<charge.outputEnvelopeEnd])
+                : UnsafeRawBufferPointer(rebasing: text[charge.textStart..<charge.envelopeEnd])
+            held.append(raw: envelope)
+            if envelope.count > 1 { held.appendByte(UInt8(ascii: ",")) }
             held.append(raw: "\"error\":{")
             RecordProcessor.writeProblem(problem, &held)
             held.append(raw: "}}\n")

@@ -23,7 +23,11 @@ struct PendingCharge {
     /// Where the record's line starts in the output buffer, and where its tail goes (for a complete line, where
     /// it ends).
     var lineStart: Int, tailAt: Int
-    /// In ``PendingCharges/text``: `{` and the envelope fields of a denial line from `textStart` to `envelopeEnd`;
+    /// Where the denial's `{` and envelope fields end in the output buffer, for a complete line (they start it);
+    /// -1 for a charge, whose denial envelope is in ``PendingCharges/text``.
+    var outputEnvelopeEnd: Int
+    /// In ``PendingCharges/text``: `{` and the envelope fields of a denial line from `textStart` to `envelopeEnd`
+    /// (empty unless a charge);
     /// then, with `--rejects`, the head of its rejects line up to `rejectsSplit` and its tail up to `textEnd`.
     var textStart: Int, envelopeEnd: Int, rejectsSplit: Int, textEnd: Int
     /// How much of the worker's rejects buffer precedes this record (its rejects line, if denied, goes there),

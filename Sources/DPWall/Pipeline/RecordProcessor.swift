@@ -106,8 +106,11 @@ final class RecordProcessor {
     private var currentModel: ModelRuntime?
     private var lastAllowedClient: String?
     private var lastTierName = ""
+    private var lastCredentialTier: String?
     /// The authenticated client of the record being written, when its envelope has no `client` to copy.
     private var authClient: String?
+    /// Where the envelope fields of a denial line end in the last output line written (``writeEnvelope``).
+    private var lineEnvelopeEnd = 0
     /// Output lines of the current batch.
     var output = JSONWriter(capacity: 1 << 20)
     /// Rejects lines of the current batch (when enabled).
@@ -299,10 +302,18 @@ final class RecordProcessor {
             case .success(let identity):
                 s.client = identity.client
                 if s.envelope.client < 0 { authClient = identity.client }
-                let (tierName, problem) = tiers.check(
-                    client: identity.client, credentialTier: identity.tier, model: model.name)
-                s.tierName = tierName
-                if let problem { return problem }
+                if identity.client == lastAllowedClient && identity.tier == lastCredentialTier {
+                    // Allowed for this model a moment ago, in the same tier.
+                    s.tierName = lastTierName
+                } else {
+                    let (tierName, problem) = tiers.check(
+                        client: identity.client, credentialTier: identity.tier, model: model.name)
+                    s.tierName = tierName
+                    if let problem { return problem }
+                    lastAllowedClient = identity.client
+                    lastCredentialTier = identity.tier
+                    lastTierName = tierName
+                }
             }
         }
         if s.envelope.request >= 0,
@@ -477,10 +488,17 @@ final class RecordProcessor {
         _ kind: PendingKind, _ view: JSONView, _ line: InputLine, _ inputName: String, lineStart: Int, tailAt: Int,
         rejectsAt: Int, auditStub: Int, outputDigestAt: Int, digestAt: Int, costs: Range<Int>, _ s: inout Scratch
     ) {
-        pending.text.append(raw: "{")
-        let textStart = pending.text.bytes.count - 1
-        writeEnvelope(view, s.envelope, everything: false, &pending.text)
+        let isCharge: Bool
+        if case .charge = kind { isCharge = true } else { isCharge = false }
+        // A complete line starts with the denial's envelope: `{` and id, ts, client, model.
+        let outputEnvelopeEnd = isCharge ? -1 : lineEnvelopeEnd
+        var textStart = pending.text.bytes.count
+        if isCharge {
+            pending.text.append(raw: "{")
+            writeEnvelope(view, s.envelope, everything: false, &pending.text)
+        }
         let envelopeEnd = pending.text.bytes.count
+        if !isCharge { textStart = envelopeEnd }
         var rejectsSplit = envelopeEnd
         if options.writeRejects {
             writeRejectHead(line, inputName, &pending.text)
@@ -489,12 +507,14 @@ final class RecordProcessor {
         }
         pending.charges.append(
             PendingCharge(
-                kind: kind, lineStart: lineStart, tailAt: tailAt, textStart: textStart, envelopeEnd: envelopeEnd,
+                kind: kind, lineStart: lineStart, tailAt: tailAt, outputEnvelopeEnd: outputEnvelopeEnd,
+                textStart: textStart, envelopeEnd: envelopeEnd,
                 rejectsSplit: rejectsSplit, textEnd: pending.text.bytes.count, rejectsAt: rejectsAt,
                 rejectsEnd: rejects.bytes.count, client: s.client, tierName: s.tierName,
-                id: view.string(s.envelope.id), eventTime: s.envelope.eventTimeMilliseconds, digestAt: digestAt,
-                costs: costs, epsilon: s.cost.epsilon, delta: s.cost.delta, auditStub: auditStub,
-                outputDigestAt: outputDigestAt, noise: auditNoise[currentModel!.name] ?? []))
+                // Only a charge needs its id (the ledger's key) and its noise (the audit entry).
+                id: isCharge ? view.string(s.envelope.id) : "", eventTime: s.envelope.eventTimeMilliseconds,
+                digestAt: digestAt, costs: costs, epsilon: s.cost.epsilon, delta: s.cost.delta, auditStub: auditStub,
+                outputDigestAt: outputDigestAt, noise: isCharge ? auditNoise[currentModel!.name] ?? [] : []))
     }
 
     /// `,"input_sha256":…,"output_sha256":…,"policy_sha256":…` of an allowed record: the request's text, the
@@ -523,7 +543,7 @@ final class RecordProcessor {
     {
         counts.allowed += 1
         s.out.appendByte(UInt8(ascii: "{"))
-        writeEnvelope(view, s.envelope, everything: true, &s.out)
+        lineEnvelopeEnd = writeEnvelope(view, s.envelope, everything: true, &s.out)
         var body: Range<Int>?
         if s.envelope.request >= 0 && (s.envelope.response < 0 || options.keepRequest) {
             s.out.append(raw: ",\"request\":")
@@ -563,7 +583,11 @@ final class RecordProcessor {
     }
 
     /// Writes `"id":…,"ts":…` and the other envelope fields that are present and readable.
-    private func writeEnvelope(_ view: JSONView, _ envelope: Envelope, everything: Bool, _ out: inout JSONWriter) {
+    /// Returns where `id`, `ts`, `client` and `model` end in `out` (before `version` and the passthrough fields).
+    @discardableResult
+    private func writeEnvelope(_ view: JSONView, _ envelope: Envelope, everything: Bool, _ out: inout JSONWriter)
+        -> Int
+    {
         var first = true
         /// `key` is the member's quoted name and colon, e.g. `"id":`.
         func field(_ key: StaticString, _ node: Int) {
@@ -584,7 +608,8 @@ final class RecordProcessor {
             field("\"client\":", envelope.client)
         }
         field("\"model\":", envelope.model)
-        guard everything else { return }
+        let baseEnd = out.bytes.count
+        guard everything else { return baseEnd }
         field("\"version\":", envelope.version)
         for (key, value) in envelope.passthrough {
             out.appendByte(UInt8(ascii: ","))
@@ -592,6 +617,7 @@ final class RecordProcessor {
             out.appendByte(UInt8(ascii: ":"))
             out.append(raw: raw(view, value))
         }
+        return baseEnd
     }
 
     /// Writes a denial line (and rejects line and audit stub); without `decided`, the audit stub leaves the decision
@@ -603,7 +629,7 @@ final class RecordProcessor {
         counts.denied[problem.code.index] += 1
         out.appendByte(UInt8(ascii: "{"))
         let before = out.bytes.count
-        writeEnvelope(view, envelope, everything: false, &out)
+        lineEnvelopeEnd = writeEnvelope(view, envelope, everything: false, &out)
         if out.bytes.count > before { out.appendByte(UInt8(ascii: ",")) }
         writeError(problem, &out)
         out.append(raw: "}\n")
