@@ -1,5 +1,7 @@
-// libFuzzer entry point: every input goes through the whole record stage (docs/fuzzing.md).
+// libFuzzer entry point: every input goes through the whole record stage (docs/fuzzing.md), once with trusted
+// clients and once under each credential mode.
 import DPWall
+import Foundation
 
 private let policyYAML = """
     version: 1
@@ -46,6 +48,71 @@ nonisolated(unsafe) private let processor: RecordBatchProcessor = {
     }
 }()
 
+/// The sample JWKS and client CA (samples/auth/keys), for the same records under `jwt` and `client_cert` auth:
+/// bearer tokens (header, base64url, JSON, claims) and PEM certificates reach the verifiers.
+private let jwks = #"""
+    {
+      "keys": [
+        {
+          "kty": "EC",
+          "kid": "sample-es256",
+          "crv": "P-256",
+          "alg": "ES256",
+          "x": "aB2dF6uUDtmpMAuGw4cvxUUny8_x5uRL3bTFFbhEVr0",
+          "y": "Im6rlyX894HXumubEOxuk-Zb33dpZhOIebU0A3E8i20"
+        },
+        {
+          "kty": "OKP",
+          "kid": "sample-ed25519",
+          "crv": "Ed25519",
+          "x": "AqnaH3zZhSuHDWY6uyVx2wpVwMTErBW-_UXRcNAFB1o"
+        }
+      ]
+    }
+    """#
+private let clientCA = """
+    -----BEGIN CERTIFICATE-----
+    MIIBWzCCAQGgAwIBAgIUIxvb7mWidg8ba8LmaOSj2iux0CcwCgYIKoZIzj0EAwIw
+    IzEhMB8GA1UEAwwYZHB3YWxsIFNBTVBMRSBjbGllbnRzIENBMB4XDTI2MDEwMTAw
+    MDAwMFoXDTM2MDEwMTAwMDAwMFowIzEhMB8GA1UEAwwYZHB3YWxsIFNBTVBMRSBj
+    bGllbnRzIENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE33OPvaHjYUvBGgJj
+    FR5iGtKKFN5AFCmJffuC3VQdEcV0Ylh8wkk83byVPotY3EAsCEhs+sImZmEnPJKC
+    1gOfHKMTMBEwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAySqm
+    MEzo8T8mwG66NpzVOhDSuz4ojkfcf3G/8YU6oVwCIAd/223s0Dp4dAu5HdvYvsnM
+    lkGIrdaO/6wAZD3v7QCM
+    -----END CERTIFICATE-----
+    """
+
+/// A processor for `policyYAML` with its `auth` replaced by `auth`, and the key files it names written to a
+/// scratch directory.
+private func authProcessor(_ auth: String) -> RecordBatchProcessor {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpwall-fuzz-\(getpid())")
+    do {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(jwks.utf8).write(to: directory.appendingPathComponent("jwks.json"))
+        try Data(clientCA.utf8).write(to: directory.appendingPathComponent("ca.pem"))
+        let yaml = policyYAML.replacingOccurrences(of: "auth: { mode: trusted, default_tier: free }", with: auth)
+        let path = directory.appendingPathComponent("policy.yaml").path
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+        let policy = try Policy.load(path: path)
+        var options = ProcessorOptions()
+        options.credentials = try CredentialVerifiers(policy: policy, policyPath: path)
+        return try RecordBatchProcessor(policy: policy, options: options)
+    } catch {
+        fatalError("fuzz auth policy: \(error)")
+    }
+}
+
+nonisolated(unsafe) private let authProcessors = [
+    authProcessor(
+        "auth: { mode: jwt, default_tier: free, jwt: { jwks: jwks.json, issuer: https://auth.example.com/, "
+            + "audience: inference, tier_claim: tier, leeway: 30s } }"),
+    authProcessor("auth: { mode: client_cert, default_tier: free, client_cert: { ca: ca.pem, identity: san_dns } }"),
+    authProcessor(
+        "auth: { mode: api_key, default_tier: free, api_keys: [{ client: acme, sha256: "
+            + "2c037dab32a59e7bc986d68af41b4c4f889530654067c72fc95d5e1d46a1cb5d }] }"),
+]
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
@@ -61,5 +128,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if start < size { lines += 1 }
     precondition(processor.counts.records - before == lines, "one decision per line")
     precondition(processor.counts.allowed + processor.counts.deniedTotal == processor.counts.records)
+    for other in authProcessors {
+        let earlier = other.counts.records
+        other.process(bytes)
+        precondition(other.counts.records - earlier == lines, "one decision per line under every auth mode")
+    }
     return 0
 }

@@ -27,7 +27,8 @@ final class Authenticator {
     /// This worker's tokens, found by a fingerprint (their length and last 16 bytes, part of the signature) and
     /// confirmed by comparing every byte: no hash over the whole token, no lock. Bounded like the shared cache.
     private var tokens: [TokenFingerprint: (token: [UInt8], claims: Result<JWTVerifier.Claims, RecordError>)] = [:]
-    static let workerTokenLimit = 4096
+    private var tokenBytes = 0
+    static let workerTokenLimit = 4096, workerTokenBytes = 8 << 20
 
     /// Whether the record's `client` field is believed (`trusted` mode).
     var isTrusted: Bool { mode == .trusted }
@@ -78,8 +79,11 @@ final class Authenticator {
                 let fingerprint = TokenFingerprint(token)
                 if let known = tokens[fingerprint], Self.sameBytes(token, known.token) { return known.claims }
                 let claims = jwt.claims(token: String(decoding: token, as: UTF8.self))
-                if tokens.count >= Self.workerTokenLimit { tokens.removeAll(keepingCapacity: true) }
-                tokens[fingerprint] = (Array(token), claims)
+                if tokens.count >= Self.workerTokenLimit || tokenBytes + token.count > Self.workerTokenBytes {
+                    tokens.removeAll(keepingCapacity: true)
+                    tokenBytes = 0
+                }
+                if tokens.updateValue((Array(token), claims), forKey: fingerprint) == nil { tokenBytes += token.count }
                 return claims
             }
             found = jwt.check(claims, eventTime: eventTime)
