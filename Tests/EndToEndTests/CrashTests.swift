@@ -6,6 +6,15 @@ import Testing
     import Glibc
 #endif
 
+/// `2026-11-26T10` for an hour's start in milliseconds.
+enum EventTimeText {
+    static func hour(_ milliseconds: Int64) -> Substring {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000)).prefix(13)
+    }
+}
+
 /// Release-after-commit under `kill -9` (privacy.md, "The ledger"): real processes, a real SQLite file, real
 /// signals.
 @Suite("Crash safety of the ledger")
@@ -63,14 +72,21 @@ struct CrashTests {
         var charged: [String: Double] = [:]
         /// Every (client, id) released, charged or answered again.
         var answered: Set<String> = []
+        /// Allowed lines released per client and UTC hour (`client/2026-11-26T10`), against the hourly quota.
+        var perHour: [String: Int] = [:]
+        /// Lines denied `quota_exceeded`.
+        var quotaDenied = 0
     }
 
-    @Test("kill -9 at 20 random moments: released lines are charged once, and the audit verifies with every charge")
+    /// The free tier's request quota per hour: about 36 records per client and hour arrive, so it runs out.
+    static let quota = 25
+
+    @Test("kill -9 at 20 random moments: lines are charged once, no quota is overrun, and the audit verifies")
     func killNine() throws {
         let scratch = try TemporaryDirectory()
         let yaml = BudgetTests.yaml.replacingOccurrences(
             of: "free: { models: \"*\", budget: { epsilon: 3, window: 1h } }",
-            with: "free: { models: \"*\", budget: { epsilon: 40, window: 1h } }")
+            with: "free: { models: \"*\", quota: \(Self.quota)/hour, budget: { epsilon: 40, window: 1h } }")
         let policy = try scratch.write("policy.yaml", yaml)
         let key = scratch.file("noise.key").path
         _ = try DPWall.run(["keygen", "--noise-key", key], in: scratch)
@@ -140,6 +156,16 @@ struct CrashTests {
         }
         #expect(abs(totals.epsilon - chargedSpend) < 1e-9, "ledger spend \(totals.epsilon) vs \(chargedSpend)")
         #expect(spend <= totals.epsilon + 1e-9)
+        // Quotas: some ran out, no client got more than its quota in any hour whatever the kills, and the ledger
+        // counted at least what was released (a group committed and then lost to a kill is counted, not released).
+        #expect(released.quotaDenied > 0, "the quota never ran out")
+        #expect(released.perHour.values.allSatisfy { $0 <= Self.quota }, "a client got more than its quota")
+        for state in try ledger.limitStates() where state.quotaWindowStart != .min {
+            let hour = String(EventTimeText.hour(state.quotaWindowStart))
+            let shown = released.perHour["\(state.client)/\(hour)"] ?? 0
+            #expect(state.quotaCount >= Int64(shown), "\(state.client): counted \(state.quotaCount), released \(shown)")
+            #expect(state.quotaCount <= Int64(Self.quota))
+        }
     }
 
     /// After a run (killed or not): the ledger opens and is sound, every complete released line has its charge,
@@ -155,9 +181,11 @@ struct CrashTests {
                 Issue.record("round \(round): an output line does not parse: \(String(decoding: raw, as: UTF8.self))")
                 continue
             }
+            if line.code == "quota_exceeded" { released.quotaDenied += 1 }
             guard line.isAllowed, let client = line.object["client"] as? String, let id = line.id,
                 let (cost, _, _) = BudgetTests.privacy(line)
             else { continue }
+            if let ts = line.object["ts"] as? String { released.perHour["\(client)/\(ts.prefix(13))", default: 0] += 1 }
             let key = "\(client)/\(id)"
             let charge = try ledger.charge(client: client, id: id)
             #expect(charge != nil, "round \(round): \(key) was released without a committed charge")
