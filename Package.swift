@@ -95,7 +95,11 @@ let package = Package(
             dependencies: ["DPWallStore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["dpwall", "DPWallStore"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["dpwall", "DPWallStore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -174,6 +174,13 @@ struct JWTAuthTests {
                 .contains("no numeric exp") == true)
         #expect(message(try fixture.token("ES256", kid: "nope"))?.contains("no key of this kid") == true)
         #expect(message("not.a-token")?.contains("malformed") == true)
+        // An alg of 3000 bytes is quoted in 64 at most; a list-valued iss is not the issuer.
+        let longAlg = base64URL(Data(#"{"alg":"\#(String(repeating: "X", count: 3000))"}"#.utf8)) + ".e30.sig"
+        #expect(message(longAlg).map { $0.utf8.count < 200 } == true)
+        #expect(
+            message(
+                try fixture.token("ES256", kid: "ec-1", claims: JWTFixture.claims(["iss": ["https://auth.example/"]])))?
+                .contains("iss is not") == true)
         #expect(message(String(repeating: "a", count: 20_000))?.contains("longer than") == true)
         // No message echoes the token or the secret.
         let token = try fixture.token("HS256", claims: JWTFixture.claims(["iss": "x"]))

@@ -1,5 +1,12 @@
+import Crypto
 import Foundation
 import Testing
+
+enum SHA256Hex {
+    static func of(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
 
 /// The three credential modes through the real binary on samples/auth (keys, certificates and tokens made by
 /// scripts/gen-auth-samples.py with Python's `cryptography`, independently of dpwall).
@@ -33,8 +40,8 @@ struct AuthEndToEndTests {
         #expect(rows.prefix(5).map(\.1) == ["acme", "globex", "wonka", "acme", "wonka"])
         // Tiers from the keys (acme pro, globex internal), and the default tier for wonka's.
         #expect(rows.prefix(3).map(\.3) == [10, 100, 1])
-        // A denied record never names a client it could not prove.
-        #expect(rows[5].1 == nil)
+        // A denied record never names a client it could not prove, not even one its own client field names.
+        #expect(rows[5].1 == nil && rows[6].1 == nil && rows[7].1 == nil)
         let messages = result.lines.compactMap(OutputLine.init).compactMap { $0.error?["message"] as? String }
         #expect(messages.allSatisfy { !$0.contains("dpw_SAMPLE") }, "a message echoes a key: \(messages)")
     }
@@ -59,6 +66,50 @@ struct AuthEndToEndTests {
         #expect(rows.map(\.2) == ["ok", "ok", "ok", "unauthenticated", "unauthenticated"])
         #expect(rows.prefix(3).map(\.1) == ["acme", "globex", "wonka"])
         #expect(rows.prefix(3).map(\.3) == [10, 100, 1])
+    }
+
+    @Test("keyed noise and budgets follow the authenticated client and tier, not the record's own fields")
+    func authenticatedClientDrivesNoiseAndBudget() throws {
+        let scratch = try TemporaryDirectory()
+        let key = scratch.file("noise.key").path
+        _ = try DPWall.run(["keygen", "--noise-key", key], in: scratch)
+        let policy = try String(contentsOf: DPWall.sample("auth/api-key.yaml"), encoding: .utf8)
+        // A second key for acme, in the free tier (epsilon 1 a day instead of pro's 10 a month).
+        let second = "dpw_SAMPLE_acme_second_key_0000"
+        let digest = SHA256Hex.of(second)
+        let policyPath = try scratch.write(
+            "policy.yaml",
+            policy.replacingOccurrences(
+                of: "    - { client: wonka,",
+                with: "    - { client: acme, tier: free, sha256: \(digest) }\n    - { client: wonka,"))
+        let sample = try String(contentsOf: DPWall.sample("auth/api-key.jsonl"), encoding: .utf8)
+        let first = try #require(sample.split(separator: "\n").first.map(String.init))
+        // The same question twice, once without and once with a client field: one answer, one charge.
+        let withClient = first.replacingOccurrences(of: #""id":"r0","#, with: #""id":"r1","client":"acme","#)
+        // Then three questions under the free-tier key: the free budget (epsilon 1 per day, 0.5 a row) runs out
+        // after two, whatever pro's budget holds.
+        var input = first + "\n" + withClient + "\n"
+        let acmeKey = "dpw_SAMPLE_acme_8c1f6d2e9b7a4c3d"
+        for n in 2..<5 {
+            input +=
+                first.replacingOccurrences(of: #""id":"r0""#, with: #""id":"r\#(n)""#)
+                .replacingOccurrences(of: acmeKey, with: second)
+                .replacingOccurrences(of: "[[0.5,0.25]]", with: "[[0.5,0.\(n)]]") + "\n"
+        }
+        let result = try DPWall.run(
+            [
+                "filter", "--policy", policyPath, "--ledger", scratch.file("l.db").path, "--no-audit", "--noise-key",
+                key,
+            ],
+            stdin: Data(input.utf8), in: scratch)
+        #expect(result.status == 0, "\(result.stderrText)")
+        let lines = result.lines.compactMap(OutputLine.init)
+        try #require(lines.count == 5)
+        #expect(
+            (lines[0].object["response"] as? NSDictionary) == (lines[1].object["response"] as? NSDictionary),
+            "the repeat got other noise")
+        #expect(((lines[1].object["privacy"] as? [String: Any])?["epsilon"] as? Double) == 0)
+        #expect(lines.map { $0.code ?? "ok" } == ["ok", "ok", "ok", "ok", "budget_exhausted"], "\(result.stdoutText)")
     }
 
     @Test("a policy whose JWKS or CA file is missing or wrong stops the filter with 78 before it creates anything")

@@ -256,6 +256,41 @@ struct LimitTests {
         #expect(result.stderrText.contains("rate_limited 2") && result.stderrText.contains("invalid_shape 2"))
     }
 
+    @Test("broken bodies keep their invalid_field but count against the rate; a quota of another unit starts afresh")
+    func brokenBodiesAndQuotaUnits() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write(
+            "policy.yaml", Self.policy(tiers: #"  t0: { models: "*", rate: 1/s, burst: 1, quota: 100/month }"#))
+        let t: Int64 = 1_795_000_000_000
+        var input = ""
+        for index in 0..<3 {
+            input += Self.record(id: "b\(index)", client: "x", ms: t)
+                .replacingOccurrences(of: #""request":{"inputs""#, with: #""request":{"bogus":1,"inputs""#)
+        }
+        input += Self.record(id: "ok", client: "x", ms: t)
+        let ledger = scratch.file("q.db").path
+        var result = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", ledger, "--no-audit"], stdin: Data(input.utf8), in: scratch)
+        // Two broken bodies pass the bucket (and fill it), the third would not: it keeps its own code, which comes
+        // first in records.md's order. The valid record after them finds the bucket full.
+        #expect(
+            result.lines.compactMap(OutputLine.init).map { $0.code ?? "ok" } == [
+                "invalid_field", "invalid_field", "invalid_field", "rate_limited",
+            ])
+        // Five allowed this month; then the policy's quota becomes 2 an hour: a fresh hourly window, not a
+        // month-long one with 5 counted in it.
+        input = (1...5).map { Self.record(id: "m\($0)", client: "x", ms: t + 10_000 * Int64($0)) }.joined()
+        result = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", ledger, "--no-audit"], stdin: Data(input.utf8), in: scratch)
+        #expect(result.lines.compactMap(OutputLine.init).allSatisfy { $0.code == nil })
+        let hourly = try scratch.write(
+            "hourly.yaml", Self.policy(tiers: #"  t0: { models: "*", rate: 1/s, burst: 1, quota: 2/hour }"#))
+        input = (6...8).map { Self.record(id: "m\($0)", client: "x", ms: t + 100_000 + 10_000 * Int64($0)) }.joined()
+        result = try DPWall.run(
+            ["filter", "--policy", hourly, "--ledger", ledger, "--no-audit"], stdin: Data(input.utf8), in: scratch)
+        #expect(result.lines.compactMap(OutputLine.init).map { $0.code ?? "ok" } == ["ok", "ok", "quota_exceeded"])
+    }
+
     @Test("a dry run reports would-be denials in the annotation and the audit, and denies nothing")
     func dryRun() throws {
         let scratch = try TemporaryDirectory()

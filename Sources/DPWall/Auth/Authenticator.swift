@@ -126,6 +126,21 @@ struct TokenFingerprint: Hashable {
     }
 }
 
+extension String {
+    /// The text for a message: at most 64 bytes of it (a longer text is cut at a character and ends in `…`).
+    var clippedForMessage: String {
+        guard utf8.count > 64 else { return self }
+        var end = index(startIndex, offsetBy: 0)
+        var bytes = 0
+        for character in self {
+            bytes += character.utf8.count
+            if bytes > 64 { break }
+            end = index(after: end)
+        }
+        return String(self[..<end]) + "…"
+    }
+}
+
 extension Authenticator {
     /// Whether `a` and `b` hold the same bytes, reading all of them when their lengths agree (no early exit).
     static func sameBytes(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {

@@ -223,7 +223,8 @@ final class JWTVerifier: Sendable {
         guard let family = Self.algorithms[alg] else {
             return failure(
                 alg.lowercased() == "none"
-                    ? "alg none (an unsigned token) is never accepted" : "algorithm \(alg) is not accepted")
+                    ? "alg none (an unsigned token) is never accepted"
+                    : "algorithm \(alg.clippedForMessage) is not accepted")
         }
         let kid: String?
         if family == "oct" {
@@ -266,7 +267,7 @@ final class JWTVerifier: Sendable {
         case .failure: return failure("the signature does not verify")
         case .success(let set): claims = set
         }
-        if let issuer = settings.issuer, claims.strings("iss") != [issuer] {
+        if let issuer = settings.issuer, claims.values["iss"]?.isString != true || claims.strings("iss") != [issuer] {
             return failure("iss is not \(issuer)")
         }
         if let audience = settings.audience, !claims.strings("aud").contains(audience) {

@@ -5,11 +5,12 @@ import DPWallStore
 /// client an nginx leaky bucket on event time (``LeakyBucket``) and a request count per tumbling UTC quota window,
 /// and optionally one bucket across all clients (`limits.global_rate`).
 ///
-/// It runs in the filter's writing turn, in input order, on every record that got past `forbidden`. State lives
+/// It runs in the filter's writing turn, in input order, on every record that got past `forbidden`. A value type,
+/// held by the budget stage: its state is mutated in place, with no exclusivity check per access. State lives
 /// in memory; a client's state is read from the ledger when it is first seen, and what changed is written into
 /// the group's transaction at its commit, so quotas (and buckets) survive a restart. After a commit, when more
 /// than ``clientLimit`` clients are held, all are forgotten and reloaded on their next record.
-final class LimitStage {
+struct LimitStage {
     struct ClientLimits {
         var state: LimitState
         var bucket: LeakyBucket?
@@ -40,7 +41,7 @@ final class LimitStage {
     /// Admits a request of `client` (in tier `tierName`) at event time `time`: nil when it passes every limit,
     /// else the denial. A request that passes moves the buckets (all of them, or none); a denied one changes
     /// nothing but the denial counts.
-    func admit(client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
+    mutating func admit(client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
         -> RecordError?
     {
         let index = try load(client, tierName: tierName, writer: &writer)
@@ -51,10 +52,12 @@ final class LimitStage {
         }
         if !globalLoaded { try loadGlobal(&writer) }
         // In place: the client's entry is not copied out and back.
-        return check(&clients.values[index], at: time)
+        return Self.check(&clients.values[index], &global, at: time)
     }
 
-    private func check(_ entry: inout ClientLimits, at time: Int64) -> RecordError? {
+    private static func check(_ entry: inout ClientLimits, _ global: inout ClientLimits?, at time: Int64)
+        -> RecordError?
+    {
         let look = entry.bucket.map { $0.look(entry.state, now: time) }
         if let bucket = entry.bucket, let look, !look.passes {
             entry.state.rateDenials += 1
@@ -81,7 +84,10 @@ final class LimitStage {
             global!.isDirty = true
         }
         guard let quota = entry.quota else { return nil }
-        if time >= entry.state.quotaWindowEnd {
+        if time >= entry.state.quotaWindowEnd
+            || !quota.window.fits(length: entry.state.quotaWindowEnd - entry.state.quotaWindowStart)
+        {
+            // A new window; or the quota's unit changed (another tier, an edited policy): start one of the new unit.
             let span = quota.window.span(containing: time)
             entry.state.quotaWindowStart = span.start
             entry.state.quotaWindowEnd = span.end
@@ -104,13 +110,13 @@ final class LimitStage {
 
     /// Counts the request that ``admit(client:tierName:at:_:)`` passed last against its client's quota, once
     /// the request is allowed (before any other is admitted).
-    func countAllowed() {
+    mutating func countAllowed() {
         guard let index = lastAdmitted, clients.values[index].quota != nil else { return }
         clients.values[index].state.quotaCount += 1
     }
 
     /// Writes what changed into the open transaction.
-    func save(_ writer: inout LedgerWriter) throws {
+    mutating func save(_ writer: inout LedgerWriter) throws {
         for client in dirty {
             guard let entry = clients[client], entry.isDirty else { continue }
             try writer.save(entry.state)
@@ -131,7 +137,7 @@ final class LimitStage {
     /// Whether anything is waiting to be saved.
     var hasChanges: Bool { !dirty.isEmpty || global?.isDirty == true }
 
-    private func load(_ client: String, tierName: String, writer: inout LedgerWriter) throws
+    private mutating func load(_ client: String, tierName: String, writer: inout LedgerWriter) throws
         -> [String: ClientLimits].Index
     {
         // Traffic repeats its clients: the last one's place holds until the table changes shape.
@@ -140,6 +146,7 @@ final class LimitStage {
         {
             return index
         }
+        lastAdmitted = nil
         lastClient = client
         defer { lastShape = shape }
         if let index = clients.index(forKey: client), clients.values[index].state.tier == tierName { return index }
@@ -155,7 +162,7 @@ final class LimitStage {
         return clients.index(forKey: client)!
     }
 
-    private func loadGlobal(_ writer: inout LedgerWriter) throws {
+    private mutating func loadGlobal(_ writer: inout LedgerWriter) throws {
         globalLoaded = true
         guard let rate = policy.limits.globalRate else { return }
         let state = try writer.limitState(client: LimitState.globalKey) ?? LimitState(client: LimitState.globalKey)

@@ -45,7 +45,7 @@ final class BudgetStage {
     private var heldTimes: (Int64, Int64)?
     private var nextSeq: UInt64
     /// The request limits (nil when the policy sets none).
-    private let limits: LimitStage?
+    private var limits: LimitStage?
     /// The decisions of the batch being settled, one per pending record, what the limits would have denied in a
     /// dry run, and each release's privacy members.
     private var decisions: [Decision] = []
@@ -93,9 +93,25 @@ final class BudgetStage {
         privacyTexts.removeAll()
         privacyRanges.removeAll(keepingCapacity: true)
         if !pending.charges.isEmpty {
+            // Into locals for the loop: the stage's own properties would cost an exclusivity check per access.
+            var decisions: [Decision] = []
+            var dryRuns: [RecordError?] = []
+            var limits: LimitStage? = nil
+            swap(&decisions, &self.decisions)
+            swap(&dryRuns, &self.dryRuns)
+            swap(&limits, &self.limits)
+            defer {
+                swap(&decisions, &self.decisions)
+                swap(&dryRuns, &self.dryRuns)
+                swap(&limits, &self.limits)
+            }
             try ledger.withWriter { writer in
                 try writer.begin()
-                for charge in pending.charges { decisions.append(try settle(charge, pending, &writer)) }
+                for charge in pending.charges {
+                    let (decision, dryRun) = try settle(charge, pending, &limits, &writer)
+                    decisions.append(decision)
+                    dryRuns.append(dryRun)
+                }
             }
         }
         // The worker's rejects lines are copied up to each denied charge's place, so the rejects file stays in
@@ -302,30 +318,33 @@ final class BudgetStage {
     /// Relative slack of the limit comparison, for floating-point rounding of sums (privacy-wise negligible).
     static let slack = 1e-12
 
-    /// Decides a pending record in input order: the limits first (records.md's order), then what its kind needs.
-    /// Appends its dry-run finding to ``dryRuns``.
-    private func settle(_ charge: PendingCharge, _ pending: PendingCharges, _ writer: inout LedgerWriter) throws
-        -> Decision
-    {
+    /// Decides a pending record in input order: the limits first (records.md's order), then what its kind needs;
+    /// returns the decision and what a dry run of the limits found.
+    private func settle(
+        _ charge: PendingCharge, _ pending: PendingCharges, _ limits: inout LimitStage?, _ writer: inout LedgerWriter
+    ) throws -> (Decision, RecordError?) {
         var dryRun: RecordError?
-        defer { dryRuns.append(dryRun) }
-        if let limits,
-            let problem = try limits.admit(
+        if limits != nil,
+            let problem = try limits!.admit(
                 client: charge.client, tierName: charge.tierName, at: charge.eventTime, &writer)
         {
-            guard limits.dryRun else { return .deny(problem) }
+            if case .denial(let earlier) = charge.kind, earlier.code.index < problem.code.index {
+                // A code that comes first in records.md's order (a broken body's invalid_field) stands.
+                return (.keep(earlier), nil)
+            }
+            guard limits!.dryRun else { return (.deny(problem), nil) }
             dryRun = problem
         }
         switch charge.kind {
         case .denial(let problem):
-            return .keep(problem)
+            return (.keep(problem), dryRun)
         case .release:
             limits?.countAllowed()
-            return .allow
+            return (.allow, dryRun)
         case .charge:
             let decision = try decide(charge, pending, &writer)
             if case .release = decision { limits?.countAllowed() }
-            return decision
+            return (decision, dryRun)
         }
     }
 
@@ -405,7 +424,8 @@ final class BudgetStage {
         -> [String: ClientWindow].Index?
     {
         let index = clients.index(forKey: client)
-        if let index, case let state = clients.values[index].state, state.windowStart <= time && time < state.windowEnd
+        if let index, case let state = clients.values[index].state, state.windowStart <= time && time < state.windowEnd,
+            state.tier == tierName
         {
             return index
         }

@@ -88,6 +88,11 @@ final class RecordProcessor {
         /// The authenticated client and its tier's name ("" when it has none).
         var client = ""
         var tierName = ""
+        /// The batch's pending decisions (``pending``), here so that appending to them costs no exclusivity check.
+        var pending = PendingCharges()
+        /// Whether the record being decided got past `forbidden`: from there on the limits see it, whatever else
+        /// is wrong with it.
+        var pastForbidden = false
     }
 
     private let policy: Policy
@@ -107,7 +112,7 @@ final class RecordProcessor {
     private var lastAllowedClient: String?
     private var lastTierName = ""
     private var lastCredentialTier: String?
-    /// The authenticated client of the record being written, when its envelope has no `client` to copy.
+    /// The authenticated client of the record being written (modes other than `trusted`), once proven.
     private var authClient: String?
     /// Where the envelope fields of a denial line end in the last output line written (``writeEnvelope``).
     private var lineEnvelopeEnd = 0
@@ -117,7 +122,10 @@ final class RecordProcessor {
     var rejects = JSONWriter(capacity: 0)
     /// The releases of the current batch that the budget stage must still charge, in input order, with their
     /// texts and costs (``ProcessorOptions/charges``).
-    var pending = PendingCharges()
+    var pending: PendingCharges {
+        _read { yield scratch.pending }
+        _modify { yield &scratch.pending }
+    }
     /// The audit stubs of the current batch, one per output line (``ProcessorOptions/audit``).
     var audit = AuditStubs()
     /// `,"policy_sha256":"…"` for the audit stubs.
@@ -243,7 +251,7 @@ final class RecordProcessor {
                 return
             }
             if let problem = decide(view, &s) {
-                if options.limits && problem.code.index > DenialCode.forbidden.index {
+                if options.limits && s.pastForbidden {
                     deferDenial(view, line, inputName, problem, &s)
                 } else {
                     denyRecord(view, s.envelope, line, inputName, problem, &s.out)
@@ -264,6 +272,7 @@ final class RecordProcessor {
     /// The checks of records.md in their order; nil when the record is allowed.
     private func decide(_ view: JSONView, _ s: inout Scratch) -> RecordError? {
         authClient = nil
+        s.pastForbidden = false
         do {
             try envelopeDecoder.decode(view, into: &s.envelope)
         } catch {
@@ -301,7 +310,7 @@ final class RecordProcessor {
                 return problem
             case .success(let identity):
                 s.client = identity.client
-                if s.envelope.client < 0 { authClient = identity.client }
+                authClient = identity.client
                 if identity.client == lastAllowedClient && identity.tier == lastCredentialTier {
                     // Allowed for this model a moment ago, in the same tier.
                     s.tierName = lastTierName
@@ -316,6 +325,7 @@ final class RecordProcessor {
                 }
             }
         }
+        s.pastForbidden = true
         if s.envelope.request >= 0,
             let problem = s.request.check(
                 view, s.envelope.request, side: .request, model: model, keepValues: options.noise.needsRequestDigest)
@@ -380,7 +390,8 @@ final class RecordProcessor {
                 view, s.envelope.request >= 0 ? s.request : nil, into: &s.digestBytes)
         case .seeded(let seed): seeded = KeystreamGenerator(testSeed: seed, stream: UInt64(line))
         }
-        let client = s.envelope.client >= 0 ? view.string(s.envelope.client) : ""
+        // The authenticated client: a record cannot buy fresh noise by adding or dropping its `client` field.
+        let client = s.client
         for tensor in s.response.checked {
             guard let privatizer = model.privatizers[tensor.declared] else { continue }
             let rows = tensor.rank > 0 ? s.response.dims[tensor.dimsStart] : 1
@@ -417,18 +428,18 @@ final class RecordProcessor {
         let lineStart = s.out.bytes.count
         let body = release(view, &s, tail: false)
         let (auditStub, outputDigestAt) = writePendingStub(view, body: body, cost: false, &s)
-        let digestAt = pending.digests.count
+        let digestAt = s.pending.digests.count
         ContentDigest.append(
             context: contentContexts[currentModel!.name]!, model: view.rawBytes(s.envelope.model),
             request: s.envelope.request >= 0 ? view.rawBytes(s.envelope.request) : nil,
-            response: view.rawBytes(s.envelope.response), scratch: &s.contentBytes, to: &pending.digests)
-        let costStart = pending.costs.count
-        pending.costs.append(contentsOf: s.cost.groups)
+            response: view.rawBytes(s.envelope.response), scratch: &s.contentBytes, to: &s.pending.digests)
+        let costStart = s.pending.costs.count
+        s.pending.costs.append(contentsOf: s.cost.groups)
         appendPending(
             .charge, view, line, inputName, lineStart: lineStart, tailAt: s.out.bytes.count,
             rejectsAt: rejects.bytes.count,
             auditStub: auditStub, outputDigestAt: outputDigestAt, digestAt: digestAt,
-            costs: costStart..<pending.costs.count, &s)
+            costs: costStart..<s.pending.costs.count, &s)
     }
 
     /// Writes an allowed record that releases nothing privatized, and leaves it to the limit stage.
@@ -460,10 +471,10 @@ final class RecordProcessor {
         auditDigests(view, s.envelope, body: nil, s.out, &audit.text)
         audit.end()
         guard let body else { return (auditStub, -1) }
-        let outputDigestAt = pending.digests.count
+        let outputDigestAt = s.pending.digests.count
         s.out.bytes.withUnsafeBytes { bytes in
             KeyedNoise.withDigest(UnsafeRawBufferPointer(rebasing: bytes[body])) {
-                pending.digests.append(contentsOf: $0)
+                s.pending.digests.append(contentsOf: $0)
             }
         }
         return (auditStub, outputDigestAt)
@@ -492,24 +503,24 @@ final class RecordProcessor {
         if case .charge = kind { isCharge = true } else { isCharge = false }
         // A complete line starts with the denial's envelope: `{` and id, ts, client, model.
         let outputEnvelopeEnd = isCharge ? -1 : lineEnvelopeEnd
-        var textStart = pending.text.bytes.count
+        var textStart = s.pending.text.bytes.count
         if isCharge {
-            pending.text.append(raw: "{")
-            writeEnvelope(view, s.envelope, everything: false, &pending.text)
+            s.pending.text.append(raw: "{")
+            writeEnvelope(view, s.envelope, everything: false, &s.pending.text)
         }
-        let envelopeEnd = pending.text.bytes.count
+        let envelopeEnd = s.pending.text.bytes.count
         if !isCharge { textStart = envelopeEnd }
         var rejectsSplit = envelopeEnd
         if options.writeRejects {
-            writeRejectHead(line, inputName, &pending.text)
-            rejectsSplit = pending.text.bytes.count
-            writeRejectTail(line, &pending.text)
+            writeRejectHead(line, inputName, &s.pending.text)
+            rejectsSplit = s.pending.text.bytes.count
+            writeRejectTail(line, &s.pending.text)
         }
-        pending.charges.append(
+        s.pending.charges.append(
             PendingCharge(
                 kind: kind, lineStart: lineStart, tailAt: tailAt, outputEnvelopeEnd: outputEnvelopeEnd,
                 textStart: textStart, envelopeEnd: envelopeEnd,
-                rejectsSplit: rejectsSplit, textEnd: pending.text.bytes.count, rejectsAt: rejectsAt,
+                rejectsSplit: rejectsSplit, textEnd: s.pending.text.bytes.count, rejectsAt: rejectsAt,
                 rejectsEnd: rejects.bytes.count, client: s.client, tierName: s.tierName,
                 // Only a charge needs its id (the ledger's key) and its noise (the audit entry).
                 id: isCharge ? view.string(s.envelope.id) : "", eventTime: s.envelope.eventTimeMilliseconds,
@@ -599,11 +610,14 @@ final class RecordProcessor {
         }
         field("\"id\":", envelope.id)
         field("\"ts\":", envelope.ts)
-        if envelope.client < 0, let authClient {
-            if !first { out.appendByte(UInt8(ascii: ",")) }
-            first = false
-            out.append(raw: "\"client\":")
-            out.appendString(authClient)
+        if !authenticator.isTrusted {
+            // Only a client the credentials proved; a denial before (or of) authentication names none.
+            if let authClient {
+                if !first { out.appendByte(UInt8(ascii: ",")) }
+                first = false
+                out.append(raw: "\"client\":")
+                out.appendString(authClient)
+            }
         } else {
             field("\"client\":", envelope.client)
         }

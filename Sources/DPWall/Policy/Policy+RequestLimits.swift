@@ -38,6 +38,15 @@ extension Policy {
 }
 
 extension Policy.QuotaWindow {
+    /// Whether a window of `length` milliseconds is one of this unit (an hour, a day, 28 to 31 days).
+    func fits(length: Int64) -> Bool {
+        switch self {
+        case .hour: length == 3_600_000
+        case .day: length == 86_400_000
+        case .month: (28 * 86_400_000...31 * 86_400_000).contains(length)
+        }
+    }
+
     /// The tumbling UTC window holding event time `time` (milliseconds since 1970).
     public func span(containing time: Int64) -> (start: Int64, end: Int64) {
         switch self {

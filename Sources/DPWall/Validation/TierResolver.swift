@@ -36,7 +36,8 @@ final class TierResolver {
                 resolved.tierName.isEmpty
                 ? RecordError(
                     .forbidden, "client is in no tier (set auth.default_tier, or a tier under clients in the policy)")
-                : RecordError(.forbidden, "the client's tier \"\(resolved.tierName)\" is not in the policy")
+                : RecordError(
+                    .forbidden, "the client's tier \"\(resolved.tierName.clippedForMessage)\" is not in the policy")
             return (resolved.tierName, problem)
         }
         return (
