@@ -19,7 +19,8 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 struct PolicyCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Validate a policy (exit 78 when invalid) and print it normalized, with warnings.",
+        abstract:
+            "Validate a policy and the key files its auth mode names (exit 78 when invalid), and print it normalized.",
     )
 
     @Argument(help: ArgumentHelp("The policy file (YAML or JSON).", valueName: "FILE"))
@@ -30,6 +31,13 @@ struct PolicyCheckCommand: ParsableCommand {
 
     func run() throws {
         let policy = try PolicyLoader.loadOrExit(file)
+        // The files the auth mode names (JWKS, HMAC secret, CA bundle) are loaded as the filter would load them.
+        do {
+            _ = try CredentialVerifiers(policy: policy, policyPath: file)
+        } catch {
+            FileHandleStderr.write(error.problems.map { "dpwall: \(file): \($0.description)\n" }.joined())
+            throw ExitCode(78)
+        }
         let report = PolicyReport(policy: policy)
         switch format {
         case .text: print(report.text(), terminator: report.text().hasSuffix("\n") ? "" : "\n")

@@ -122,6 +122,8 @@ struct AuthEndToEndTests {
         #expect(result.stderrText.contains("auth.jwt.jwks") && result.stderrText.contains("nope.json"))
         #expect(!FileManager.default.fileExists(atPath: scratch.file("made.db").path))
         #expect(!FileManager.default.fileExists(atPath: scratch.file("dpwall-audit").path))
+        result = try DPWall.run(["policy", "check", missing], in: scratch)
+        #expect(result.status == 78 && result.stderrText.contains("nope.json"), "\(result.stderrText)")
         let cert = try String(contentsOf: DPWall.sample("auth/client-cert.yaml"), encoding: .utf8)
         _ = try scratch.write("notca.pem", "not a certificate\n")
         let wrong = try scratch.write(
