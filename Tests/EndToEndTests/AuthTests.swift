@@ -1,12 +1,7 @@
 import Crypto
+import DPWallStore
 import Foundation
 import Testing
-
-enum SHA256Hex {
-    static func of(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-}
 
 /// The three credential modes through the real binary on samples/auth (keys, certificates and tokens made by
 /// scripts/gen-auth-samples.py with Python's `cryptography`, independently of dpwall).
@@ -76,7 +71,7 @@ struct AuthEndToEndTests {
         let policy = try String(contentsOf: DPWall.sample("auth/api-key.yaml"), encoding: .utf8)
         // A second key for acme, in the free tier (epsilon 1 a day instead of pro's 10 a month).
         let second = "dpw_SAMPLE_acme_second_key_0000"
-        let digest = SHA256Hex.of(second)
+        let digest = Hex.encode(SHA256.hash(data: Data(second.utf8)))
         let policyPath = try scratch.write(
             "policy.yaml",
             policy.replacingOccurrences(

@@ -6,15 +6,6 @@ import Testing
     import Glibc
 #endif
 
-/// `2026-11-26T10` for an hour's start in milliseconds.
-enum EventTimeText {
-    static func hour(_ milliseconds: Int64) -> Substring {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000)).prefix(13)
-    }
-}
-
 /// Release-after-commit under `kill -9` (privacy.md, "The ledger"): real processes, a real SQLite file, real
 /// signals.
 @Suite("Crash safety of the ledger")
@@ -161,7 +152,7 @@ struct CrashTests {
         #expect(released.quotaDenied > 0, "the quota never ran out")
         #expect(released.perHour.values.allSatisfy { $0 <= Self.quota }, "a client got more than its quota")
         for state in try ledger.limitStates() where state.quotaWindowStart != .min {
-            let hour = String(EventTimeText.hour(state.quotaWindowStart))
+            let hour = String(LimitTests.timestamp(state.quotaWindowStart).prefix(13))
             let shown = released.perHour["\(state.client)/\(hour)"] ?? 0
             #expect(state.quotaCount >= Int64(shown), "\(state.client): counted \(state.quotaCount), released \(shown)")
             #expect(state.quotaCount <= Int64(Self.quota))

@@ -48,18 +48,10 @@ final class CertificateVerifier: Sendable {
             return .failure(problem)
         case .success(let chain):
             if eventTime < chain.notBefore {
-                return .failure(
-                    RecordError(
-                        .unauthenticated,
-                        "client certificate: the chain is not valid before "
-                            + "\(EventTime.format(milliseconds: chain.notBefore)), after the record's ts"))
+                return .failure(CredentialMessages.notYetValid("client certificate", before: chain.notBefore))
             }
             if eventTime > chain.notAfter {
-                return .failure(
-                    RecordError(
-                        .unauthenticated,
-                        "client certificate: the chain expired at \(EventTime.format(milliseconds: chain.notAfter)), "
-                            + "before the record's ts"))
+                return .failure(CredentialMessages.expired("client certificate", at: chain.notAfter))
             }
             return .success(chain.identity)
         }

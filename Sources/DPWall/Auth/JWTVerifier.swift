@@ -187,19 +187,12 @@ final class JWTVerifier: Sendable {
         case .failure(let problem):
             return .failure(problem)
         case .success(let claims):
+            let note = " (leeway \(PolicyReport.number(settings.leewaySeconds)) s)"
             if eventTime >= claims.expires + leeway {
-                return .failure(
-                    RecordError(
-                        .unauthenticated,
-                        "bearer token: expired at \(EventTime.format(milliseconds: claims.expires)), before the "
-                            + "record's ts (leeway \(PolicyReport.number(settings.leewaySeconds)) s)"))
+                return .failure(CredentialMessages.expired("bearer token", at: claims.expires, note: note))
             }
             if let notBefore = claims.notBefore, eventTime < notBefore - leeway {
-                return .failure(
-                    RecordError(
-                        .unauthenticated,
-                        "bearer token: not valid before \(EventTime.format(milliseconds: notBefore)), after the "
-                            + "record's ts (leeway \(PolicyReport.number(settings.leewaySeconds)) s)"))
+                return .failure(CredentialMessages.notYetValid("bearer token", before: notBefore, note: note))
             }
             return .success(claims.identity)
         }
@@ -224,7 +217,7 @@ final class JWTVerifier: Sendable {
             return failure(
                 alg.lowercased() == "none"
                     ? "alg none (an unsigned token) is never accepted"
-                    : "algorithm \(alg.clippedForMessage) is not accepted")
+                    : "algorithm \(alg.quotedForMessage) is not accepted")
         }
         let kid: String?
         if family == "oct" {

@@ -462,12 +462,7 @@ final class RecordProcessor {
         let auditStub = audit.count
         audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
         writeEnvelope(view, s.envelope, everything: false, &audit.text)
-        if cost {
-            audit.text.append(raw: ",\"epsilon\":")
-            audit.text.append(s.cost.epsilon)
-            audit.text.append(raw: ",\"delta\":")
-            audit.text.append(s.cost.delta)
-        }
+        if cost { Self.appendCost(s.cost, &audit.text) }
         auditDigests(view, s.envelope, body: nil, s.out, &audit.text)
         audit.end()
         guard let body else { return (auditStub, -1) }
@@ -581,12 +576,7 @@ final class RecordProcessor {
             audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
             writeEnvelope(view, s.envelope, everything: false, &audit.text)
             audit.text.append(raw: ",\"decision\":\"allow\"")
-            if s.envelope.response >= 0 {
-                audit.text.append(raw: ",\"epsilon\":")
-                audit.text.append(s.cost.epsilon)
-                audit.text.append(raw: ",\"delta\":")
-                audit.text.append(s.cost.delta)
-            }
+            if s.envelope.response >= 0 { Self.appendCost(s.cost, &audit.text) }
             auditDigests(view, s.envelope, body: body, s.out, &audit.text)
             audit.end()
         }
@@ -688,6 +678,14 @@ final class RecordProcessor {
         out.append(raw: "\"error\":{")
         Self.writeProblem(problem, &out)
         out.appendByte(UInt8(ascii: "}"))
+    }
+
+    /// `,"epsilon":…,"delta":…`: a record's cost in its audit entry.
+    private static func appendCost(_ cost: RecordCost, _ text: inout JSONWriter) {
+        text.append(raw: ",\"epsilon\":")
+        text.append(cost.epsilon)
+        text.append(raw: ",\"delta\":")
+        text.append(cost.delta)
     }
 
     /// Writes `"code":…,"status":…,"message":…`.

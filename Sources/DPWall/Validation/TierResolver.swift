@@ -37,7 +37,7 @@ final class TierResolver {
                 ? RecordError(
                     .forbidden, "client is in no tier (set auth.default_tier, or a tier under clients in the policy)")
                 : RecordError(
-                    .forbidden, "the client's tier \"\(resolved.tierName.clippedForMessage)\" is not in the policy")
+                    .forbidden, "the client's tier \(resolved.tierName.quotedForMessage) is not in the policy")
             return (resolved.tierName, problem)
         }
         return (
