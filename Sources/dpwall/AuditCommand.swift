@@ -173,7 +173,7 @@ struct AuditCommand: ParsableCommand {
             var reader = AuditReader()
             var out = Data()
             let decisionText = decision.map { "\"decision\":\"\($0)\"" }
-            let codeText = code.map { "\"code\":\(BudgetTable.json($0))" }
+            let codeText = code.map { "\"code\":\(TextTable.json($0))" }
             do {
                 try reader.forEachEntry(paths) { seal in
                     guard let from = seal.from, let to = seal.to else { return low == nil && high == nil }

@@ -13,9 +13,7 @@ struct BudgetCommand: ParsableCommand {
     )
 
     /// How `budget show` prints.
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case table, json, csv
-    }
+    typealias Format = TextTable.Format
 
     /// Opens the ledger, or exits with its status and message.
     static func open(_ path: String, readOnly: Bool) throws -> SQLiteLedger {
@@ -43,11 +41,7 @@ struct BudgetCommand: ParsableCommand {
             ?? "uid \(getuid())"
     }
 
-    static func number(_ value: Double) -> String {
-        var writer = JSONWriter(capacity: 32)
-        writer.append(value)
-        return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
-    }
+    static func number(_ value: Double) -> String { TextTable.number(value) }
 
     /// `dpwall budget show`.
     struct Show: ParsableCommand {
@@ -222,40 +216,10 @@ enum BudgetTable {
             ], tableColumns: [0, 1, 2, 3, 4, 5, 6, 10, 11], format: format)
     }
 
-    /// Rows under `header` as CSV, a JSON array of objects (`numeric` columns unquoted), or an aligned table of
-    /// `tableColumns`.
+    /// Rows under `header` in `format` (``TextTable/render(header:rows:numeric:tableColumns:format:)``).
     static func render(
         header: [String], rows: [[String]], numeric: Set<String>, tableColumns: [Int], format: BudgetCommand.Format
     ) -> String {
-        switch format {
-        case .csv:
-            return ([header] + rows).map { row in row.map(csv).joined(separator: ",") }.joined(separator: "\n") + "\n"
-        case .json:
-            let objects = rows.map { row in
-                let pairs = zip(header, row).map { key, value in
-                    "\"\(key)\":" + (numeric.contains(key) && !value.isEmpty ? value : json(value))
-                }
-                return "{" + pairs.joined(separator: ",") + "}"
-            }
-            return "[" + objects.joined(separator: ",\n ") + "]\n"
-        case .table:
-            let table = [tableColumns.map { header[$0] }] + rows.map { row in tableColumns.map { row[$0] } }
-            let widths = tableColumns.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
-            return table.map { row in
-                row.enumerated().map { c, value in value.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-            }.joined(separator: "\n") + "\n"
-        }
-    }
-
-    static func csv(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    static func json(_ value: String) -> String {
-        var writer = JSONWriter(capacity: value.utf8.count + 2)
-        writer.appendString(value)
-        return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        TextTable.render(header: header, rows: rows, numeric: numeric, tableColumns: tableColumns, format: format)
     }
 }

@@ -4,6 +4,7 @@ import DPWallRecords
 import DPWallStore
 
 extension ProgressMode: ExpressibleByArgument {}
+extension TextTable.Format: ExpressibleByArgument {}
 
 /// `dpwall filter`: records in, checked and privatized records out.
 struct FilterCommand: ParsableCommand {
@@ -126,51 +127,30 @@ struct FilterCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try PolicyLoader.loadOrExit(policy)
-        // The JWKS, HMAC secret or CA bundle the auth mode needs, read now: a bad one stops the run before it starts.
-        let credentials: CredentialVerifiers
-        do {
-            credentials = try CredentialVerifiers(policy: loaded, policyPath: policy)
-        } catch {
-            FileHandleStderr.write(error.problems.map { "dpwall: \(policy): \($0.description)\n" }.joined())
-            throw ExitCode(78)
-        }
-        for file in files where file != "-" {
-            do {
-                _ = try InputProbe.check(file)
-            } catch {
-                FileHandleStderr.write("dpwall: \(error.message)\n")
-                throw ExitCode(error.code.exitStatus)
-            }
-        }
+        let (loaded, credentials) = try PipelineSetup.loadPolicy(policy)
+        try PipelineSetup.probe(files)
         // Every key is checked before anything is created: a refused key leaves no ledger or archive behind.
         var signingSeed: [UInt8]?
-        var noise = NoiseMode.secure
         do {
             if let signingKey, !noAudit { signingSeed = try SecretKeyFile.load(signingKey, flag: "--signing-key") }
-            if let noiseKey { noise = .keyed(try NoiseKeyFile.load(noiseKey)) }
         } catch {
             FileHandleStderr.write("dpwall: \(error.message)\n")
             throw ExitCode(error.exitStatus)
         }
-        let opened: SQLiteLedger
-        do {
-            opened = try SQLiteLedger(path: ledger)
-        } catch let error as LedgerError {
-            FileHandleStderr.write("dpwall: \(error.message)\n")
-            throw ExitCode(error.exitStatus)
-        }
+        let noise = try PipelineSetup.noise(key: noiseKey, seed: seed)
+        let opened = try PipelineSetup.openLedger(ledger)
         var configuration = FilterConfiguration(policy: loaded, inputs: files, ledger: opened)
-        if !noAudit { configuration.audit = try openAudit(opened, signingKey: signingSeed) }
+        if !noAudit {
+            var options = AuditSegmentWriter.Options()
+            options.segmentBytes = auditSegmentBytes
+            options.segmentAge = Duration.seconds(auditSegmentAge)!
+            options.flushInterval = Duration.seconds(auditFlush)!
+            configuration.audit = try PipelineSetup.openAudit(
+                audit, ledger: opened, options: options, signingKey: signingSeed)
+        }
         configuration.options.policyDigest = PolicyLoader.digest(policy)
         configuration.commitInterval = Double(commitInterval) / 1000
         configuration.options.noise = noise
-        if noiseKey == nil, let seed {
-            FileHandleStderr.write(
-                "dpwall: warning: --seed \(seed) makes the noise predictable; use it for tests and demos only, "
-                    + "never for real releases\n")
-            configuration.options.noise = .seeded(seed)
-        }
         configuration.options.credentials = credentials
         configuration.options.limitsDryRun = limitsDryRun
         configuration.options.annotate = !noAnnotate
@@ -178,20 +158,7 @@ struct FilterCommand: ParsableCommand {
         configuration.rejectsPath = rejects
         configuration.progress = progress
         configuration.threads = threads
-        SignalTrap.install()
-        let result: FilterResult
-        do {
-            result = try FilterRun(configuration).run()
-        } catch let error as InputError {
-            FileHandleStderr.write("dpwall: \(error.message)\n")
-            throw ExitCode(error.code.exitStatus)
-        } catch let error as OutputError {
-            FileHandleStderr.write("dpwall: \(error.message)\n")
-            throw ExitCode(74)
-        } catch let error as LedgerError {
-            FileHandleStderr.write("dpwall: \(error.message); nothing after the last commit was released\n")
-            throw ExitCode(error.exitStatus)
-        }
+        let result = try PipelineSetup.run(configuration)
         switch result.ending {
         case .completed:
             if !quiet { FileHandleStderr.write(result.summary + "\n") }
@@ -200,34 +167,6 @@ struct FilterCommand: ParsableCommand {
             throw ExitCode(128 + signal)
         case .outputClosed:
             throw ExitCode(141)
-        }
-    }
-
-    /// Opens the audit archive where it ends, after checking it against the ledger's record of it.
-    private func openAudit(_ ledger: SQLiteLedger, signingKey seed: [UInt8]?) throws -> AuditSegmentWriter {
-        func fail(_ message: String, _ status: Int32) -> ExitCode {
-            FileHandleStderr.write("dpwall: \(message)\n")
-            return ExitCode(status)
-        }
-        do {
-            let found = try AuditVerifier.resumeHead(directory: audit)
-            if let recorded = try ledger.auditHead(), recorded.nextSeq > (found?.nextSeq ?? 1) {
-                throw fail(
-                    "the ledger recorded audit entries up to seq \(recorded.nextSeq - 1), but \(audit) "
-                        + (found == nil ? "holds no segment" : "ends at seq \(found!.nextSeq - 1)")
-                        + ": the archive lost its tail or is the wrong one; run dpwall audit verify \(audit) "
-                        + "--ledger \(ledger.path), or give --audit the right directory", 65)
-            }
-            var options = AuditSegmentWriter.Options()
-            options.segmentBytes = auditSegmentBytes
-            options.segmentAge = Duration.seconds(auditSegmentAge)!
-            options.flushInterval = Duration.seconds(auditFlush)!
-            return try AuditSegmentWriter(
-                directory: audit, head: found ?? AuditHead(), options: options, signingKey: seed)
-        } catch let error as AuditError {
-            throw fail(error.message, 74)
-        } catch let error as LedgerError {
-            throw fail(error.message, error.exitStatus)
         }
     }
 }

@@ -114,6 +114,7 @@ final class BudgetStage {
                 }
             }
         }
+        if !processor.outcomes.isEmpty { completeOutcomes(processor, pending) }
         // The worker's rejects lines are copied up to each denied charge's place, so the rejects file stays in
         // input order.
         var rejectsCursor = 0
@@ -180,6 +181,23 @@ final class BudgetStage {
             heldEntries.removeAll()
             heldEntryCount = 0
             heldTimes = nil
+        }
+    }
+
+    /// Completes the outcomes of the batch's pending records with what this stage decided.
+    private func completeOutcomes(_ processor: RecordProcessor, _ pending: PendingCharges) {
+        for (index, charge) in pending.charges.enumerated() where charge.outcome >= 0 {
+            var outcome = processor.outcomes[charge.outcome]
+            switch decisions[index] {
+            case .release(let cost, _):
+                outcome.code = nil
+                outcome.epsilon = cost.epsilon
+                outcome.delta = cost.delta
+            case .allow: outcome.code = nil
+            case .keep(let problem), .deny(let problem): outcome.code = problem.code
+            }
+            outcome.dryRun = dryRuns[index]?.code
+            processor.outcomes[charge.outcome] = outcome
         }
     }
 

@@ -33,6 +33,14 @@ public struct FilterConfiguration: Sendable {
     /// The longest a settled record waits for its group to commit while later input is ready (`--commit-interval`),
     /// in seconds.
     public var commitInterval = 0.005
+    /// Where released lines go: standard output when nil, else this file (mode 0600); nowhere with
+    /// ``discardOutput``.
+    public var outputPath: String?
+    public var discardOutput = false
+    /// A second policy decided over the same input in the same pass (`replay --against`).
+    public var shadow: ShadowLane?
+    /// Sees every batch's outcomes, in input order (`replay`).
+    public var observer: (any DecisionObserver)?
 
     /// The number of online cores.
     public static var onlineCores: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
@@ -42,6 +50,24 @@ public struct FilterConfiguration: Sendable {
         self.policy = policy
         self.inputs = inputs
         self.ledger = ledger
+    }
+}
+
+/// A second policy run over the same lines as the primary one, in the same pass, with its own ledger: its
+/// output is decided and charged like the primary's, then dropped. Only its outcomes are seen (``DecisionObserver``).
+public struct ShadowLane: Sendable {
+    /// The shadow policy.
+    public var policy: Policy
+    /// Its ledger (usually `:memory:`).
+    public var ledger: SQLiteLedger
+    /// Its record-stage options (noise, credentials); rejects and audit are off.
+    public var options: ProcessorOptions
+
+    /// A shadow lane.
+    public init(policy: Policy, ledger: SQLiteLedger, options: ProcessorOptions) {
+        self.policy = policy
+        self.ledger = ledger
+        self.options = options
     }
 }
 
@@ -99,16 +125,33 @@ public struct FilterResult: Sendable {
 public final class FilterRun: @unchecked Sendable {
     private let configuration: FilterConfiguration
     private let workers: [Worker]
-    private let output = OutputSink(standardOutput: ())
+    private let output: OutputSink?
     private let rejects: OutputSink?
     private let budget: BudgetStage
+    private let shadowBudget: BudgetStage?
 
     /// One worker's record stage and chunk. Only its own thread touches them while it runs.
     private final class Worker: @unchecked Sendable {
         let processor: RecordProcessor
+        /// The shadow lane's record stage, deciding the same lines.
+        let shadow: RecordProcessor?
         var batch = LineBatch()
 
-        init(_ processor: RecordProcessor) { self.processor = processor }
+        init(_ processor: RecordProcessor, shadow: RecordProcessor?) {
+            self.processor = processor
+            self.shadow = shadow
+        }
+
+        /// Empties the batch buffers of every lane after its turn.
+        func clearBatch() {
+            for processor in [processor] + (shadow.map { [$0] } ?? []) {
+                processor.output.removeAll()
+                processor.rejects.removeAll()
+                processor.pending.removeAll()
+                processor.audit.removeAll()
+                processor.outcomes.removeAll(keepingCapacity: true)
+            }
+        }
     }
 
     /// What the workers share: the reader (taken in turn under `readLock`), and the writing turn.
@@ -154,12 +197,34 @@ public final class FilterRun: @unchecked Sendable {
         options.charges = true
         options.audit = configuration.audit != nil
         options.limits = configuration.policy.hasRequestLimits
+        options.outcomes = configuration.observer != nil
+        var shadowOptions = configuration.shadow?.options
+        if let shadow = configuration.shadow {
+            shadowOptions!.writeRejects = false
+            shadowOptions!.charges = true
+            shadowOptions!.audit = false
+            shadowOptions!.limits = shadow.policy.hasRequestLimits
+            shadowOptions!.outcomes = options.outcomes
+        }
         workers = try (0..<max(1, configuration.threads)).map { _ in
-            Worker(try RecordProcessor(policy: configuration.policy, options: options))
+            Worker(
+                try RecordProcessor(policy: configuration.policy, options: options),
+                shadow: try configuration.shadow.map { try RecordProcessor(policy: $0.policy, options: shadowOptions!) }
+            )
         }
         rejects = try configuration.rejectsPath.map { path throws(OutputError) in try OutputSink(path: path) }
+        if configuration.discardOutput {
+            output = nil
+        } else if let path = configuration.outputPath {
+            output = try OutputSink(path: path)
+        } else {
+            output = OutputSink(standardOutput: ())
+        }
         budget = BudgetStage(
             ledger: configuration.ledger, policy: configuration.policy, options: options, archive: configuration.audit)
+        shadowBudget = configuration.shadow.map {
+            BudgetStage(ledger: $0.ledger, policy: $0.policy, options: shadowOptions!, archive: nil)
+        }
     }
 
     private var counts: DecisionCounts {
@@ -237,18 +302,16 @@ public final class FilterRun: @unchecked Sendable {
             // Decide, at the same time as the other workers.
             let before = worker.processor.counts
             worker.processor.process(worker.batch, inputNames: turns.inputNames)
+            worker.shadow?.process(worker.batch, inputNames: turns.inputNames)
             let decided = worker.processor.counts.subtracting(before)
 
             // Write in turn.
             turns.writeTurn.lock()
             while turns.nextWrite != sequence { turns.writeTurn.wait() }
             if turns.outputFailure == nil && turns.ledgerFailure == nil {
-                settle(worker.processor, sequence: sequence, turns)
+                settle(worker, sequence: sequence, turns)
             }
-            worker.processor.output.removeAll()
-            worker.processor.rejects.removeAll()
-            worker.processor.pending.removeAll()
-            worker.processor.audit.removeAll()
+            worker.clearBatch()
             turns.written.add(decided)
             let size = turns.inputSize.load(ordering: .relaxed)
             turns.progress.update(
@@ -260,11 +323,13 @@ public final class FilterRun: @unchecked Sendable {
     }
 
     /// In the writing turn: charges the chunk's releases, and commits and writes the held output when due.
-    private func settle(_ processor: RecordProcessor, sequence: Int, _ turns: Turns) {
+    private func settle(_ worker: Worker, sequence: Int, _ turns: Turns) {
         do {
             let now = Clock.now()
             let wall = Date().timeIntervalSince1970
-            try budget.settle(processor, now: now, wall: wall)
+            try budget.settle(worker.processor, now: now, wall: wall)
+            if let shadowBudget, let shadow = worker.shadow { try shadowBudget.settle(shadow, now: now, wall: wall) }
+            configuration.observer?.observe(worker.processor.outcomes, shadow: worker.shadow?.outcomes)
             let laterRead = turns.chunksRead.load(ordering: .acquiring) > sequence + 1
             let stopping = turns.stop.load(ordering: .relaxed) || SignalTrap.pending != nil
             guard
@@ -272,8 +337,12 @@ public final class FilterRun: @unchecked Sendable {
                     || budget.commitIsDue(now: now, laterBatchRead: laterRead, interval: configuration.commitInterval)
             else { return }
             try budget.commit(wall: wall)
+            if let shadowBudget {
+                try shadowBudget.commit(wall: wall)
+                shadowBudget.releaseHeld { _, _ in }
+            }
             try budget.releaseHeld { lines, rejected throws(OutputError) in
-                if !lines.isEmpty { try output.write(lines) }
+                if let output, !lines.isEmpty { try output.write(lines) }
                 if let rejects, !rejected.isEmpty { try rejects.write(rejected) }
             }
         } catch let error as LedgerError {

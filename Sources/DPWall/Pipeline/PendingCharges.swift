@@ -46,6 +46,8 @@ struct PendingCharge {
     var auditStub: Int
     var outputDigestAt: Int
     var noise: [UInt8]
+    /// Its outcome's index in ``RecordProcessor/outcomes`` (-1 when outcomes are not kept).
+    var outcome: Int
 }
 
 /// The pending charges of one batch, in input order, with the texts, digests and costs they point into.

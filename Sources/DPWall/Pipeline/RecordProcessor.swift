@@ -31,6 +31,8 @@ public struct ProcessorOptions: Sendable {
     /// Leave every record that got past `forbidden` to the limit stage (set when the policy has request limits
     /// and ``charges`` is on).
     var limits = false
+    /// Keep a ``RecordOutcome`` per line (``RecordProcessor/outcomes``) for a ``DecisionObserver``.
+    var outcomes = false
 
     /// Default options: annotate, drop the request of a released response, no rejects.
     public init() {}
@@ -93,6 +95,8 @@ final class RecordProcessor {
         /// Whether the record being decided got past `forbidden`: from there on the limits see it, whatever else
         /// is wrong with it.
         var pastForbidden = false
+        /// The number of the line being decided.
+        var line = 0
     }
 
     private let policy: Policy
@@ -128,6 +132,9 @@ final class RecordProcessor {
     }
     /// The audit stubs of the current batch, one per output line (``ProcessorOptions/audit``).
     var audit = AuditStubs()
+    /// The outcomes of the current batch, one per output line (``ProcessorOptions/outcomes``); the budget stage
+    /// completes those of pending records.
+    var outcomes: [RecordOutcome] = []
     /// `,"policy_sha256":"…"` for the audit stubs.
     private let auditPolicy: [UInt8]
     /// Per model, its privatized outputs as an audit fragment: `,"noise":[{"output","mechanism","scale"}…]`.
@@ -225,6 +232,7 @@ final class RecordProcessor {
 
     private func process(_ line: InputLine, inputName: String, _ s: inout Scratch) {
         counts.records += 1
+        s.line = line.number
         counts.bytes += (line.oversizeLength ?? line.bytes.count) + 1
         if let length = line.oversizeLength {
             denyLine(
@@ -254,7 +262,8 @@ final class RecordProcessor {
                 if options.limits && s.pastForbidden {
                     deferDenial(view, line, inputName, problem, &s)
                 } else {
-                    denyRecord(view, s.envelope, line, inputName, problem, &s.out)
+                    denyRecord(
+                        view, s.envelope, line, inputName, problem, &s.out, tier: s.pastForbidden ? s.tierName : "")
                 }
             } else {
                 if s.envelope.response >= 0 { privatize(view, currentModel!, line: line.number, &s) }
@@ -483,7 +492,7 @@ final class RecordProcessor {
         let lineStart = s.out.bytes.count
         let rejectsAt = rejects.bytes.count
         let auditStub = options.audit ? audit.count : -1
-        denyRecord(view, s.envelope, line, inputName, problem, &s.out, decided: false)
+        denyRecord(view, s.envelope, line, inputName, problem, &s.out, decided: false, tier: s.tierName)
         appendPending(
             .denial(problem), view, line, inputName, lineStart: lineStart, tailAt: s.out.bytes.count,
             rejectsAt: rejectsAt, auditStub: auditStub, outputDigestAt: -1, digestAt: -1, costs: 0..<0, &s)
@@ -496,6 +505,16 @@ final class RecordProcessor {
     ) {
         let isCharge: Bool
         if case .charge = kind { isCharge = true } else { isCharge = false }
+        var outcomeIndex = -1
+        if options.outcomes {
+            if case .denial = kind {
+                // denyRecord noted it already, with its code.
+                outcomeIndex = outcomes.count - 1
+            } else {
+                outcomeIndex = outcomes.count
+                outcomes.append(outcome(view, s.envelope, line: line.number, code: nil, tier: s.tierName))
+            }
+        }
         // A complete line starts with the denial's envelope: `{` and id, ts, client, model.
         let outputEnvelopeEnd = isCharge ? -1 : lineEnvelopeEnd
         var textStart = s.pending.text.bytes.count
@@ -520,7 +539,25 @@ final class RecordProcessor {
                 // Only a charge needs its id (the ledger's key) and its noise (the audit entry).
                 id: isCharge ? view.string(s.envelope.id) : "", eventTime: s.envelope.eventTimeMilliseconds,
                 digestAt: digestAt, costs: costs, epsilon: s.cost.epsilon, delta: s.cost.delta, auditStub: auditStub,
-                outputDigestAt: outputDigestAt, noise: isCharge ? auditNoise[currentModel!.name] ?? [] : []))
+                outputDigestAt: outputDigestAt, noise: isCharge ? auditNoise[currentModel!.name] ?? [] : [],
+                outcome: outcomeIndex))
+    }
+
+    /// The outcome of a record with an envelope: its fields as the output line names them.
+    private func outcome(_ view: JSONView, _ envelope: Envelope, line: Int, code: DenialCode?, tier: String)
+        -> RecordOutcome
+    {
+        func text(_ node: Int) -> String {
+            guard node >= 0, view.kind(node) == .string, view.unescapedLength(node) <= 128 else { return "" }
+            return view.string(node)
+        }
+        let client = authenticator.isTrusted ? text(envelope.client) : authClient ?? ""
+        var model = text(envelope.model)
+        // The runtime's copy of a known name: no string of its own per record.
+        if let known = currentModel, known.name == model { model = known.name }
+        return RecordOutcome(
+            line: line, code: code, client: client, tier: tier, model: model, id: text(envelope.id),
+            eventTime: envelope.ts >= 0 ? envelope.eventTimeMilliseconds : nil)
     }
 
     /// `,"input_sha256":…,"output_sha256":…,"policy_sha256":…` of an allowed record: the request's text, the
@@ -572,6 +609,14 @@ final class RecordProcessor {
             }
         }
         s.out.append(raw: "}\n")
+        if options.outcomes && auditEntry {
+            var outcome = outcome(view, s.envelope, line: s.line, code: nil, tier: s.tierName)
+            if s.envelope.response >= 0 {
+                outcome.epsilon = s.cost.epsilon
+                outcome.delta = s.cost.delta
+            }
+            outcomes.append(outcome)
+        }
         if options.audit && auditEntry {
             audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
             writeEnvelope(view, s.envelope, everything: false, &audit.text)
@@ -628,7 +673,7 @@ final class RecordProcessor {
     /// to the limit stage.
     private func denyRecord(
         _ view: JSONView, _ envelope: Envelope, _ line: InputLine, _ inputName: String, _ problem: RecordError,
-        _ out: inout JSONWriter, decided: Bool = true
+        _ out: inout JSONWriter, decided: Bool = true, tier: String = ""
     ) {
         counts.denied[problem.code.index] += 1
         out.appendByte(UInt8(ascii: "{"))
@@ -638,6 +683,9 @@ final class RecordProcessor {
         writeError(problem, &out)
         out.append(raw: "}\n")
         writeReject(line, inputName, problem)
+        if options.outcomes {
+            outcomes.append(outcome(view, envelope, line: line.number, code: problem.code, tier: tier))
+        }
         if options.audit {
             audit.begin(eventTime: envelope.ts >= 0 ? envelope.eventTimeMilliseconds : nil)
             let before = audit.text.bytes.count
@@ -666,6 +714,7 @@ final class RecordProcessor {
         writeError(problem, &out)
         out.append(raw: "}\n")
         writeReject(line, inputName, problem)
+        if options.outcomes { outcomes.append(RecordOutcome(line: line.number, code: problem.code)) }
         if options.audit {
             audit.begin(eventTime: nil)
             AuditStubs.appendDenial(problem.code, line: line.number, &audit.text)

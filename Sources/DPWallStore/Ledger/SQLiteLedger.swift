@@ -230,6 +230,18 @@ public final class SQLiteLedger: @unchecked Sendable {
         }
     }
 
+    /// Per tier, over every window: how many clients have windows in it, and the ε and δ they spent (summed over
+    /// windows), ordered by tier.
+    public func spentByTier() throws -> [(tier: String, clients: Int, epsilon: Double, delta: Double)] {
+        try reading { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT tier, COUNT(DISTINCT client), TOTAL(spent_epsilon), TOTAL(spent_delta) FROM windows "
+                    + "GROUP BY tier ORDER BY tier"
+            ).map { row in (row[0], row[1], row[2], row[3]) }
+        }
+    }
+
     /// The budget changes operators made, oldest first (or those of `client`).
     public func adjustments(client: String? = nil) throws -> [BudgetAdjustment] {
         try reading { db in
