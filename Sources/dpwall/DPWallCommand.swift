@@ -9,7 +9,8 @@ struct DPWallCommand: ParsableCommand {
         abstract: "An inference firewall: strict validation and differentially private release of model outputs.",
         version: DPWallVersion.current,
         subcommands: [
-            FilterCommand.self, ReplayCommand.self, PolicyCommand.self, BudgetCommand.self, QuotaCommand.self,
+            FilterCommand.self, ReplayCommand.self, ReportCommand.self, PolicyCommand.self, BudgetCommand.self,
+            QuotaCommand.self,
             AuditCommand.self,
             KeygenCommand.self,
         ]

@@ -230,6 +230,27 @@ public final class SQLiteLedger: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with every window, ordered by client and then window start, without holding them all.
+    public func forEachWindow(_ body: (WindowState) throws -> Void) throws {
+        try reading { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT \(LedgerWriter.windowColumns) FROM windows ORDER BY client, window_start")
+            while let row = try rows.next() { try body(LedgerWriter.windowState(row)) }
+        }
+    }
+
+    /// The event time and ε of each charge of `client`'s window starting at `windowStart`, in event-time order.
+    public func charges(client: String, windowStart: Int64) throws -> [(eventTime: Int64, epsilon: Double)] {
+        try reading { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT event_time, epsilon FROM charges WHERE client = ? AND window_start = ? "
+                    + "ORDER BY event_time",
+                arguments: [client, windowStart]
+            ).map { row in (row[0], row[1]) }
+        }
+    }
+
     /// Per tier, over every window: how many clients have windows in it, and the ε and δ they spent (summed over
     /// windows), ordered by tier.
     public func spentByTier() throws -> [(tier: String, clients: Int, epsilon: Double, delta: Double)] {

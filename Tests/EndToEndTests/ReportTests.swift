@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// `dpwall report` on a ledger and archive built by a real run: the numbers are the ledger's (as `budget show`
+/// prints them), the HTML is well-formed XML with the right charts and no external reference, and the period
+/// and client filters hold.
+@Suite("Budget reports")
+struct ReportTests {
+    /// A ledger and archive from `filter`: c spends 3 of 3 (two more denied), big 4 of 1000, d 1 of 3; one
+    /// malformed line and one unknown model.
+    static func makeLedger(_ scratch: TemporaryDirectory) throws -> (ledger: String, audit: String) {
+        let policy = try scratch.write("policy.yaml", BudgetTests.yaml)
+        var input = ""
+        for k in 0..<5 { input += BudgetTests.record(id: "c\(k)", ts: "2026-11-26T10:00:0\(k)Z") }
+        for k in 0..<4 { input += BudgetTests.record(id: "b\(k)", client: "big", ts: "2026-11-26T10:01:0\(k)Z") }
+        input += BudgetTests.record(id: "d0", client: "d", ts: "2026-11-26T10:02:00Z")
+        input += "{not json\n"
+        input += #"{"id":"u","ts":"2026-11-26T10:03:00Z","client":"d","model":"nope","request":{}}"# + "\n"
+        let ledger = scratch.file("ledger.db").path
+        let audit = scratch.file("audit").path
+        let result = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", ledger, "--audit", audit], stdin: Data(input.utf8),
+            in: scratch)
+        #expect(result.status == 0, "\(result.stderrText)")
+        return (ledger, audit)
+    }
+
+    static func json(_ result: DPWallResult) throws -> [String: Any] {
+        #expect(result.status == 0, "\(result.stderrText)")
+        return try #require(JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stdoutText)")
+    }
+
+    @Test("per-client numbers are the ledger's, as budget show prints them")
+    func numbersMatchBudgetShow() throws {
+        let scratch = try TemporaryDirectory()
+        let (ledger, audit) = try Self.makeLedger(scratch)
+        let shown = try DPWall.run(["budget", "show", "--ledger", ledger, "--format", "json"], in: scratch)
+        let windows = try #require(JSONSerialization.jsonObject(with: shown.stdout) as? [[String: Any]])
+        #expect(windows.count == 3)
+        for arguments in [["--ledger", ledger], ["--ledger", ledger, "--audit", audit]] {
+            let report = try Self.json(try DPWall.run(["report", "--format", "json"] + arguments, in: scratch))
+            let clients = try #require(report["clients"] as? [[String: Any]])
+            #expect(clients.count == windows.count)
+            for window in windows {
+                let name = try #require(window["client"] as? String)
+                let row = try #require(clients.first { $0["client"] as? String == name })
+                for key in ["tier", "window_start", "window_end", "first_seen", "last_seen"] {
+                    #expect(row[key] as? String == window[key] as? String, "\(name) \(key)")
+                }
+                for key in ["spent_epsilon", "limit_epsilon", "spent_delta", "limit_delta", "used_percent"] {
+                    #expect(row[key] as? Double == window[key] as? Double, "\(name) \(key)")
+                }
+                #expect(row["releases"] as? Int == window["releases"] as? Int, "\(name)")
+            }
+            let c = try #require(clients.first { $0["client"] as? String == "c" })
+            #expect(c["state"] as? String == "exhausted")
+            #expect((c["denials"] as? [String: Int])?["budget_exhausted"] == 2)
+            let fleet = try #require(report["fleet"] as? [String: Any])
+            #expect(fleet["exhausted"] as? Int == 1)
+            #expect(fleet["histogram"] as? [Int] == [1, 0, 0, 1, 0, 0, 0, 0, 0, 1])
+        }
+        // The archive tells the codes and models apart; the ledger alone knows only budget denials.
+        let withAudit = try Self.json(
+            try DPWall.run(["report", "--format", "json", "--ledger", ledger, "--audit", audit], in: scratch))
+        let fleet = try #require(withAudit["fleet"] as? [String: Any])
+        #expect(
+            fleet["denials_by_code"] as? [String: Int]
+                == ["budget_exhausted": 2, "malformed_json": 1, "unknown_model": 1])
+        let models = try #require(fleet["models"] as? [[String: Any]])
+        #expect(models.first?["model"] as? String == "m")
+        #expect(models.first?["allowed"] as? Int == 8)
+        #expect(models.first?["privatized"] as? Int == 8)
+        // CSV: a header and a row per client.
+        let csv = try DPWall.run(["report", "--format", "csv", "--ledger", ledger], in: scratch)
+        #expect(csv.lines.count == 4)
+        #expect(csv.stdoutText.hasPrefix("client,tier,window_start,"))
+    }
+
+    /// Elements of an XML document: name and attributes, in document order.
+    final class Elements: NSObject, XMLParserDelegate {
+        var elements: [(name: String, attributes: [String: String])] = []
+
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
+            elements.append((name, attributes))
+        }
+    }
+
+    @Test("the HTML is one well-formed file: the charts hold the right series and points, and nothing is external")
+    func html() throws {
+        let scratch = try TemporaryDirectory()
+        let (ledger, audit) = try Self.makeLedger(scratch)
+        let path = scratch.file("report.html").path
+        let result = try DPWall.run(
+            ["report", "--format", "html", "--ledger", ledger, "--audit", audit, "-o", path], in: scratch)
+        #expect(result.status == 0, "\(result.stderrText)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let text = String(decoding: data, as: UTF8.self)
+        // `<!DOCTYPE html>` is a document type declaration without DTD to XML: the whole file parses.
+        let parser = XMLParser(data: data)
+        let elements = Elements()
+        parser.delegate = elements
+        #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        for reference in ["http:", "https:", "src=", "href=", "url(", "@import", "//cdn"] {
+            #expect(!text.contains(reference), "\(reference)")
+        }
+        // The charts: series and points per chart, in document order.
+        var chart = ""
+        var series: [String: [(String, Int)]] = [:]
+        var bars: [Int] = []
+        for element in elements.elements {
+            if element.name == "svg" { chart = element.attributes["id"] ?? "" }
+            if element.name == "polyline", element.attributes["class"] == "series" {
+                let coordinates = (element.attributes["points"] ?? "").split(separator: " ").count
+                let points = try #require(Int(element.attributes["data-points"] ?? ""))
+                // Cumulative ε is drawn as steps: a corner between two releases.
+                #expect(coordinates == (chart == "epsilon-chart" ? 2 * points - 1 : points))
+                series[chart, default: []].append((element.attributes["data-name"] ?? "", points))
+            }
+            if element.name == "rect", element.attributes["class"] == "bar" {
+                bars.append(Int(element.attributes["data-count"] ?? "") ?? -1)
+            }
+        }
+        // Biggest spenders first: big (4 releases), c (3), d (1); a point per release.
+        #expect(series["epsilon-chart"]?.map(\.0) == ["big", "c", "d"])
+        #expect(series["epsilon-chart"]?.map(\.1) == [4, 3, 1])
+        // Two codes with event times (the malformed line has none), over minutes 10:00 to 10:03: four bins.
+        #expect(series["denials-chart"]?.map(\.0) == ["budget_exhausted", "unknown_model"])
+        #expect(series["denials-chart"]?.map(\.1) == [4, 4])
+        let report = try Self.json(
+            try DPWall.run(["report", "--format", "json", "--ledger", ledger, "--audit", audit], in: scratch))
+        let denials = try #require((report["series"] as? [String: Any])?["denials"] as? [[String: Any]])
+        let values = denials.map { ($0["points"] as? [[Any]] ?? []).map { $0.last as? Double ?? -1 } }
+        #expect(values == [[2, 0, 0, 0], [0, 0, 0, 1]])
+        #expect(bars == [1, 0, 0, 1, 0, 0, 0, 0, 0, 1])
+        let rows = elements.elements.filter { $0.name == "tr" }.count
+        #expect(rows == 1 + 3, "the heading and three clients (none near exhaustion: no table of them)")
+        // Without the archive there is no denial chart, and the page says why.
+        let plain = try DPWall.run(["report", "--format", "html", "--ledger", ledger], in: scratch)
+        #expect(!plain.stdoutText.contains("id=\"denials-chart\""))
+        #expect(plain.stdoutText.contains("Needs --audit"))
+    }
+
+    @Test("--since, --until and --client narrow the report")
+    func filters() throws {
+        let scratch = try TemporaryDirectory()
+        let (ledger, audit) = try Self.makeLedger(scratch)
+        let report = try Self.json(
+            try DPWall.run(
+                [
+                    "report", "--format", "json", "--ledger", ledger, "--audit", audit, "--since",
+                    "2026-11-26T10:00:02Z", "--until", "2026-11-26T10:01:02Z",
+                ], in: scratch))
+        let series = try #require((report["series"] as? [String: Any])?["epsilon"] as? [[String: Any]])
+        // In range: c's releases at :02 (its third) and big's at 10:01:00 and :01.
+        let points = Dictionary(
+            uniqueKeysWithValues: series.map { ($0["name"] as! String, ($0["points"] as! [Any]).count) })
+        #expect(points == ["big": 2, "c": 1, "d": 0])
+        let denials = try #require((report["fleet"] as? [String: Any])?["denials_by_code"] as? [String: Int])
+        #expect(denials == ["budget_exhausted": 2])
+        let one = try Self.json(
+            try DPWall.run(["report", "--format", "json", "--ledger", ledger, "--client", "d"], in: scratch))
+        #expect((one["clients"] as? [[String: Any]])?.map { $0["client"] as? String } == ["d"])
+    }
+}
