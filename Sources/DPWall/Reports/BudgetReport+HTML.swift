@@ -39,7 +39,7 @@ extension BudgetReport {
             head += "<th class=\"num\">used %</th><th>projected exhaustion</th></tr></thead><tbody>\n"
             for client in near.prefix(20) {
                 head += "<tr><td>\(e(client.client))</td><td>\(e(client.tier))</td>"
-                head += "<td class=\"num\">\(String(format: "%.1f", client.usedPercent))</td>"
+                head += "<td class=\"num\">\(Self.tenths(client.usedPercent))</td>"
                 head += "<td>\(e(client.projectedExhaustion.map(Self.time) ?? "not this window"))</td></tr>\n"
             }
             head += "</tbody></table>\n"

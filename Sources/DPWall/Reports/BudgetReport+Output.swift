@@ -33,12 +33,12 @@ extension BudgetReport {
         let n = TextTable.number
         return [
             client.client, client.tier, Self.time(client.windowStart), Self.time(client.windowEnd),
-            n(client.spentEpsilon), n(client.limitEpsilon), String(format: "%.1f", client.usedPercent),
+            n(client.spentEpsilon), n(client.limitEpsilon), Self.tenths(client.usedPercent),
             n(client.spentDelta), n(client.limitDelta), "\(client.releases)",
             client.denials.map { "\($0.code.name) \($0.count)" }.joined(separator: "; "),
             client.firstSeen == 0 ? "" : Self.time(client.firstSeen),
             client.lastSeen == 0 ? "" : Self.time(client.lastSeen),
-            client.ratePerHour.map { String(format: "%.6g", $0) } ?? "",
+            client.ratePerHour.map(Self.significant) ?? "",
             client.projectedExhaustion.map(Self.time) ?? "", state(client),
         ]
     }
@@ -49,6 +49,25 @@ extension BudgetReport {
     }
 
     static func time(_ milliseconds: Int64) -> String { EventTime.format(milliseconds: milliseconds) }
+
+    /// `value` with one decimal (`%.1f`, without Foundation's formatter: a report formats millions).
+    static func tenths(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 1e15 else { return TextTable.number(value) }
+        let scaled = value * 10
+        // Near a half the product may have rounded up or down: the exact decimal decides, as printf does.
+        if abs(abs(scaled - scaled.rounded(.down)) - 0.5) < 1e-6 { return String(format: "%.1f", value) }
+        let tenths = Int(scaled.rounded())
+        let sign = tenths < 0 ? "-" : ""
+        return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    }
+
+    /// `value` rounded to six significant digits, in its shortest form.
+    static func significant(_ value: Double) -> String {
+        guard value.isFinite, value != 0 else { return TextTable.number(value) }
+        let scale = pow(10, 5 - floor(log10(abs(value))))
+        let rounded = (value * scale).rounded() / scale
+        return TextTable.number(rounded.isFinite ? rounded : value)
+    }
 
     /// The fleet's lines of the table form.
     func summaryLines(title: String) -> [String] {
@@ -95,7 +114,7 @@ extension BudgetReport {
                     header: ["client", "tier", "used_percent", "projected_exhaustion"],
                     rows: near.prefix(20).map {
                         [
-                            $0.client, $0.tier, String(format: "%.1f", $0.usedPercent),
+                            $0.client, $0.tier, Self.tenths($0.usedPercent),
                             $0.projectedExhaustion.map(Self.time) ?? "not this window",
                         ]
                     }, numeric: [], format: .table))
@@ -103,15 +122,23 @@ extension BudgetReport {
         sink("\n")
         // Two passes over the clients: the widths, then the rows.
         let columns = [0, 1, 2, 4, 5, 6, 9, 10, 13, 14, 15]
-        var widths = columns.map { Self.clientHeader[$0].count }
+        var widths = columns.map { Self.clientHeader[$0].unicodeScalars.count }
         for client in clients {
             let row = fields(client)
-            for (k, column) in columns.enumerated() { widths[k] = max(widths[k], row[column].count) }
+            for (k, column) in columns.enumerated() { widths[k] = max(widths[k], row[column].unicodeScalars.count) }
         }
         func line(_ row: [String]) -> String {
-            columns.enumerated().map { k, column in
-                row[column].padding(toLength: widths[k], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+            var text = ""
+            for (k, column) in columns.enumerated() {
+                let value = row[column]
+                if k > 0 { text += "  " }
+                text += value
+                if k < columns.count - 1 {
+                    text += String(repeating: " ", count: widths[k] - value.unicodeScalars.count)
+                }
+            }
+            while text.last == " " { text.removeLast() }
+            return text + "\n"
         }
         var buffer = line(Self.clientHeader)
         for client in clients {

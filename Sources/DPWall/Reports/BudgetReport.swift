@@ -174,8 +174,8 @@ extension BudgetReport {
         var index: [String: Int] = [:]
         index.reserveCapacity(clients.count)
         for (k, client) in clients.enumerated() { index[client.client] = k }
-        for state in try ledger.limitStates() {
-            guard let k = index[state.client] else { continue }
+        try ledger.forEachLimitState { state in
+            guard state.rateDenials > 0 || state.quotaDenials > 0, let k = index[state.client] else { return }
             if state.rateDenials > 0 { clients[k].denials.append((.rateLimited, Int(state.rateDenials))) }
             if state.quotaDenials > 0 { clients[k].denials.append((.quotaExceeded, Int(state.quotaDenials))) }
         }

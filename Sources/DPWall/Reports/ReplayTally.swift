@@ -69,13 +69,16 @@ public struct LaneTally: Sendable {
         }
     }
 
+    /// Updates the outcome's client and tier in place (one hash each, no copy of the entries).
     private mutating func update(_ outcome: RecordOutcome, _ body: (inout Client, inout Tier) -> Void) {
-        var client = clients[outcome.client, default: Client()]
-        if !outcome.tier.isEmpty { client.tier = outcome.tier }
-        var tier = tiers[outcome.tier, default: Tier()]
+        Self.update(&clients[outcome.client, default: Client()], &tiers[outcome.tier, default: Tier()], outcome, body)
+    }
+
+    private static func update(
+        _ client: inout Client, _ tier: inout Tier, _ outcome: RecordOutcome, _ body: (inout Client, inout Tier) -> Void
+    ) {
+        if !outcome.tier.isEmpty && client.tier != outcome.tier { client.tier = outcome.tier }
         body(&client, &tier)
-        clients[outcome.client] = client
-        tiers[outcome.tier] = tier
     }
 }
 

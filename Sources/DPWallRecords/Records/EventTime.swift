@@ -122,9 +122,44 @@ package enum EventTime {
             rest += 86_400_000
         }
         let (year, month, day) = civil(fromDays: Int(days))
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let seconds = Int(rest / 1000)
         let millis = Int(rest % 1000)
+        if (0...9999).contains(year) {
+            // Digit by digit into the string's own storage: reports format millions of these.
+            return String(unsafeUninitializedCapacity: 24) { buffer in
+                var k = 0
+                func put(_ value: Int, _ width: Int) {
+                    var value = value
+                    for i in stride(from: width - 1, through: 0, by: -1) {
+                        buffer[k + i] = UInt8(48 + value % 10)
+                        value /= 10
+                    }
+                    k += width
+                }
+                func mark(_ byte: Character) {
+                    buffer[k] = byte.asciiValue!
+                    k += 1
+                }
+                put(year, 4)
+                mark("-")
+                put(month, 2)
+                mark("-")
+                put(day, 2)
+                mark("T")
+                put(seconds / 3600, 2)
+                mark(":")
+                put(seconds / 60 % 60, 2)
+                mark(":")
+                put(seconds % 60, 2)
+                if millis != 0 {
+                    mark(".")
+                    put(millis, 3)
+                }
+                mark("Z")
+                return k
+            }
+        }
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         var text =
             "\(year)-\(two(month))-\(two(day))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
         if millis != 0 { text += "." + String(String(millis + 1000).dropFirst()) }

@@ -239,6 +239,15 @@ public final class SQLiteLedger: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with every request-limit state, ordered by client, without holding them all.
+    public func forEachLimitState(_ body: (LimitState) throws -> Void) throws {
+        try reading { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT \(LedgerWriter.limitColumns) FROM limits ORDER BY client")
+            while let row = try rows.next() { try body(LedgerWriter.limitState(row)) }
+        }
+    }
+
     /// The event time and ε of each charge of `client`'s window starting at `windowStart`, in event-time order.
     public func charges(client: String, windowStart: Int64) throws -> [(eventTime: Int64, epsilon: Double)] {
         try reading { db in
