@@ -10,14 +10,16 @@ import Testing
 /// and client filters hold.
 @Suite("Budget reports")
 struct ReportTests {
-    /// A ledger and archive from `filter`: c spends 3 of 3 (two more denied), big 4 of 1000, d 1 of 3; one
-    /// malformed line and one unknown model.
+    /// A ledger and archive from `filter`: c spends 3 of 3 (two more denied), big 4 of 1000, d 1 of 3 in each of
+    /// two hourly windows; one malformed line and one unknown model.
     static func makeLedger(_ scratch: TemporaryDirectory) throws -> (ledger: String, audit: String) {
         let policy = try scratch.write("policy.yaml", BudgetTests.yaml)
         var input = ""
         for k in 0..<5 { input += BudgetTests.record(id: "c\(k)", ts: "2026-11-26T10:00:0\(k)Z") }
         for k in 0..<4 { input += BudgetTests.record(id: "b\(k)", client: "big", ts: "2026-11-26T10:01:0\(k)Z") }
         input += BudgetTests.record(id: "d0", client: "d", ts: "2026-11-26T10:02:00Z")
+        // d's next hour: a second window, which is the one reported (the ledger's latest).
+        input += BudgetTests.record(id: "d1", client: "d", ts: "2026-11-26T11:30:00Z")
         input += "{not json\n"
         input += #"{"id":"u","ts":"2026-11-26T10:03:00Z","client":"d","model":"nope","request":{}}"# + "\n"
         let ledger = scratch.file("ledger.db").path
@@ -56,6 +58,8 @@ struct ReportTests {
                 }
                 #expect(row["releases"] as? Int == window["releases"] as? Int, "\(name)")
             }
+            let d = try #require(clients.first { $0["client"] as? String == "d" })
+            #expect(d["window_start"] as? String == "2026-11-26T11:00:00Z")
             let c = try #require(clients.first { $0["client"] as? String == "c" })
             #expect(c["state"] as? String == "exhausted")
             #expect((c["denials"] as? [String: Int])?["budget_exhausted"] == 2)
@@ -72,8 +76,8 @@ struct ReportTests {
                 == ["budget_exhausted": 2, "malformed_json": 1, "unknown_model": 1])
         let models = try #require(fleet["models"] as? [[String: Any]])
         #expect(models.first?["model"] as? String == "m")
-        #expect(models.first?["allowed"] as? Int == 8)
-        #expect(models.first?["privatized"] as? Int == 8)
+        #expect(models.first?["allowed"] as? Int == 9)
+        #expect(models.first?["privatized"] as? Int == 9)
         // CSV: a header and a row per client.
         let csv = try DPWall.run(["report", "--format", "csv", "--ledger", ledger], in: scratch)
         #expect(csv.lines.count == 4)
@@ -162,6 +166,9 @@ struct ReportTests {
         let points = Dictionary(
             uniqueKeysWithValues: series.map { ($0["name"] as! String, ($0["points"] as! [Any]).count) })
         #expect(points == ["big": 2, "c": 1, "d": 0])
+        // d's window in the period is its first one, not its latest.
+        let clients = try #require(report["clients"] as? [[String: Any]])
+        #expect(clients.first { $0["client"] as? String == "d" }?["window_start"] as? String == "2026-11-26T10:00:00Z")
         let denials = try #require((report["fleet"] as? [String: Any])?["denials_by_code"] as? [String: Int])
         #expect(denials == ["budget_exhausted": 2])
         let one = try Self.json(
