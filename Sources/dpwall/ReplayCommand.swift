@@ -77,7 +77,8 @@ struct ReplayCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
-        guard (1...100_000).contains(top) else { throw ValidationError("--top must be in 1...100000, got \(top)") }
+        // Each listed client is one SQL parameter when its window is looked up.
+        guard (1...999).contains(top) else { throw ValidationError("--top must be in 1...999, got \(top)") }
         if noiseKey != nil && seed != nil {
             throw ValidationError("--seed and --noise-key exclude each other (--seed is for tests only)")
         }

@@ -57,6 +57,11 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--until \(until) is not an RFC 3339 time")
         }
         guard (0...50).contains(series) else { throw ValidationError("--series must be in 0...50, got \(series)") }
+        if let since, let until, let low = AuditCommand.Cat.time(since), let high = AuditCommand.Cat.time(until),
+            low >= high
+        {
+            throw ValidationError("--since \(since) is not before --until \(until)")
+        }
     }
 
     func run() throws {
@@ -80,7 +85,17 @@ struct ReportCommand: ParsableCommand {
             }
             handle = opened
         }
-        report.write(format, title: title) { text in handle.write(Data(text.utf8)) }
-        if output != nil { try? handle.close() }
+        var failure: (any Error)?
+        report.write(format, title: title) { text in
+            guard failure == nil else { return }
+            do { try handle.write(contentsOf: Data(text.utf8)) } catch { failure = error }
+        }
+        if output != nil {
+            do { try handle.close() } catch { failure = failure ?? error }
+        }
+        if let failure {
+            FileHandleStderr.write("dpwall: writing the report to \(output ?? "standard output") failed: \(failure)\n")
+            throw ExitCode(74)
+        }
     }
 }

@@ -124,4 +124,39 @@ struct ReplayTests {
         #expect(shown.stdoutText.contains("\"spent_epsilon\":3,"), "\(shown.stdoutText)")
         #expect(top.first?["spent_epsilon"] as? Double == 3)
     }
+
+    @Test("each policy holds lines to its own max_record_bytes, whichever is the larger")
+    func ownLineLimits() throws {
+        let scratch = try TemporaryDirectory()
+        let tiers = "  t0: { models: \"*\" }"
+        let loose = try scratch.write("loose.yaml", LimitTests.policy(tiers: tiers))
+        let strict = try scratch.write(
+            "strict.yaml", LimitTests.policy(tiers: tiers, limits: "limits: { max_record_bytes: 128 }"))
+        let start: Int64 = 1_795_000_000_000
+        var input = ""
+        for k in 0..<3 { input += LimitTests.record(id: "r\(k)", client: "c", ms: start + Int64(k) * 1000) }
+        input += String(repeating: "x", count: 50) + "\n"
+        #expect(LimitTests.record(id: "r0", client: "c", ms: start).utf8.count > 129)
+        for (primary, against, from, to) in [
+            (loose, strict, "allow", "too_large"), (strict, loose, "too_large", "allow"),
+        ] {
+            let output = scratch.file("out-\(from).jsonl").path
+            let result = try DPWall.run(
+                ["replay", "--policy", primary, "--against", against, "--format", "json", "--output", output],
+                stdin: Data(input.utf8), in: scratch)
+            #expect(result.status == 0, "\(result.stderrText)")
+            let comparison = try #require(try Self.json(result)["comparison"] as? [String: Any])
+            let transitions = try #require(comparison["transitions"] as? [[String: Any]])
+            #expect(transitions.count == 1)
+            #expect(transitions.first?["from"] as? String == from)
+            #expect(transitions.first?["to"] as? String == to)
+            #expect(transitions.first?["records"] as? Int == 3)
+            // The primary's own lines: its own limit, named in its message.
+            let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 4)
+            let tooLarge = lines.filter { $0.contains("\"too_large\"") }
+            #expect(tooLarge.count == (primary == strict ? 3 : 0))
+            #expect(tooLarge.allSatisfy { $0.contains("limits.max_record_bytes (128)") })
+        }
+    }
 }

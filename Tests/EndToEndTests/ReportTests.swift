@@ -175,4 +175,39 @@ struct ReportTests {
             try DPWall.run(["report", "--format", "json", "--ledger", ledger, "--client", "d"], in: scratch))
         #expect((one["clients"] as? [[String: Any]])?.map { $0["client"] as? String } == ["d"])
     }
+
+    @Test("hostile client names stay text: the HTML still parses, and markup in a name is escaped")
+    func hostileNames() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", BudgetTests.yaml)
+        // JSON escapes: markup, quotes, a newline, a tab, U+FFFF (allowed in JSON, not in XML) and a bell.
+        let names = [#"<b>x</b>&amp;\"'"#, #"new\nline\ttab"#, #"odd\uffffname\u0007"#]
+        var input = ""
+        for (k, name) in names.enumerated() {
+            input += BudgetTests.record(id: "h\(k)", client: name, ts: "2026-11-26T10:00:0\(k)Z")
+        }
+        let ledger = scratch.file("ledger.db").path
+        let audit = scratch.file("audit").path
+        let filtered = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", ledger, "--audit", audit], stdin: Data(input.utf8),
+            in: scratch)
+        #expect(filtered.status == 0, "\(filtered.stderrText)")
+        #expect(filtered.lines.allSatisfy { !String(decoding: $0, as: UTF8.self).contains("\"error\"") })
+        let result = try DPWall.run(
+            ["report", "--format", "html", "--ledger", ledger, "--audit", audit], in: scratch)
+        #expect(result.status == 0, "\(result.stderrText)")
+        let parser = XMLParser(data: result.stdout)
+        let elements = Elements()
+        parser.delegate = elements
+        #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        #expect(!elements.elements.contains { $0.name == "b" })
+        // Characters XML forbids are replaced (libxml2 lets U+FFFF through, stricter parsers do not).
+        let forbidden = result.stdoutText.unicodeScalars.filter {
+            ($0.value < 0x20 && $0 != "\n") || $0.value == 0xFFFE || $0.value == 0xFFFF
+        }
+        #expect(forbidden.isEmpty, "\(forbidden.map(\.value))")
+        #expect(result.stdoutText.contains("&lt;b&gt;x&lt;/b&gt;&amp;amp;&quot;&#39;"))
+        let seriesNames = elements.elements.compactMap { $0.attributes["data-name"] }
+        #expect(seriesNames.contains("new\nline\ttab"), "\(seriesNames)")
+    }
 }

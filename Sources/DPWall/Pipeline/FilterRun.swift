@@ -237,7 +237,10 @@ public final class FilterRun: @unchecked Sendable {
     public func run() throws -> FilterResult {
         let started = Clock.now()
         let reader = LineReader(
-            paths: configuration.inputs, maxRecordBytes: configuration.policy.limits.maxRecordBytes,
+            // The larger line limit of the lanes: each record stage holds a line to its own policy's limit.
+            paths: configuration.inputs,
+            maxRecordBytes: max(
+                configuration.policy.limits.maxRecordBytes, configuration.shadow?.policy.limits.maxRecordBytes ?? 0),
             chunkBytes: configuration.chunkBytes)
         let turns = Turns(
             reader: reader, inputNames: configuration.inputs.isEmpty ? ["-"] : configuration.inputs,
@@ -337,13 +340,18 @@ public final class FilterRun: @unchecked Sendable {
                     || budget.commitIsDue(now: now, laterBatchRead: laterRead, interval: configuration.commitInterval)
             else { return }
             try budget.commit(wall: wall)
-            if let shadowBudget {
-                try shadowBudget.commit(wall: wall)
-                shadowBudget.releaseHeld { _, _ in }
-            }
             try budget.releaseHeld { lines, rejected throws(OutputError) in
                 if let output, !lines.isEmpty { try output.write(lines) }
                 if let rejects, !rejected.isEmpty { try rejects.write(rejected) }
+            }
+            // The shadow lane's ledger is a throwaway: committed after the primary's lines are out.
+            if let shadowBudget {
+                do {
+                    try shadowBudget.commit(wall: wall)
+                } catch let error as LedgerError {
+                    throw LedgerError(kind: error.kind, message: "the --against lane: \(error.message)")
+                }
+                shadowBudget.releaseHeld { _, _ in }
             }
         } catch let error as LedgerError {
             turns.ledgerFailure = error

@@ -234,7 +234,11 @@ final class RecordProcessor {
         counts.records += 1
         s.line = line.number
         counts.bytes += (line.oversizeLength ?? line.bytes.count) + 1
-        if let length = line.oversizeLength {
+        // The reader frames lines to the largest limit of the run's policies (replay --against); this stage
+        // holds them to its own.
+        if let length = line.oversizeLength
+            ?? (line.bytes.count > policy.limits.maxRecordBytes ? line.bytes.count : nil)
+        {
             denyLine(
                 line, inputName,
                 RecordError(

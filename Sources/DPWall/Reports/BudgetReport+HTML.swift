@@ -171,7 +171,7 @@ extension BudgetReport {
         var x: Double, y: Double, width: Double, height: Double
         var low: Int64, high: Int64, yMax: Double
 
-        func px(_ time: Int64) -> Double { x + Double(time - low) / Double(high - low) * width }
+        func px(_ time: Int64) -> Double { x + (Double(time) - Double(low)) / (Double(high) - Double(low)) * width }
         func py(_ value: Double) -> Double { y + height - value / yMax * height }
     }
 
@@ -181,8 +181,9 @@ extension BudgetReport {
         var low = times.min() ?? 0
         var high = times.max() ?? 0
         if high <= low {
-            low -= 1_800_000
-            high += 1_800_000
+            low = low &- 1_800_000
+            high = high &+ 1_800_000
+            if high <= low { (low, high) = (0, 3_600_000) }
         }
         return (low, high)
     }
@@ -199,7 +200,7 @@ extension BudgetReport {
             svg += "\(Self.escape(Self.short(value)))</text>\n"
         }
         for k in 0...2 {
-            let time = frame.low + (frame.high - frame.low) * Int64(k) / 2
+            let time = Self.clamped(Double(frame.low) + (Double(frame.high) - Double(frame.low)) * Double(k) / 2)
             let anchor = ["start", "middle", "end"][k]
             svg += "<text x=\"\(f(frame.px(time)))\" y=\"\(f(frame.y + frame.height + 16))\" text-anchor=\"\(anchor)\">"
             svg += "\(Self.escape(Self.axisTime(time)))</text>\n"
@@ -245,6 +246,12 @@ extension BudgetReport {
     }
 
     static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// A time in milliseconds from a Double, clamped to what Int64 holds.
+    static func clamped(_ value: Double) -> Int64 {
+        guard value.isFinite else { return 0 }
+        return value >= 9.2e18 ? Int64.max : value <= -9.2e18 ? Int64.min : Int64(value.rounded())
+    }
 
     /// Bars of ``histogram``: clients per tenth of budget used.
     func histogramChart() -> String {
@@ -309,9 +316,11 @@ extension BudgetReport {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
+            case "\n": out += "&#10;"
+            case "\t": out += "&#9;"
             default:
-                // Control characters are not allowed in XML: shown as U+FFFD.
-                if character.value < 0x20 && character != "\n" && character != "\t" {
+                // What XML does not allow (other control characters, U+FFFE, U+FFFF) is shown as U+FFFD.
+                if character.value < 0x20 || character.value == 0xFFFE || character.value == 0xFFFF {
                     out += "\u{FFFD}"
                 } else {
                     out.unicodeScalars.append(character)

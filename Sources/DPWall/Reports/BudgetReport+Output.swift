@@ -71,6 +71,10 @@ extension BudgetReport {
 
     /// The fleet's lines of the table form.
     func summaryLines(title: String) -> [String] {
+        summaryText(title: title).map(TextTable.printable)
+    }
+
+    private func summaryText(title: String) -> [String] {
         var lines = [title]
         var period = "as of \(asOf.map(Self.time) ?? "no charges yet") (event time)"
         if let since = options.since { period += ", from \(Self.time(since))" }
@@ -125,12 +129,14 @@ extension BudgetReport {
         var widths = columns.map { Self.clientHeader[$0].unicodeScalars.count }
         for client in clients {
             let row = fields(client)
-            for (k, column) in columns.enumerated() { widths[k] = max(widths[k], row[column].unicodeScalars.count) }
+            for (k, column) in columns.enumerated() {
+                widths[k] = max(widths[k], TextTable.printable(row[column]).unicodeScalars.count)
+            }
         }
         func line(_ row: [String]) -> String {
             var text = ""
             for (k, column) in columns.enumerated() {
-                let value = row[column]
+                let value = TextTable.printable(row[column])
                 if k > 0 { text += "  " }
                 text += value
                 if k < columns.count - 1 {

@@ -38,23 +38,29 @@ public struct BudgetReport: Sendable {
         public var limitEpsilon: Double, limitDelta: Double
         public var releases: Int
         public var firstSeen: Int64, lastSeen: Int64
-        /// Denials by code: from the archive when given; else the ledger's (its window's budget denials, counted
-        /// as `budget_exhausted` with any `duplicate_id`, and the client's `rate_limited` and `quota_exceeded`).
+        /// Denials by code: from the archive when given (those in the window); else the ledger's (its window's
+        /// budget denials, counted as `budget_exhausted` with any `duplicate_id`, and the client's `rate_limited`
+        /// and `quota_exceeded`).
         public var denials: [(code: DenialCode, count: Int)] = []
+        /// Whether ``denials`` come from the archive, where `budget_exhausted` is told apart from `duplicate_id`.
+        public var denialsFromAudit = false
 
         /// Spent as a share of the limit, in percent.
         public var usedPercent: Double { limitEpsilon > 0 ? spentEpsilon / limitEpsilon * 100 : 0 }
 
         /// ε per hour over the window's activity so far (from first to last release, at least one minute).
         public var ratePerHour: Double? {
-            guard releases > 0, spentEpsilon > 0 else { return nil }
-            let span = max(lastSeen - firstSeen, 60_000)
-            return spentEpsilon / Double(span) * 3_600_000
+            guard releases > 0, spentEpsilon > 0, spentEpsilon.isFinite else { return nil }
+            // In Double: a hostile ledger's times must not overflow.
+            let span = max(Double(lastSeen) - Double(firstSeen), 60_000)
+            return spentEpsilon / span * 3_600_000
         }
 
-        /// Whether a release was refused for budget in this window, or the spend reached the limit.
+        /// Whether the spend reached the limit, or (from the archive) a release was refused for budget in this
+        /// window. The ledger alone counts `duplicate_id` with budget denials, so its count proves nothing.
         public var exhausted: Bool {
-            spentEpsilon >= limitEpsilon * (1 - 1e-9) || denials.contains { $0.code == .budgetExhausted }
+            spentEpsilon >= limitEpsilon * (1 - 1e-9)
+                || (denialsFromAudit && denials.contains { $0.code == .budgetExhausted })
         }
 
         /// When the limit is reached at ``ratePerHour`` (event time); nil when exhausted already, or not before
@@ -63,7 +69,7 @@ public struct BudgetReport: Sendable {
             guard !exhausted, let rate = ratePerHour, rate > 0 else { return nil }
             let hours = (limitEpsilon - spentEpsilon) / rate
             let at = Double(lastSeen) + hours * 3_600_000
-            return at < Double(windowEnd) ? Int64(at) : nil
+            return at.isFinite && at < Double(windowEnd) ? BudgetReport.clamped(at) : nil
         }
 
         /// The denials in all.
@@ -133,7 +139,9 @@ extension BudgetReport {
             try report.readCharges(ledger, seriesClients: seriesClients)
         }
         for client in report.clients {
-            report.histogram[min(9, max(0, Int(client.usedPercent / 10)))] += 1
+            // Clamped in Double: a limit the policy lowered below the spend gives any percentage.
+            let tenth = client.usedPercent.isFinite ? min(9, max(0, client.usedPercent / 10)) : 9
+            report.histogram[Int(tenth)] += 1
         }
         return report
     }
@@ -189,11 +197,18 @@ extension BudgetReport {
         for client in seriesClients {
             var sum = 0.0
             var points: [(Int64, Double)] = []
-            for charge in try ledger.charges(client: client.client, windowStart: client.windowStart)
-            where options.contains(charge.eventTime) {
-                sum += charge.epsilon
-                points.append((charge.eventTime, sum))
+            // Streamed and thinned as it comes: a client may have millions of charges in its window.
+            let count = client.releases
+            let step = max(1, (count + options.maxSeriesPoints - 1) / max(1, options.maxSeriesPoints))
+            var seen = 0
+            var last: (Int64, Double)?
+            try ledger.forEachCharge(client: client.client, windowStart: client.windowStart) { time, epsilon in
+                guard options.contains(time) else { return }
+                sum += epsilon
+                if seen % step == 0 { points.append((time, sum)) } else { last = (time, sum) }
+                seen += 1
             }
+            if let last, points.last.map({ $0.0 != last.0 || $0.1 != last.1 }) ?? true { points.append(last) }
             // The same as the spend under basic composition; an upper bound of it under the others.
             if abs(sum - client.spentEpsilon) > 1e-9 * max(1, client.spentEpsilon) && options.since == nil {
                 epsilonSeriesExact = false
@@ -213,6 +228,7 @@ extension BudgetReport {
         for (k, client) in clients.enumerated() {
             index[client.client] = k
             clients[k].denials.removeAll()
+            clients[k].denialsFromAudit = true
         }
         var perClient: [Int: [Int]] = [:]  // client index → denials per code
         var minutes: [Int64: Int] = [:]  // minute × 32 + code index → denials
@@ -257,13 +273,14 @@ extension BudgetReport {
                 {
                     guard let codeIndex = codes[code] else { return }
                     denialsByCode[codeIndex] += 1
-                    if let client, let k = index[client] {
+                    // Per client, the denials in its reported window (those without event time: lines that are not
+                    // records name no client).
+                    if let client, let k = index[client], let time, clients[k].windowStart <= time,
+                        time < clients[k].windowEnd
+                    {
                         perClient[k, default: [Int](repeating: 0, count: DenialCode.all.count)][codeIndex] += 1
                     }
-                    if let time {
-                        let minute = time >= 0 ? time / 60_000 : (time - 59_999) / 60_000
-                        minutes[minute * 32 + Int64(codeIndex), default: 0] += 1
-                    }
+                    if let time { minutes[Self.floorDivide(time, 60_000) * 32 + Int64(codeIndex), default: 0] += 1 }
                     return
                 }
                 let privatized = view.member(of: 0, "noise") != nil
@@ -305,12 +322,13 @@ extension BudgetReport {
         guard let first = minutes.keys.map({ $0 >> 5 }).min(), let last = minutes.keys.map({ $0 >> 5 }).max()
         else { return }
         var width: Int64 = Self.binMinutes[Self.binMinutes.count - 1]
-        for candidate in Self.binMinutes where last / candidate - first / candidate < 48 {
+        for candidate in Self.binMinutes
+        where Self.floorDivide(last, candidate) - Self.floorDivide(first, candidate) < 48 {
             width = candidate
             break
         }
-        let start: Int64 = first / width
-        let bins = Int(last / width - start) + 1
+        let start: Int64 = Self.floorDivide(first, width)
+        let bins = Int(Self.floorDivide(last, width) - start) + 1
         denialBins = (0...bins).map { (start + Int64($0)) * width * 60_000 }
         // Ranked by the denials that have an event time (a line that is not a record has none).
         var timed = [Int](repeating: 0, count: DenialCode.all.count)
@@ -323,7 +341,7 @@ extension BudgetReport {
         for (key, count) in minutes {
             let code = DenialCode.all[Int(key & 31)]
             let row = shown.firstIndex(of: code) ?? shown.count
-            values[row][Int((key >> 5) / width - start)] += count
+            values[row][Int(Self.floorDivide(key >> 5, width) - start)] += count
         }
         let names = shown.map(\.name) + (ranked.count > shown.count ? ["other"] : [])
         for (row, name) in names.enumerated() {
@@ -332,6 +350,12 @@ extension BudgetReport {
                     name: name, limit: nil,
                     points: values[row].enumerated().map { (denialBins[$0.offset], Double($0.element)) }))
         }
+    }
+
+    /// `a / b` rounded down (times before 1970 are negative).
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+        let quotient = a / b
+        return a % b != 0 && (a < 0) != (b < 0) ? quotient - 1 : quotient
     }
 
     /// At most `options.maxSeriesPoints` points, evenly spaced by index, the last one kept.

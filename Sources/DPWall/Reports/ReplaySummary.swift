@@ -168,7 +168,8 @@ public struct ReplaySummary: Encodable, Sendable {
         let charged = named.filter { $0.value.allowed > 0 }.sorted {
             ($0.value.chargedEpsilon, $0.value.allowed, $1.key) > ($1.value.chargedEpsilon, $1.value.allowed, $0.key)
         }.prefix(top)
-        let windows = try ledger.latestWindows(clients: charged.map(\.key))
+        // (An empty list would mean every client to latestWindows.)
+        let windows = charged.isEmpty ? [] : try ledger.latestWindows(clients: charged.map(\.key))
         let byClient = Dictionary(windows.map { ($0.client, $0) }, uniquingKeysWith: { a, _ in a })
         let topClients = charged.map { name, client in
             ClientLine(

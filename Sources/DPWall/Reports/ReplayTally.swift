@@ -112,8 +112,10 @@ public final class ReplayTally: DecisionObserver, @unchecked Sendable {
 
     public func observe(_ outcomes: [RecordOutcome], shadow shadowOutcomes: [RecordOutcome]?) {
         for outcome in outcomes { primary.add(outcome) }
-        guard var lane = shadow, let shadowOutcomes else { return }
+        // Taken out of the property, so that the updates below change the only copy (no copy of every client).
+        guard var lane = shadow.take(), let shadowOutcomes else { return }
         defer { shadow = lane }
+        precondition(outcomes.count == shadowOutcomes.count, "the lanes decided different lines")
         for (before, after) in zip(outcomes, shadowOutcomes) {
             lane.add(after)
             guard before.code != after.code else { continue }

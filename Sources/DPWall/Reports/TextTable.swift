@@ -27,13 +27,25 @@ public enum TextTable {
             return "[" + objects.joined(separator: ",\n ") + "]\n"
         case .table:
             let columns = tableColumns ?? Array(header.indices)
-            let table = [columns.map { header[$0] }] + rows.map { row in columns.map { row[$0] } }
+            let table = [columns.map { header[$0] }] + rows.map { row in columns.map { printable(row[$0]) } }
             let widths = columns.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
             return table.map { row in
                 row.enumerated().map { c, value in value.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
             }.joined(separator: "\n") + "\n"
         }
+    }
+
+    /// `text` for a terminal: control characters (a client name may hold escape sequences) become U+FFFD.
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            return text
+        }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            out.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "\u{FFFD}" : scalar)
+        }
+        return String(out)
     }
 
     /// A CSV field, quoted when it must be.
@@ -49,8 +61,10 @@ public enum TextTable {
         return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The shortest text that reads back as `value` (JSON's number form).
+    /// The shortest text that reads back as `value` (JSON's number form); `null` for a value that is not finite
+    /// (a ledger edited by hand, a limit granted past the largest double).
     public static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
         var writer = JSONWriter(capacity: 32)
         writer.append(value)
         return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }

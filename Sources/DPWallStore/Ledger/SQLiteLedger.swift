@@ -248,15 +248,16 @@ public final class SQLiteLedger: @unchecked Sendable {
         }
     }
 
-    /// The event time and ε of each charge of `client`'s window starting at `windowStart`, in event-time order.
-    public func charges(client: String, windowStart: Int64) throws -> [(eventTime: Int64, epsilon: Double)] {
+    /// Calls `body` with the event time and ε of each charge of `client`'s window starting at `windowStart`, in
+    /// event-time order, without holding them all.
+    public func forEachCharge(client: String, windowStart: Int64, _ body: (Int64, Double) throws -> Void) throws {
         try reading { db in
-            try Row.fetchAll(
+            let rows = try Row.fetchCursor(
                 db,
                 sql: "SELECT event_time, epsilon FROM charges WHERE client = ? AND window_start = ? "
                     + "ORDER BY event_time",
-                arguments: [client, windowStart]
-            ).map { row in (row[0], row[1]) }
+                arguments: [client, windowStart])
+            while let row = try rows.next() { try body(row[0], row[1]) }
         }
     }
 
