@@ -1,28 +1,40 @@
 import DPWallPrivacy
 import DPWallRecords
+import DPWallStore
 
 /// The audit stubs of one batch (audit.md, "Entries"): per output line, in order, the entry's fields that the
-/// record stage knows, as JSON members without braces, one line each. The budget stage completes them in input
+/// record stage knows, as JSON members without braces, one after the other. The budget stage completes them in input
 /// order: it puts `seq` and `at` first, and for a release it charged, the decision, the cost and position.
 ///
 /// Digests only: the request body's and the released body's SHA-256, never their content; a raw model output
 /// never reaches the archive.
 struct AuditStubs {
     var text = JSONWriter(capacity: 0)
-    /// Per stub, the record's event time in milliseconds, or `Int64.min` when it has none (a line that is not a
-    /// record).
+    /// Per stub, where its text ends in ``text`` (the next one starts there).
+    var ends: [Int] = []
+    /// Per stub, its event time in milliseconds as `audit verify` reads it from the finished entry (`Int64.min`
+    /// when it has none), for the seal's time range. Read here, in the record stage, rather than from the entry
+    /// in the writing turn: the entry puts only `seq` and `at` before the stub and members after it whose keys
+    /// and values cannot read as a `"ts":"` member, so the first one the reader finds is the stub's.
     var times: [Int64] = []
 
     /// How many stubs.
-    var count: Int { times.count }
+    var count: Int { ends.count }
 
-    mutating func begin(eventTime: Int64?) { times.append(eventTime ?? .min) }
-
-    mutating func end() { text.appendByte(0x0A) }
+    /// Ends the stub written to ``text`` since the last one ended.
+    mutating func end() {
+        let start = ends.last ?? 0
+        let time = text.bytes.withUnsafeBytes {
+            AuditVerifier.eventTime(UnsafeRawBufferPointer(rebasing: $0[start...]))
+        }
+        times.append(time ?? .min)
+        ends.append(text.bytes.count)
+    }
 
     mutating func removeAll() {
         text.removeAll()
         times.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
     }
 
     /// `"…"`: the SHA-256 of `bytes` in hex.
@@ -31,21 +43,20 @@ struct AuditStubs {
     }
 
     /// `"…"`: `bytes` in hex.
-    static func appendHex(_ bytes: some Collection<UInt8>, _ text: inout JSONWriter) {
-        // Into a stack buffer first, then one append: a byte-at-a-time append per digit cost more than the hash.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count + 2) { buffer in
-            let digits: StaticString = "0123456789abcdef"
-            digits.withUTF8Buffer { hex in
-                buffer[0] = UInt8(ascii: "\"")
-                var k = 1
-                for byte in bytes {
-                    buffer[k] = hex[Int(byte >> 4)]
-                    buffer[k + 1] = hex[Int(byte & 15)]
-                    k += 2
-                }
-                buffer[k] = UInt8(ascii: "\"")
-                text.append(raw: UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0...k]))
+    static func appendHex(_ bytes: UnsafeRawBufferPointer, _ text: inout JSONWriter) {
+        // Straight into the writer's memory, two digits per byte from a 16-entry table: a digest is hex-encoded
+        // twice per audited record.
+        let digits: StaticString = "0123456789abcdef"
+        text.bytes.append(writing: 2 * bytes.count + 2) { out in
+            let hex = digits.utf8Start
+            out[0] = UInt8(ascii: "\"")
+            var k = 1
+            for byte in bytes {
+                out[k] = hex[Int(byte &>> 4)]
+                out[k &+ 1] = hex[Int(byte & 15)]
+                k &+= 2
             }
+            out[k] = UInt8(ascii: "\"")
         }
     }
 

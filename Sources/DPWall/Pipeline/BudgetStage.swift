@@ -175,10 +175,7 @@ final class BudgetStage {
         if let archive {
             // Compression starts now, on the archive's thread, while this stage decides the next batches.
             writeEntries(processor.audit, pending, now: wall)
-            archive.submit(
-                heldEntries.bytes.withUnsafeBytes { Array($0) }, count: heldEntryCount, now: wall,
-                eventTimes: heldTimes)
-            heldEntries.removeAll()
+            archive.submit(&heldEntries.bytes, count: heldEntryCount, now: wall, eventTimes: heldTimes)
             heldEntryCount = 0
             heldTimes = nil
         }
@@ -248,60 +245,71 @@ final class BudgetStage {
     /// Completes the batch's audit stubs into entries, in order: `seq` and `at` first; for a charged release, its
     /// decision, cost, position, noise and released body's digest.
     private func writeEntries(_ stubs: AuditStubs, _ pending: PendingCharges, now: Double) {
+        // Into locals for the loop, as in settle(_:now:wall:): the stage's own properties would cost an
+        // exclusivity check per access, a dozen per entry.
+        var entries = JSONWriter(capacity: 0)
+        swap(&entries, &heldEntries)
+        defer { swap(&entries, &heldEntries) }
+        let decisions = decisions, dryRuns = dryRuns, privacyRanges = privacyRanges
+        let charges = pending.charges
+        var seq = nextSeq
+        var times = heldTimes
         let at = Int64(now * 1000)
         var next = 0  // the next pending charge
         stubs.text.bytes.withUnsafeBytes { text in
-            var start = 0
-            for index in 0..<stubs.count {
-                var end = start
-                while text[end] != 0x0A { end += 1 }
-                let entryStart = heldEntries.bytes.count
-                heldEntries.append(raw: "{\"seq\":")
-                heldEntries.append(nextSeq)
-                heldEntries.append(raw: ",\"at\":")
-                heldEntries.append(at)
-                if end > start { heldEntries.appendByte(UInt8(ascii: ",")) }
-                heldEntries.append(raw: UnsafeRawBufferPointer(rebasing: text[start..<end]))
-                while next < pending.charges.count && pending.charges[next].auditStub < index { next += 1 }
-                if next < pending.charges.count && pending.charges[next].auditStub == index {
-                    let charge = pending.charges[next]
-                    switch decisions[next] {
-                    case .release:
-                        heldEntries.append(raw: ",\"decision\":\"allow\",")
-                        privacyTexts.bytes.withUnsafeBytes { texts in
-                            heldEntries.append(raw: UnsafeRawBufferPointer(rebasing: texts[privacyRanges[next]]))
+            privacyTexts.bytes.withUnsafeBytes { privacyTexts in
+                pending.digests.withUnsafeBytes { digests in
+                    var start = 0
+                    for index in 0..<stubs.count {
+                        let end = stubs.ends[index]
+                        entries.append(raw: "{\"seq\":")
+                        entries.append(seq)
+                        entries.append(raw: ",\"at\":")
+                        entries.append(at)
+                        if end > start { entries.appendByte(UInt8(ascii: ",")) }
+                        entries.append(raw: UnsafeRawBufferPointer(rebasing: text[start..<end]))
+                        while next < charges.count && charges[next].auditStub < index { next += 1 }
+                        if next < charges.count && charges[next].auditStub == index {
+                            let outputDigestAt = charges[next].outputDigestAt
+                            switch decisions[next] {
+                            case .release:
+                                entries.append(raw: ",\"decision\":\"allow\",")
+                                entries.append(raw: UnsafeRawBufferPointer(rebasing: privacyTexts[privacyRanges[next]]))
+                                charges[next].noise.withUnsafeBytes { entries.append(raw: $0) }
+                                entries.append(raw: ",\"output_sha256\":")
+                                AuditStubs.appendHex(
+                                    UnsafeRawBufferPointer(rebasing: digests[outputDigestAt..<outputDigestAt + 32]),
+                                    &entries)
+                            case .allow:
+                                entries.append(raw: ",\"decision\":\"allow\"")
+                                if outputDigestAt >= 0 {
+                                    entries.append(raw: ",\"output_sha256\":")
+                                    AuditStubs.appendHex(
+                                        UnsafeRawBufferPointer(rebasing: digests[outputDigestAt..<outputDigestAt + 32]),
+                                        &entries)
+                                }
+                            case .deny(let problem), .keep(let problem):
+                                entries.append(raw: ",\"decision\":\"deny\",\"code\":")
+                                entries.appendString(problem.code.name)
+                            }
+                            if let problem = dryRuns[next] {
+                                entries.append(raw: ",\"dry_run\":")
+                                entries.appendString(problem.code.name)
+                            }
                         }
-                        charge.noise.withUnsafeBytes { heldEntries.append(raw: $0) }
-                        heldEntries.append(raw: ",\"output_sha256\":")
-                        AuditStubs.appendHex(
-                            pending.digests[charge.outputDigestAt..<charge.outputDigestAt + 32], &heldEntries)
-                    case .allow:
-                        heldEntries.append(raw: ",\"decision\":\"allow\"")
-                        if charge.outputDigestAt >= 0 {
-                            heldEntries.append(raw: ",\"output_sha256\":")
-                            AuditStubs.appendHex(
-                                pending.digests[charge.outputDigestAt..<charge.outputDigestAt + 32], &heldEntries)
-                        }
-                    case .deny(let problem), .keep(let problem):
-                        heldEntries.append(raw: ",\"decision\":\"deny\",\"code\":")
-                        heldEntries.appendString(problem.code.name)
-                    }
-                    if let problem = dryRuns[next] {
-                        heldEntries.append(raw: ",\"dry_run\":")
-                        heldEntries.appendString(problem.code.name)
+                        entries.append(raw: "}\n")
+                        // The seal's event-time range (AuditStubs.times: as verify reads it from this entry).
+                        let time = stubs.times[index]
+                        if time != .min { times = (min(times?.0 ?? time, time), max(times?.1 ?? time, time)) }
+                        seq += 1
+                        start = end
                     }
                 }
-                heldEntries.append(raw: "}\n")
-                // The seal's event-time range, read from the entry exactly as verify reads it.
-                let time = heldEntries.bytes.withUnsafeBytes { written in
-                    AuditVerifier.eventTime(UnsafeRawBufferPointer(rebasing: written[entryStart...]))
-                }
-                if let time { heldTimes = (min(heldTimes?.0 ?? time, time), max(heldTimes?.1 ?? time, time)) }
-                nextSeq += 1
-                heldEntryCount += 1
-                start = end + 1
             }
         }
+        nextSeq = seq
+        heldTimes = times
+        heldEntryCount += stubs.count
     }
 
     /// Hands the held output and rejects to `write`, then empties them.

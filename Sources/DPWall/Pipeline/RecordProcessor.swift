@@ -473,7 +473,6 @@ final class RecordProcessor {
     private func writePendingStub(_ view: JSONView, body: Range<Int>?, cost: Bool, _ s: inout Scratch) -> (Int, Int) {
         guard options.audit else { return (-1, -1) }
         let auditStub = audit.count
-        audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
         writeEnvelope(view, s.envelope, everything: false, &audit.text)
         if cost { Self.appendCost(s.cost, &audit.text) }
         auditDigests(view, s.envelope, body: nil, s.out, &audit.text)
@@ -622,7 +621,6 @@ final class RecordProcessor {
             outcomes.append(outcome)
         }
         if options.audit && auditEntry {
-            audit.begin(eventTime: s.envelope.eventTimeMilliseconds)
             writeEnvelope(view, s.envelope, everything: false, &audit.text)
             audit.text.append(raw: ",\"decision\":\"allow\"")
             if s.envelope.response >= 0 { Self.appendCost(s.cost, &audit.text) }
@@ -691,7 +689,6 @@ final class RecordProcessor {
             outcomes.append(outcome(view, envelope, line: line.number, code: problem.code, tier: tier))
         }
         if options.audit {
-            audit.begin(eventTime: envelope.ts >= 0 ? envelope.eventTimeMilliseconds : nil)
             let before = audit.text.bytes.count
             writeEnvelope(view, envelope, everything: false, &audit.text)
             if audit.text.bytes.count > before { audit.text.appendByte(UInt8(ascii: ",")) }
@@ -720,7 +717,6 @@ final class RecordProcessor {
         writeReject(line, inputName, problem)
         if options.outcomes { outcomes.append(RecordOutcome(line: line.number, code: problem.code)) }
         if options.audit {
-            audit.begin(eventTime: nil)
             AuditStubs.appendDenial(problem.code, line: line.number, &audit.text)
             auditPolicy.withUnsafeBytes { audit.text.append(raw: $0) }
             audit.end()

@@ -78,6 +78,14 @@ package struct WriterBuffer: RandomAccessCollection {
         append(contentsOf: UnsafeRawBufferPointer(bytes))
     }
 
+    /// Appends `length` bytes, which `body` writes into the buffer's memory at the address it is given.
+    @inline(__always)
+    package mutating func append(writing length: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
+        if count &+ length > capacity { grow(to: count &+ length) }
+        body(base + count)
+        count &+= length
+    }
+
     /// Appends bytes.
     package mutating func append(contentsOf bytes: [UInt8]) {
         bytes.withUnsafeBytes { append(contentsOf: $0) }

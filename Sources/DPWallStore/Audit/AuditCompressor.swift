@@ -1,3 +1,4 @@
+package import DPWallRecords
 import Foundation
 
 /// Runs an ``AuditSegmentWriter`` on its own thread, so that compressing and hashing the entries happen off the
@@ -10,7 +11,7 @@ import Foundation
 /// order it was handed over; a failure is thrown by the next ``flush()`` or ``close()``.
 public final class AuditCompressor: @unchecked Sendable {
     private enum Work {
-        case entries([UInt8], count: Int, now: Double, eventTimes: (Int64, Int64)?)
+        case entries(WriterBuffer, count: Int, now: Double, eventTimes: (Int64, Int64)?)
         case flush
         case sealIfDue(now: Double)
         case close
@@ -25,6 +26,9 @@ public final class AuditCompressor: @unchecked Sendable {
     private var failure: (any Error)?
     private var head: AuditHead
     private var finished = false
+    /// Under `condition`: emptied buffers of entries already written, handed back by
+    /// ``submit(_:count:now:eventTimes:)`` so that a batch's entries are neither copied nor written into fresh pages.
+    private var spare: [WriterBuffer] = []
 
     /// Starts the thread for `writer`.
     public init(_ writer: AuditSegmentWriter) {
@@ -42,10 +46,20 @@ public final class AuditCompressor: @unchecked Sendable {
         return head.nextSeq
     }
 
-    /// Hands over entries (JSON Lines) to compress; returns at once.
-    public func submit(_ lines: [UInt8], count: Int, now: Double, eventTimes: (Int64, Int64)?) {
+    /// Hands over entries (JSON Lines) to compress, and returns at once with `lines` emptied: its buffer goes to
+    /// the archive's thread, and an emptied buffer of earlier entries takes its place.
+    package func submit(_ lines: inout WriterBuffer, count: Int, now: Double, eventTimes: (Int64, Int64)?) {
         guard count > 0 else { return }
-        post(.entries(lines, count: count, now: now, eventTimes: eventTimes))
+        condition.lock()
+        defer { condition.unlock() }
+        guard !finished else {
+            lines.removeAll(keepingCapacity: true)
+            return
+        }
+        var buffer = spare.popLast() ?? WriterBuffer(capacity: lines.capacity)
+        swap(&buffer, &lines)
+        queue.append(.entries(buffer, count: count, now: now, eventTimes: eventTimes))
+        condition.broadcast()
     }
 
     /// Waits until every entry handed over is compressed, written and fsynced; returns the archive's head.
@@ -96,8 +110,12 @@ public final class AuditCompressor: @unchecked Sendable {
                 var stop = false
                 do {
                     switch work {
-                    case .entries(let lines, let count, let now, let times):
+                    case .entries(var lines, let count, let now, let times):
                         try lines.withUnsafeBytes { try writer.append($0, count: count, now: now, eventTimes: times) }
+                        lines.removeAll(keepingCapacity: true)
+                        condition.lock()
+                        if spare.count < 4 { spare.append(lines) }
+                        condition.unlock()
                     case .flush:
                         try writer.flush()
                         barrierDone = true
