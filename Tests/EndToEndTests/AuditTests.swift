@@ -18,6 +18,42 @@ struct AuditTests {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
+    @Test("each entry is its output line's decision, in order, across the batches the writing turn hands over")
+    func entriesMatchTheirLines() throws {
+        // The strict sample policy rate-limits the free tier, so the 2,000 sample records (several times the
+        // writing turn's hand-over of 256 decided records) mix charges, limit denials, budget denials and the
+        // record stage's own denials.
+        let scratch = try TemporaryDirectory()
+        let run = try DPWall.run(
+            [
+                "filter", "--policy", DPWall.sample("policy-strict.yaml").path, "--seed", "1", "--ledger", ":memory:",
+                "--audit", "audit", DPWall.sample("traffic.jsonl").path,
+            ], in: scratch)
+        #expect(run.status == 0, "\(run.stderrText)")
+        let lines = run.lines.compactMap(OutputLine.init)
+        let entries = try DPWall.run(["audit", "cat", "audit"], in: scratch).lines.compactMap(OutputLine.init)
+        #expect(lines.count == 2000)
+        #expect(entries.count == lines.count)
+        var mismatches: [String] = []
+        for (index, (line, entry)) in zip(lines, entries).enumerated() {
+            let seq = (entry.object["seq"] as? NSNumber)?.intValue
+            let decision = entry.object["decision"] as? String
+            let privacy = line.object["privacy"] as? [String: Any]
+            let spent = (privacy?["spent"] as? [String: Any])?["epsilon"] as? NSNumber
+            let entrySpent = (entry.object["spent"] as? [String: Any])?["epsilon"] as? NSNumber
+            if seq != index + 1 || entry.id != line.id || decision != (line.isAllowed ? "allow" : "deny")
+                || entry.object["code"] as? String != line.code || entrySpent != spent
+            {
+                mismatches.append("line \(index + 1): \(line.text.prefix(120)) / \(entry.text.prefix(160))")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(3))")
+        // The mix the test is for.
+        let codes = Set(lines.compactMap(\.code))
+        #expect(codes.isSuperset(of: ["rate_limited", "budget_exhausted", "malformed_json"]), "\(codes)")
+        #expect(lines.filter { $0.object["privacy"] != nil }.count > 500)
+    }
+
     @Test("filter writes a signed archive that zstd reads, verify accepts with the ledger, and that holds no raw data")
     func archiveOfTheSamples() throws {
         let scratch = try TemporaryDirectory()

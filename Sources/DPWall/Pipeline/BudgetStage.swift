@@ -38,11 +38,10 @@ final class BudgetStage {
     private(set) var heldRejects = JSONWriter(capacity: 0)
     /// Clock time of the oldest held line's batch, if any is held.
     private(set) var heldSince: Double?
-    /// The audit archive on its own thread (nil with `--no-audit`), the held entries, and the next entry's `seq`.
+    /// The audit archive on its own thread (nil with `--no-audit`), the buffer entries are completed in before
+    /// they are handed to it, and the next entry's `seq`.
     private let archive: AuditCompressor?
-    private var heldEntries = JSONWriter(capacity: 0)
-    private var heldEntryCount = 0
-    private var heldTimes: (Int64, Int64)?
+    private var entryBuffer = JSONWriter(capacity: 0)
     private var nextSeq: UInt64
     /// The request limits (nil when the policy sets none).
     private var limits: LimitStage?
@@ -92,25 +91,48 @@ final class BudgetStage {
         dryRuns.removeAll(keepingCapacity: true)
         privacyTexts.removeAll()
         privacyRanges.removeAll(keepingCapacity: true)
+        var written = EntriesWritten()
         if !pending.charges.isEmpty {
             // Into locals for the loop: the stage's own properties would cost an exclusivity check per access.
             var decisions: [Decision] = []
             var dryRuns: [RecordError?] = []
             var limits: LimitStage? = nil
+            var privacyTexts = JSONWriter(capacity: 0)
+            var privacyRanges: [Range<Int>] = []
             swap(&decisions, &self.decisions)
             swap(&dryRuns, &self.dryRuns)
             swap(&limits, &self.limits)
+            swap(&privacyTexts, &self.privacyTexts)
+            swap(&privacyRanges, &self.privacyRanges)
             defer {
                 swap(&decisions, &self.decisions)
                 swap(&dryRuns, &self.dryRuns)
                 swap(&limits, &self.limits)
+                swap(&privacyTexts, &self.privacyTexts)
+                swap(&privacyRanges, &self.privacyRanges)
             }
+            let formatPrivacy = annotate || archive != nil
             try ledger.withWriter { writer in
                 try writer.begin()
-                for charge in pending.charges {
+                for (index, charge) in pending.charges.enumerated() {
                     let (decision, dryRun) = try settle(charge, pending, &limits, &writer)
                     decisions.append(decision)
                     dryRuns.append(dryRun)
+                    // A release's privacy members, formatted once for the output's annotation and the entry.
+                    let start = privacyTexts.bytes.count
+                    if formatPrivacy, case .release(let cost, let position) = decision {
+                        Self.writePrivacy(cost: cost, position, into: &privacyTexts)
+                    }
+                    privacyRanges.append(start..<privacyTexts.bytes.count)
+                    // The archive gets the entries decided so far every `entryChunk` records: it compresses them
+                    // while this turn decides the rest, and the group's commit finds little left to wait for.
+                    if archive != nil && index % Self.entryChunk == Self.entryChunk - 1 {
+                        privacyTexts.bytes.withUnsafeBytes { texts in
+                            writeEntries(
+                                processor.audit, through: charge.auditStub + 1, pending, decisions, dryRuns, texts,
+                                privacyRanges, &written, now: wall)
+                        }
+                    }
                 }
             }
         }
@@ -125,7 +147,6 @@ final class BudgetStage {
                 case .keep,
                     .allow where dryRuns[index] == nil || !annotate:
                     // The worker's line stands: it is copied with its neighbours in one piece.
-                    privacyRanges.append(0..<0)
                     continue
                 default: break
                 }
@@ -133,25 +154,18 @@ final class BudgetStage {
                 cursor = charge.tailAt
                 let line = UnsafeRawBufferPointer(rebasing: bytes[charge.lineStart..<charge.tailAt])
                 switch decisions[index] {
-                case .release(let cost, let position):
+                case .release:
                     held.append(raw: line)
-                    // Formatted once, for the output's annotation and the audit entry both.
-                    let start = privacyTexts.bytes.count
-                    if annotate || archive != nil { writePrivacy(cost: cost, position, into: &privacyTexts) }
-                    privacyRanges.append(start..<privacyTexts.bytes.count)
-                    writeTail(privacyRanges.last!, dryRun: dryRuns[index])
+                    writeTail(privacyRanges[index], dryRun: dryRuns[index])
                 case .allow:
                     // With a dry-run finding to annotate (the others were passed over above): the complete line
                     // ends in "}\n", and the member goes before its last brace.
-                    privacyRanges.append(0..<0)
                     held.append(raw: UnsafeRawBufferPointer(rebasing: line[..<(line.endIndex - 2)]))
                     writeDryRun(dryRuns[index]!)
                     held.append(raw: "}\n")
                 case .keep:
-                    privacyRanges.append(0..<0)
                     held.append(raw: line)
                 case .deny(let problem):
-                    privacyRanges.append(0..<0)
                     processor.rejects.bytes.withUnsafeBytes { rejects in
                         heldRejects.append(
                             raw: UnsafeRawBufferPointer(rebasing: rejects[rejectsCursor..<charge.rejectsAt]))
@@ -172,12 +186,14 @@ final class BudgetStage {
         processor.rejects.bytes.withUnsafeBytes { rejects in
             heldRejects.append(raw: UnsafeRawBufferPointer(rebasing: rejects[rejectsCursor..<rejects.count]))
         }
-        if let archive {
-            // Compression starts now, on the archive's thread, while this stage decides the next batches.
-            writeEntries(processor.audit, pending, now: wall)
-            archive.submit(&heldEntries.bytes, count: heldEntryCount, now: wall, eventTimes: heldTimes)
-            heldEntryCount = 0
-            heldTimes = nil
+        if archive != nil {
+            // The rest of the batch's entries: compression goes on, on the archive's thread, while this stage
+            // decides the next batches.
+            privacyTexts.bytes.withUnsafeBytes { texts in
+                writeEntries(
+                    processor.audit, through: processor.audit.count, pending, decisions, dryRuns, texts,
+                    privacyRanges, &written, now: wall)
+            }
         }
     }
 
@@ -204,7 +220,6 @@ final class BudgetStage {
     func commitIsDue(now: Double, laterBatchRead: Bool, interval: Double) -> Bool {
         guard let since = heldSince else { return false }
         return !laterBatchRead || now - since >= interval || held.bytes.count >= Self.heldLimit
-            || heldEntries.bytes.count >= Self.heldLimit
     }
 
     /// Makes the group durable, in audit.md's order: its audit entries are written and fsynced, then the ledger
@@ -242,74 +257,90 @@ final class BudgetStage {
         }
     }
 
-    /// Completes the batch's audit stubs into entries, in order: `seq` and `at` first; for a charged release, its
-    /// decision, cost, position, noise and released body's digest.
-    private func writeEntries(_ stubs: AuditStubs, _ pending: PendingCharges, now: Double) {
+    /// How far a batch's audit stubs have been completed and handed to the archive: the next stub, and the next
+    /// pending charge to look at.
+    struct EntriesWritten {
+        var stub = 0
+        var charge = 0
+    }
+
+    /// How many decided records the writing turn gathers before it hands their entries to the archive.
+    static let entryChunk = 256
+
+    /// Completes the batch's audit stubs from `written` up to (not including) `end` into entries, in order, and
+    /// hands them to the archive: `seq` and `at` first, then the stub; for a pending record, its decision and,
+    /// for a release it charged, the cost, position, noise and released body's digest. Every pending record of
+    /// those stubs must be decided (`decisions`, `dryRuns` and `privacyRanges` into `privacyTexts`, by pending
+    /// index).
+    private func writeEntries(
+        _ stubs: AuditStubs, through end: Int, _ pending: PendingCharges, _ decisions: [Decision],
+        _ dryRuns: [RecordError?], _ privacyTexts: UnsafeRawBufferPointer, _ privacyRanges: [Range<Int>],
+        _ written: inout EntriesWritten, now: Double
+    ) {
+        guard let archive, end > written.stub else { return }
         // Into locals for the loop, as in settle(_:now:wall:): the stage's own properties would cost an
         // exclusivity check per access, a dozen per entry.
         var entries = JSONWriter(capacity: 0)
-        swap(&entries, &heldEntries)
-        defer { swap(&entries, &heldEntries) }
-        let decisions = decisions, dryRuns = dryRuns, privacyRanges = privacyRanges
+        swap(&entries, &entryBuffer)
+        defer { swap(&entries, &entryBuffer) }
         let charges = pending.charges
-        var seq = nextSeq
-        var times = heldTimes
+        let firstSeq = nextSeq
+        var seq = firstSeq
+        var times: (Int64, Int64)?
         let at = Int64(now * 1000)
-        var next = 0  // the next pending charge
+        var next = written.charge
         stubs.text.bytes.withUnsafeBytes { text in
-            privacyTexts.bytes.withUnsafeBytes { privacyTexts in
-                pending.digests.withUnsafeBytes { digests in
-                    var start = 0
-                    for index in 0..<stubs.count {
-                        let end = stubs.ends[index]
-                        entries.append(raw: "{\"seq\":")
-                        entries.append(seq)
-                        entries.append(raw: ",\"at\":")
-                        entries.append(at)
-                        if end > start { entries.appendByte(UInt8(ascii: ",")) }
-                        entries.append(raw: UnsafeRawBufferPointer(rebasing: text[start..<end]))
-                        while next < charges.count && charges[next].auditStub < index { next += 1 }
-                        if next < charges.count && charges[next].auditStub == index {
-                            let outputDigestAt = charges[next].outputDigestAt
-                            switch decisions[next] {
-                            case .release:
-                                entries.append(raw: ",\"decision\":\"allow\",")
-                                entries.append(raw: UnsafeRawBufferPointer(rebasing: privacyTexts[privacyRanges[next]]))
-                                charges[next].noise.withUnsafeBytes { entries.append(raw: $0) }
+            pending.digests.withUnsafeBytes { digests in
+                var start = written.stub == 0 ? 0 : stubs.ends[written.stub - 1]
+                for index in written.stub..<end {
+                    let end = stubs.ends[index]
+                    entries.append(raw: "{\"seq\":")
+                    entries.append(seq)
+                    entries.append(raw: ",\"at\":")
+                    entries.append(at)
+                    if end > start { entries.appendByte(UInt8(ascii: ",")) }
+                    entries.append(raw: UnsafeRawBufferPointer(rebasing: text[start..<end]))
+                    while next < charges.count && charges[next].auditStub < index { next += 1 }
+                    if next < charges.count && charges[next].auditStub == index {
+                        let outputDigestAt = charges[next].outputDigestAt
+                        switch decisions[next] {
+                        case .release:
+                            entries.append(raw: ",\"decision\":\"allow\",")
+                            entries.append(raw: UnsafeRawBufferPointer(rebasing: privacyTexts[privacyRanges[next]]))
+                            charges[next].noise.withUnsafeBytes { entries.append(raw: $0) }
+                            entries.append(raw: ",\"output_sha256\":")
+                            AuditStubs.appendHex(
+                                UnsafeRawBufferPointer(rebasing: digests[outputDigestAt..<outputDigestAt + 32]),
+                                &entries)
+                        case .allow:
+                            entries.append(raw: ",\"decision\":\"allow\"")
+                            if outputDigestAt >= 0 {
                                 entries.append(raw: ",\"output_sha256\":")
                                 AuditStubs.appendHex(
                                     UnsafeRawBufferPointer(rebasing: digests[outputDigestAt..<outputDigestAt + 32]),
                                     &entries)
-                            case .allow:
-                                entries.append(raw: ",\"decision\":\"allow\"")
-                                if outputDigestAt >= 0 {
-                                    entries.append(raw: ",\"output_sha256\":")
-                                    AuditStubs.appendHex(
-                                        UnsafeRawBufferPointer(rebasing: digests[outputDigestAt..<outputDigestAt + 32]),
-                                        &entries)
-                                }
-                            case .deny(let problem), .keep(let problem):
-                                entries.append(raw: ",\"decision\":\"deny\",\"code\":")
-                                entries.appendString(problem.code.name)
                             }
-                            if let problem = dryRuns[next] {
-                                entries.append(raw: ",\"dry_run\":")
-                                entries.appendString(problem.code.name)
-                            }
+                        case .deny(let problem), .keep(let problem):
+                            entries.append(raw: ",\"decision\":\"deny\",\"code\":")
+                            entries.appendString(problem.code.name)
                         }
-                        entries.append(raw: "}\n")
-                        // The seal's event-time range (AuditStubs.times: as verify reads it from this entry).
-                        let time = stubs.times[index]
-                        if time != .min { times = (min(times?.0 ?? time, time), max(times?.1 ?? time, time)) }
-                        seq += 1
-                        start = end
+                        if let problem = dryRuns[next] {
+                            entries.append(raw: ",\"dry_run\":")
+                            entries.appendString(problem.code.name)
+                        }
                     }
+                    entries.append(raw: "}\n")
+                    // The seal's event-time range (AuditStubs.times: as verify reads it from this entry).
+                    let time = stubs.times[index]
+                    if time != .min { times = (min(times?.0 ?? time, time), max(times?.1 ?? time, time)) }
+                    seq += 1
+                    start = end
                 }
             }
         }
         nextSeq = seq
-        heldTimes = times
-        heldEntryCount += stubs.count
+        written = EntriesWritten(stub: end, charge: next)
+        archive.submit(&entries.bytes, count: Int(seq - firstSeq), now: now, eventTimes: times)
     }
 
     /// Hands the held output and rejects to `write`, then empties them.
@@ -508,7 +539,7 @@ final class BudgetStage {
     }
 
     /// `"epsilon":…,"delta":…,"spent":{…},"limit":{…}`.
-    private func writePrivacy(
+    private static func writePrivacy(
         cost: (epsilon: Double, delta: Double), _ position: Position, into out: inout JSONWriter
     ) {
         func pair(_ epsilon: Double, _ delta: Double) {
