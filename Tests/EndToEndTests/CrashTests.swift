@@ -67,6 +67,8 @@ struct CrashTests {
         var perHour: [String: Int] = [:]
         /// Lines denied `quota_exceeded`.
         var quotaDenied = 0
+        /// Every (client, id) denied by a request limit (`quota_exceeded`, `rate_limited`).
+        var limitDenied: Set<String> = []
     }
 
     /// The free tier's request quota per hour: about 36 records per client and hour arrive, so it runs out.
@@ -138,10 +140,24 @@ struct CrashTests {
         // and its spend is the sum of their costs.
         let ledger = try SQLiteLedger(path: ledgerPath, readOnly: true)
         let totals = try ledger.totals()
-        #expect(totals.charges == released.answered.count, "charges without a released line, or the reverse")
+        // One case charges a record that is never released: a group commits (its charges, and its records counted
+        // against the quota), the kill comes before its lines are written, and when the records come again the
+        // quota, which counted them the first time, denies one before the budget stage could answer it again at
+        // no cost. Each such charge is a record whose every later line was a limit's denial.
+        var deniedAfterCharge: Set<String> = []
+        for key in released.limitDenied.subtracting(released.answered) {
+            let parts = key.split(separator: "/")
+            if try ledger.charge(client: String(parts[0]), id: String(parts[1])) != nil {
+                deniedAfterCharge.insert(key)
+            }
+        }
+        #expect(
+            totals.charges == released.answered.count + deniedAfterCharge.count,
+            "charges without a released line, or the reverse (\(deniedAfterCharge.count) denied by a limit after their charge)"
+        )
         let spend = released.charged.values.reduce(0, +)
         var chargedSpend = 0.0
-        for key in released.answered {
+        for key in released.answered.union(deniedAfterCharge) {
             let parts = key.split(separator: "/")
             chargedSpend += try ledger.charge(client: String(parts[0]), id: String(parts[1]))?.epsilon ?? .nan
         }
@@ -173,6 +189,11 @@ struct CrashTests {
                 continue
             }
             if line.code == "quota_exceeded" { released.quotaDenied += 1 }
+            if line.code == "quota_exceeded" || line.code == "rate_limited",
+                let client = line.object["client"] as? String, let id = line.id
+            {
+                released.limitDenied.insert("\(client)/\(id)")
+            }
             guard line.isAllowed, let client = line.object["client"] as? String, let id = line.id,
                 let (cost, _, _) = BudgetTests.privacy(line)
             else { continue }

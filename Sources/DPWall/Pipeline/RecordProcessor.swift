@@ -28,6 +28,10 @@ public struct ProcessorOptions: Sendable {
     public var credentials = CredentialVerifiers()
     /// Report would-be `rate_limited` and `quota_exceeded` denials without denying (`--limits-dry-run`).
     public var limitsDryRun = false
+    /// Only decide each record (parse, envelope, authentication, tier, tensor validation) and count the
+    /// decision: no noise, no output line. This measures the record stage's strict checks alone (the
+    /// `Benchmarks/` package); a line that does not parse as a JSON object is still answered with its denial.
+    public var decideOnly = false
     /// Leave every record that got past `forbidden` to the limit stage (set when the policy has request limits
     /// and ``charges`` is on).
     var limits = false
@@ -260,6 +264,14 @@ final class RecordProcessor {
                 denyLine(
                     line, inputName,
                     RecordError(.malformedJSON, "a record must be a JSON object, got \(view.kind(0).article)"), &s.out)
+                return
+            }
+            if options.decideOnly {
+                if let problem = decide(view, &s) {
+                    counts.denied[problem.code.index] += 1
+                } else {
+                    counts.allowed += 1
+                }
                 return
             }
             if let problem = decide(view, &s) {
