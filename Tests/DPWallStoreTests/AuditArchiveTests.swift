@@ -142,6 +142,8 @@ struct AuditArchiveTests {
             return z ^ (z >> 31)
         }
         var missed: [Int] = []
+        var differ: [Int] = []
+        let verifier = try AuditVerifier(publicKey: Array(Self.signingKey.publicKey.rawRepresentation))
         for _ in 0..<1000 {
             var bytes = original
             let at = Int(next() % UInt64(bytes.count))
@@ -149,11 +151,16 @@ struct AuditArchiveTests {
             try Self.store(bytes, segment)
             let report = try Self.verify(directory)
             if report.isIntact { missed.append(at) }
+            // With a visitor the frames are checked in order on one thread; without, in parallel: same findings.
+            let inOrder = try verifier.verify([directory.path], entries: { _ in })
+            if inOrder.problems != report.problems || inOrder.notes != report.notes { differ.append(at) }
         }
         try Self.store(original, segment)
         // Seals carry the SHA-256 of the stored bytes too, and hex is lower case only: every flip is named, even
         // one in a zstd header bit that would decode to the same content.
         #expect(missed.isEmpty, "undetected flips at offsets \(missed) of \(original.count)")
+        #expect(differ.isEmpty, "the parallel and in-order checks differ for flips at \(differ)")
+        #expect(try Self.verify(directory).frames > directory.segments.count, "one frame per segment: not parallel")
     }
 
     @Test("a flipped byte in a data frame is named")
@@ -171,6 +178,35 @@ struct AuditArchiveTests {
             report.problems.contains {
                 $0.contains("frame 0") && ($0.contains("does not decompress") || $0.contains("does not match"))
             }, "\(report.problems)")
+    }
+
+    @Test("a data frame that expands to 1 GiB without a newline is named, and read in bounded memory")
+    func decompressionBomb() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        let segment = directory.segments[1]
+        var bytes = try Self.bytes(segment)
+        let data = AuditSegmentLayout.frames(bytes).first { $0.kind == .data }!
+        let (status, bomb) = try Self.runBytes("head -c 1073741824 /dev/zero | zstd -1 -q -c")
+        #expect(status == 0 && bomb.count < 1 << 20, "zstd made \(bomb.count) bytes")
+        bytes.replaceSubrange(data.range, with: bomb)
+        try Self.store(bytes, segment)
+        let before = Self.peakResidentBytes()
+        let report = try Self.verify(directory)
+        let grown = Self.peakResidentBytes() - before
+        #expect(report.problems.contains { $0.contains("frame 0: an entry is longer than") }, "\(report.problems)")
+        // The decoder stops at the 16 MiB entry limit; one that decompressed the frame whole would take 1 GiB.
+        #expect(grown < 256 << 20, "verify's peak memory grew by \(grown >> 20) MiB")
+        var reader = AuditReader()
+        #expect(throws: AuditError.self) { try reader.forEachEntry([directory.path], wanted: { _ in true }) { _ in } }
+        #expect(Self.peakResidentBytes() - before < 256 << 20)
+    }
+
+    /// This process's peak resident memory so far (Linux reports `ru_maxrss` in KiB).
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
     }
 
     @Test("a flipped byte in a seal is named")

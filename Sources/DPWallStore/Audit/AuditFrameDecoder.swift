@@ -1,53 +1,126 @@
 internal import CZstd
 import Foundation
 
-/// The one decoder of audit data frames, shared by ``AuditVerifier`` and ``AuditReader``.
-enum AuditFrameDecoder {
-    /// Decompresses one zstd frame into `content` (reused storage: one buffer for every frame, so that its pages
-    /// are faulted in once). Of an unfinished frame (`complete` false, what a crash leaves), as much as decodes,
-    /// cut to its whole lines. False when the bytes do not decode (a complete frame that ends early included).
-    static func decompress(_ frame: UnsafeRawBufferPointer, complete: Bool, into content: inout [UInt8]) -> Bool {
-        content.removeAll(keepingCapacity: true)
-        guard let context = ZSTD_createDCtx() else { return false }
-        defer { ZSTD_freeDCtx(context) }
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_DStreamOutSize(), alignment: 16)
-        defer { chunk.deallocate() }
+/// The one decoder of audit data frames, shared by ``AuditVerifier`` and ``AuditReader``: it streams a frame
+/// through libzstd into one small reused buffer and hands out its whole lines, so that a frame of any size (a
+/// hostile one that expands to gigabytes included) is read in bounded memory, and its bytes are hashed and scanned
+/// while they are still in the cache.
+final class AuditFrameDecoder {
+    /// The longest entry a frame may hold, in bytes. dpwall's own entries are a few hundred bytes (their longest
+    /// parts, the record's id and client, are cut by the input's line limit); a longer line is not one of them.
+    static let maxEntryBytes = 16 << 20
+
+    /// What decoding a frame found.
+    enum Outcome: Equatable {
+        /// The frame decoded to its end.
+        case complete
+        /// The input ran out inside the frame (a crash tail); the whole lines before the cut were handed out.
+        case cut
+        /// The bytes do not decode (or a complete frame ends early).
+        case corrupt
+        /// A line longer than ``maxEntryBytes``.
+        case oversizedEntry
+    }
+
+    private let context: OpaquePointer
+    private let chunk: UnsafeMutableRawBufferPointer
+    /// The start of a line that runs past the current chunk.
+    private var carry: [UInt8] = []
+
+    /// A decoder with its own libzstd context and buffer (one per thread).
+    init() {
+        context = ZSTD_createDCtx()!
+        chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_DStreamOutSize(), alignment: 64)
+    }
+
+    deinit {
+        ZSTD_freeDCtx(context)
+        chunk.deallocate()
+    }
+
+    /// Decodes one zstd frame. `bytes` sees every decompressed chunk, in order (for a digest); `line` sees each
+    /// `\n`-terminated line without its newline, and, for a frame that decodes to its end, a last line without
+    /// one. Of a frame cut short (`complete` false, what a crash leaves), the lines before the cut are handed out
+    /// and the part line after the last newline is not.
+    func decode(
+        _ frame: UnsafeRawBufferPointer, complete: Bool, bytes: (UnsafeRawBufferPointer) -> Void,
+        line: (UnsafeRawBufferPointer) throws -> Void
+    ) rethrows -> Outcome {
+        ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
+        carry.removeAll(keepingCapacity: true)
+        defer { if carry.capacity > 1 << 20 { carry = [] } }
         var source = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: 0)
-        var ok = true
         while true {
             var sink = ZSTD_outBuffer(dst: chunk.baseAddress, size: chunk.count, pos: 0)
             let status = ZSTD_decompressStream(context, &sink, &source)
-            if ZSTD_isError(status) != 0 {
-                ok = false
-                break
-            }
-            content.append(contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(chunk)[0..<sink.pos]))
+            if ZSTD_isError(status) != 0 { return .corrupt }
+            let out = UnsafeRawBufferPointer(start: chunk.baseAddress, count: sink.pos)
+            bytes(out)
+            if try !split(out, line) { return .oversizedEntry }
             if status == 0 { break }
             if source.pos == source.size && sink.pos < sink.size {
-                ok = !complete  // input ran out inside the frame
-                break
+                // The input ran out inside the frame.
+                return complete ? .corrupt : .cut
             }
         }
-        if !complete {
-            if let end = content.lastIndex(of: 0x0A) {
-                content.removeSubrange((end + 1)...)
-            } else {
-                content.removeAll(keepingCapacity: true)
-            }
+        if !carry.isEmpty {
+            try carry.withUnsafeBytes { try line($0) }
+            carry.removeAll(keepingCapacity: true)
         }
-        return ok
+        return .complete
     }
 
-    /// Calls `body` with each `\n`-terminated line of `content`, without its newline (found with `memchr`).
-    static func forEachLine(
-        _ content: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
-    ) rethrows {
-        guard let base = content.baseAddress else { return }
+    /// Hands out the whole lines of `out`, the carried start of a line first; keeps the part line at its end.
+    /// False when a line grows past ``maxEntryBytes``.
+    private func split(_ out: UnsafeRawBufferPointer, _ line: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Bool
+    {
+        guard let base = out.baseAddress else { return true }
         var start = 0
-        while start < content.count {
-            let end = memchr(base + start, 0x0A, content.count - start).map { base.distance(to: $0) } ?? content.count
-            try body(UnsafeRawBufferPointer(rebasing: content[start..<end]))
+        while start < out.count {
+            guard let newline = memchr(base + start, 0x0A, out.count - start) else {
+                guard carry.count + out.count - start <= Self.maxEntryBytes else { return false }
+                carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: out[start...]))
+                return true
+            }
+            let end = base.distance(to: UnsafeRawPointer(newline))
+            if carry.isEmpty {
+                try line(UnsafeRawBufferPointer(rebasing: out[start..<end]))
+            } else {
+                guard carry.count + end - start <= Self.maxEntryBytes else { return false }
+                carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: out[start..<end]))
+                try carry.withUnsafeBytes { try line($0) }
+                carry.removeAll(keepingCapacity: true)
+            }
             start = end + 1
         }
+        return true
+    }
+}
+
+/// A file mapped read-only into memory (no copy, pages read on demand); unmapped when released.
+final class MappedFile {
+    /// The file's bytes.
+    let bytes: UnsafeRawBufferPointer
+
+    /// Maps `path`; nil when it cannot be opened or mapped.
+    init?(path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        let size = Int(status.st_size)
+        guard size > 0 else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
+            address != MAP_FAILED
+        else { return nil }
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 }

@@ -14,12 +14,10 @@ public struct AuditReader {
     public mutating func forEachEntry(
         _ paths: [String], wanted: (AuditSeal) -> Bool, _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        var content: [UInt8] = []
+        let decoder = AuditFrameDecoder()
         for file in try AuditVerifier.segments(paths) {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw AuditError(message: "\(file): cannot be read")
-            }
-            let bytes = [UInt8](data)
+            guard let mapped = MappedFile(path: file) else { throw AuditError(message: "\(file): cannot be read") }
+            let bytes = mapped.bytes
             let frames = AuditSegmentLayout.frames(bytes)
             var consumed = 0
             for (k, frame) in frames.enumerated() {
@@ -34,22 +32,23 @@ public struct AuditReader {
                     continue
                 }
                 framesRead += 1
-                try bytes.withUnsafeBytes { all in
-                    guard
-                        AuditFrameDecoder.decompress(
-                            UnsafeRawBufferPointer(rebasing: all[frame.range]), complete: true, into: &content)
-                    else { throw AuditError(message: "\(file): a data frame does not decompress (run audit verify)") }
+                let outcome = try decoder.decode(
+                    UnsafeRawBufferPointer(rebasing: bytes[frame.range]), complete: true, bytes: { _ in }, line: body)
+                switch outcome {
+                case .complete: break
+                case .oversizedEntry:
+                    throw AuditError(
+                        message: "\(file): a data frame holds an entry over \(AuditFrameDecoder.maxEntryBytes) bytes "
+                            + "(run audit verify)")
+                case .cut, .corrupt:
+                    throw AuditError(message: "\(file): a data frame does not decompress (run audit verify)")
                 }
-                try content.withUnsafeBytes { try AuditFrameDecoder.forEachLine($0, body) }
             }
             // A crash tail: an unfinished frame at the end; its whole lines are entries too.
             if consumed < bytes.count {
                 framesRead += 1
-                bytes.withUnsafeBytes { all in
-                    _ = AuditFrameDecoder.decompress(
-                        UnsafeRawBufferPointer(rebasing: all[consumed...]), complete: false, into: &content)
-                }
-                try content.withUnsafeBytes { try AuditFrameDecoder.forEachLine($0, body) }
+                _ = try decoder.decode(
+                    UnsafeRawBufferPointer(rebasing: bytes[consumed...]), complete: false, bytes: { _ in }, line: body)
             }
         }
     }

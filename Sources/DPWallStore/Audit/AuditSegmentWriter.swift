@@ -51,7 +51,7 @@ public final class AuditSegmentWriter: @unchecked Sendable {
         /// Seal the open frame when it is this old, in seconds (default 1 s), or holds `frameEntries` entries.
         public var flushInterval = 1.0
         /// Seal the open frame at this many entries.
-        public var frameEntries = 65_536
+        public var frameEntries = 8_192
         /// The zstd level: 1, the fastest, because compression runs in the filter's ordered stage. On 183 MB of
         /// fraud-traffic entries it gave 19.8 MB, no larger than level 3 (about 21 MB).
         public var level: Int32 = 1

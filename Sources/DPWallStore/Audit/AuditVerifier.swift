@@ -1,7 +1,9 @@
 internal import CZstd
 internal import Crypto
 import DPWallRecords
+import Dispatch
 import Foundation
+import Synchronization
 
 /// What `dpwall audit verify` found.
 public struct AuditReport: Sendable {
@@ -74,7 +76,6 @@ public struct AuditVerifier {
         let files = try Self.segments(paths)
         var report = AuditReport()
         var state = ChainState()
-        var scratch: [UInt8] = []
         var previousNumber: Int?
         for (k, file) in files.enumerated() {
             let name = (file as NSString).lastPathComponent
@@ -85,15 +86,13 @@ public struct AuditVerifier {
                         + "\(number > previousNumber + 1 ? "segments are missing" : "segments are out of order")")
             }
             previousNumber = number ?? previousNumber
-            guard let data = FileManager.default.contents(atPath: file) else {
+            guard let mapped = MappedFile(path: file) else {
                 report.problems.append("\(name): cannot be read")
                 continue
             }
             report.segments += 1
-            report.bytes += data.count
-            data.withUnsafeBytes { bytes in
-                verifySegment(name, bytes, isLast: k == files.count - 1, &state, &report, &scratch, visit)
-            }
+            report.bytes += mapped.bytes.count
+            verifySegment(name, mapped.bytes, isLast: k == files.count - 1, &state, &report, visit)
         }
         if let first = state.firstPrev, first != AuditSeal.genesis {
             let earliest = files.first.map { Self.number($0) } ?? 0
@@ -147,8 +146,9 @@ public struct AuditVerifier {
 
     private func verifySegment(
         _ name: String, _ bytes: UnsafeRawBufferPointer, isLast: Bool, _ state: inout ChainState,
-        _ report: inout AuditReport, _ scratch: inout [UInt8], _ visit: ((UnsafeRawBufferPointer) -> Void)?
+        _ report: inout AuditReport, _ visit: ((UnsafeRawBufferPointer) -> Void)?
     ) {
+        let checks = Self.checkFrames(Self.dataFrames(bytes), visit)
         var offset = 0
         var dataIndex = 0
         var pending: Pending?
@@ -207,26 +207,29 @@ public struct AuditVerifier {
             }
             let length = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
             let complete = ZSTD_isError(length) == 0
-            let frameBytes = complete ? UnsafeRawBufferPointer(rebasing: rest[0..<length]) : rest
+            // The same walk as dataFrames, so the check of this frame is there.
+            let check = dataIndex < checks.count ? checks[dataIndex] : FrameCheck()
+            let scan = check.scan
+            let readable = check.outcome == .complete || check.outcome == .cut
             var frame = Pending(
-                index: dataIndex, sha256: [], first: 0, last: 0, entries: 0, compressed: frameBytes.count,
-                decompressed: 0)
-            frame.stored = Array(SHA256.hash(data: frameBytes))
-            let readable = AuditFrameDecoder.decompress(frameBytes, complete: complete, into: &scratch)
+                index: dataIndex, sha256: check.sha256, first: scan.first, last: scan.last, entries: scan.count,
+                compressed: complete ? length : rest.count, decompressed: check.decompressed)
+            frame.stored = check.stored
+            frame.from = scan.from
+            frame.to = scan.to
+            if check.outcome == .oversizedEntry {
+                problem(
+                    "frame \(dataIndex): an entry is longer than \(AuditFrameDecoder.maxEntryBytes) bytes (altered)")
+            }
             if readable {
-                scratch.withUnsafeBytes { content in
-                    frame.sha256 = Array(SHA256.hash(data: content))
-                    frame.decompressed = content.count
-                    let scan = Self.scan(content, expected: state.nextSeq, visit)
-                    frame.first = scan.first
-                    frame.last = scan.last
-                    frame.entries = scan.count
-                    frame.from = scan.from
-                    frame.to = scan.to
-                    if let bad = scan.problem { problem("frame \(dataIndex): \(bad)") }
-                    if scan.count > 0 { state.nextSeq = scan.last + 1 }
-                    report.entries += scan.count
+                if scan.count > 0, let want = state.nextSeq, scan.first != want {
+                    problem(
+                        "frame \(dataIndex): seq jumps from \(want == 0 ? 0 : want - 1) to \(scan.first): entries are "
+                            + "missing or reordered")
                 }
+                if let bad = scan.problem { problem("frame \(dataIndex): \(bad)") }
+                if scan.count > 0 { state.nextSeq = scan.last + 1 }
+                report.entries += scan.count
             }
             report.frames += 1
             if !complete {
@@ -364,36 +367,112 @@ public struct AuditVerifier {
         var problem: String?
         /// The earliest and latest event time of the entries that have one.
         var from: Int64?, to: Int64?
-        var stored: [UInt8] = []
     }
 
-    /// One pass over `content`'s entries (newlines found with `memchr`): `seq` continuity from `expected` on,
-    /// the count, the event-time range; `visit` sees each entry.
-    static func scan(
-        _ content: UnsafeRawBufferPointer, expected: UInt64?, _ visit: ((UnsafeRawBufferPointer) -> Void)?
-    ) -> Scan {
-        var result = Scan()
-        var next = expected
-        AuditFrameDecoder.forEachLine(content) { line in
-            if let seq = leadingSeq(line) {
-                if result.count == 0 { result.first = seq }
-                if let want = next, seq != want, result.problem == nil {
-                    result.problem =
-                        "seq jumps from \(want == 0 ? 0 : want - 1) to \(seq): entries are missing or reordered"
-                }
-                result.last = seq
-                next = seq + 1
-            } else if result.problem == nil {
-                result.problem = "entry \(result.count) does not start with its seq (altered)"
+    /// Takes in one entry: `seq` continuity within the frame, the count, the event-time range.
+    static func scan(_ line: UnsafeRawBufferPointer, into result: inout Scan) {
+        if let seq = leadingSeq(line) {
+            if result.count == 0 {
+                result.first = seq
+            } else if seq != result.last &+ 1, result.problem == nil {
+                result.problem = "seq jumps from \(result.last) to \(seq): entries are missing or reordered"
             }
-            if let time = eventTime(line) {
-                result.from = min(result.from ?? time, time)
-                result.to = max(result.to ?? time, time)
-            }
-            visit?(line)
-            result.count += 1
+            result.last = seq
+        } else if result.problem == nil {
+            result.problem = "entry \(result.count) does not start with its seq (altered)"
         }
+        if let time = eventTime(line) {
+            result.from = min(result.from ?? time, time)
+            result.to = max(result.to ?? time, time)
+        }
+        result.count += 1
+    }
+
+    /// One data frame as a worker checks it: its digests and what its entries hold.
+    struct FrameCheck {
+        var sha256: [UInt8] = [], stored: [UInt8] = []
+        var outcome = AuditFrameDecoder.Outcome.corrupt
+        var scan = Scan()
+        var decompressed = 0
+    }
+
+    /// The data frames of a segment in the order the check walks them, each with whether it is complete (the last
+    /// may be a crash tail running to the end of the file).
+    static func dataFrames(_ bytes: UnsafeRawBufferPointer) -> [(bytes: UnsafeRawBufferPointer, complete: Bool)] {
+        var frames: [(bytes: UnsafeRawBufferPointer, complete: Bool)] = []
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            let magic = rest.loadUnaligned(as: UInt32.self).littleEndian
+            if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
+                offset += 8 + Int(rest.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian)
+                continue
+            }
+            let length = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
+            guard ZSTD_isError(length) == 0 else {
+                frames.append((rest, false))
+                break
+            }
+            frames.append((UnsafeRawBufferPointer(rebasing: rest[0..<length]), true))
+            offset += length
+        }
+        return frames
+    }
+
+    /// Checks one data frame with `decoder`; `visit` sees its entries.
+    static func checkFrame(
+        _ frame: (bytes: UnsafeRawBufferPointer, complete: Bool), _ decoder: AuditFrameDecoder,
+        _ visit: ((UnsafeRawBufferPointer) -> Void)?
+    ) -> FrameCheck {
+        var result = FrameCheck()
+        result.stored = Array(SHA256.hash(data: frame.bytes))
+        var hasher = SHA256()
+        var decompressed = 0
+        var scan = Scan()
+        result.outcome = decoder.decode(
+            frame.bytes, complete: frame.complete,
+            bytes: { chunk in
+                hasher.update(bufferPointer: chunk)
+                decompressed += chunk.count
+            },
+            line: { line in
+                Self.scan(line, into: &scan)
+                visit?(line)
+            })
+        result.sha256 = Array(hasher.finalize())
+        result.decompressed = decompressed
+        result.scan = scan
         return result
+    }
+
+    /// Checks data frames: decodes each in bounded memory, hashing its stored and decoded bytes and scanning its
+    /// entries. The frames are independent, so they are spread over the cores; with `visit`, which sees every
+    /// entry in archive order, they are checked in order on this thread.
+    static func checkFrames(
+        _ frames: [(bytes: UnsafeRawBufferPointer, complete: Bool)], _ visit: ((UnsafeRawBufferPointer) -> Void)?
+    ) -> [FrameCheck] {
+        let workers = visit == nil ? min(frames.count, ProcessInfo.processInfo.activeProcessorCount, 8) : 1
+        guard workers > 1 else {
+            let decoder = AuditFrameDecoder()
+            return frames.map { checkFrame($0, decoder, visit) }
+        }
+        let results = UnsafeMutableBufferPointer<FrameCheck>.allocate(capacity: frames.count)
+        results.initialize(repeating: FrameCheck())
+        defer { results.deallocate() }
+        let next = Mutex(0)
+        nonisolated(unsafe) let shared = (frames: frames, results: results)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let decoder = AuditFrameDecoder()
+            while true {
+                let k = next.withLock { value in
+                    defer { value += 1 }
+                    return value
+                }
+                guard k < shared.frames.count else { break }
+                shared.results[k] = checkFrame(shared.frames[k], decoder, nil)
+            }
+        }
+        return Array(results)
     }
 
     /// The `seq` an entry starts with (`{"seq":N`), if it does.
@@ -420,29 +499,32 @@ public enum AuditSegmentLayout {
 
     /// The frames of `bytes` in order; stops at the first frame that does not parse (a crash tail).
     public static func frames(_ bytes: [UInt8]) -> [(range: Range<Int>, kind: Kind)] {
+        bytes.withUnsafeBytes { frames($0) }
+    }
+
+    /// The frames of `all` in order; stops at the first frame that does not parse (a crash tail).
+    static func frames(_ all: UnsafeRawBufferPointer) -> [(range: Range<Int>, kind: Kind)] {
         var frames: [(range: Range<Int>, kind: Kind)] = []
-        bytes.withUnsafeBytes { all in
-            var offset = 0
-            while offset + 8 <= all.count {
-                let rest = UnsafeRawBufferPointer(rebasing: all[offset...])
-                let magic = rest.loadUnaligned(as: UInt32.self).littleEndian
-                var length: Int
-                let kind: Kind
-                if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
-                    length = 8 + Int(rest.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian)
-                    kind =
-                        magic == AuditSegmentWriter.sealMagic
-                        ? .seal : magic == AuditSegmentWriter.seekTableMagic ? .seekTable : .other
-                } else {
-                    let size = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
-                    guard ZSTD_isError(size) == 0 else { return }
-                    length = size
-                    kind = .data
-                }
-                guard length <= rest.count else { return }
-                frames.append((offset..<(offset + length), kind))
-                offset += length
+        var offset = 0
+        while offset + 8 <= all.count {
+            let rest = UnsafeRawBufferPointer(rebasing: all[offset...])
+            let magic = rest.loadUnaligned(as: UInt32.self).littleEndian
+            var length: Int
+            let kind: Kind
+            if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
+                length = 8 + Int(rest.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian)
+                kind =
+                    magic == AuditSegmentWriter.sealMagic
+                    ? .seal : magic == AuditSegmentWriter.seekTableMagic ? .seekTable : .other
+            } else {
+                let size = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
+                guard ZSTD_isError(size) == 0 else { break }
+                length = size
+                kind = .data
             }
+            guard length <= rest.count else { break }
+            frames.append((offset..<(offset + length), kind))
+            offset += length
         }
         return frames
     }
