@@ -92,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DPWallStoreTests",
-            dependencies: ["DPWallStore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["DPWallStore", "DPWallRecords", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,8 @@
 import Crypto
+import DPWallRecords
 import DPWallStore
 import Foundation
+import Synchronization
 import Testing
 
 /// The audit archive's format: real files, real zstd (library and CLI), and one test per kind of tampering.
@@ -101,6 +103,54 @@ struct AuditArchiveTests {
         }
         let mode = try FileManager.default.attributesOfItem(atPath: directory.path)[.posixPermissions] as? Int
         #expect(mode == 0o750 || mode == 0o755, "directory mode \(String(mode ?? 0, radix: 8))")
+    }
+
+    @Test(
+        "the compressor keeps the order of what is handed over, whoever compresses it: racing helpers, or its thread",
+        arguments: [false, true])
+    func compressorOrder(ownThread: Bool) throws {
+        let directory = try Directory()
+        var options = AuditSegmentWriter.Options()
+        options.frameEntries = 50
+        let writer = try AuditSegmentWriter(directory: directory.path, head: AuditHead(), options: options)
+        let compressor = AuditCompressor(writer, ownThread: ownThread)
+        final class Flag: Sendable { let raised = Atomic<Bool>(false) }
+        let stop = Flag()
+        let helpers = (0..<2).map { _ in
+            Thread {
+                while !stop.raised.load(ordering: .relaxed) { if !compressor.help() { usleep(50) } }
+            }
+        }
+        for helper in helpers { helper.start() }
+        var seq: UInt64 = 1
+        var lines = WriterBuffer(capacity: 1 << 12)
+        for batch in 0..<300 {
+            let count = batch % 9 + 1
+            for _ in 0..<count {
+                let text = #"{"seq":\#(seq),"ts":"2026-11-26T10:00:00Z"}"# + "\n"
+                Array(text.utf8).withUnsafeBytes { lines.append(contentsOf: $0) }
+                seq += 1
+            }
+            compressor.submit(&lines, count: count, now: 0, eventTimes: (Self.base, Self.base))
+            #expect(lines.isEmpty)
+            if batch % 37 == 0 {
+                let head = try compressor.flush()
+                #expect(head.nextSeq == seq, "a flush returned before everything handed over was written")
+                try compressor.sealIfDue(now: 0)
+            }
+        }
+        let head = try compressor.close()
+        stop.raised.store(true, ordering: .relaxed)
+        #expect(head.nextSeq == seq)
+        #expect(throws: AuditError.self) { try compressor.close() }
+        let report = try Self.verify(directory, publicKey: false, head: head)
+        #expect(report.isIntact, "\(report.problems)")
+        #expect(report.entries == Int(seq - 1))
+        let (status, text) = try Self.run("zstdcat '\(directory.path)'/*.zst")
+        let numbers = text.split(separator: "\n").map { line in
+            Int(line.dropFirst(7).prefix { $0.isNumber }) ?? -1
+        }
+        #expect(status == 0 && numbers == Array(1..<Int(seq)), "entries out of order or lost")
     }
 
     @Test("segments rotate by age, and frames are sealed by age, on the clock the writer is given")

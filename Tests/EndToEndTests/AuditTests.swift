@@ -18,8 +18,11 @@ struct AuditTests {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
-    @Test("each entry is its output line's decision, in order, across the batches the writing turn hands over")
-    func entriesMatchTheirLines() throws {
+    @Test(
+        "each entry is its output line's decision, in order, across the batches the writing turn hands over",
+        // One worker: the archive compresses on its own thread; more: the waiting workers compress.
+        arguments: ["1", "2", "4"])
+    func entriesMatchTheirLines(threads: String) throws {
         // The strict sample policy rate-limits the free tier, so the 2,000 sample records (several times the
         // writing turn's hand-over of 256 decided records) mix charges, limit denials, budget denials and the
         // record stage's own denials.
@@ -27,7 +30,7 @@ struct AuditTests {
         let run = try DPWall.run(
             [
                 "filter", "--policy", DPWall.sample("policy-strict.yaml").path, "--seed", "1", "--ledger", ":memory:",
-                "--audit", "audit", DPWall.sample("traffic.jsonl").path,
+                "--threads", threads, "--audit", "audit", DPWall.sample("traffic.jsonl").path,
             ], in: scratch)
         #expect(run.status == 0, "\(run.stderrText)")
         let lines = run.lines.compactMap(OutputLine.init)

@@ -38,9 +38,9 @@ final class BudgetStage {
     private(set) var heldRejects = JSONWriter(capacity: 0)
     /// Clock time of the oldest held line's batch, if any is held.
     private(set) var heldSince: Double?
-    /// The audit archive on its own thread (nil with `--no-audit`), the buffer entries are completed in before
-    /// they are handed to it, and the next entry's `seq`.
-    private let archive: AuditCompressor?
+    /// The audit archive's compressor (nil with `--no-audit`), the buffer entries are completed in before they are
+    /// handed to it, and the next entry's `seq`.
+    let archive: AuditCompressor?
     private var entryBuffer = JSONWriter(capacity: 0)
     private var nextSeq: UInt64
     /// The request limits (nil when the policy sets none).
@@ -52,9 +52,14 @@ final class BudgetStage {
     private var privacyTexts = JSONWriter(capacity: 0)
     private var privacyRanges: [Range<Int>] = []
 
-    init(ledger: SQLiteLedger, policy: Policy, options: ProcessorOptions, archive: AuditSegmentWriter?) {
+    /// `helpers` is how many other threads will compress the archive's entries while they wait (``AuditCompressor``):
+    /// with none, the archive runs its own thread. `workArrived` wakes them.
+    init(
+        ledger: SQLiteLedger, policy: Policy, options: ProcessorOptions, archive: AuditSegmentWriter?, helpers: Int = 0,
+        workArrived: (@Sendable () -> Void)? = nil
+    ) {
         self.ledger = ledger
-        self.archive = archive.map(AuditCompressor.init)
+        self.archive = archive.map { AuditCompressor($0, ownThread: helpers == 0, workArrived: workArrived) }
         nextSeq = archive?.head.nextSeq ?? 1
         self.policy = policy
         self.keyed = options.noise.needsRequestDigest
@@ -242,7 +247,7 @@ final class BudgetStage {
         }
         dirty.removeAll(keepingCapacity: true)
         if clients.count > Self.clientLimit { clients.removeAll() }
-        archive?.sealIfDue(now: now)
+        try archive?.sealIfDue(now: now)
     }
 
     /// Seals the open audit frame, closes the segment, and records the final head in the ledger (at the end of a

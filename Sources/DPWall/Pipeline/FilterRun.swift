@@ -128,6 +128,9 @@ public final class FilterRun: @unchecked Sendable {
     private let output: OutputSink?
     private let rejects: OutputSink?
     private let budget: BudgetStage
+    /// The writing turn's condition (``Turns/writeTurn``), made before the turns so that the archive can wake the
+    /// workers waiting on it.
+    private let writeTurn: NSCondition
     private let shadowBudget: BudgetStage?
 
     /// One worker's record stage and chunk. Only its own thread touches them while it runs.
@@ -159,8 +162,9 @@ public final class FilterRun: @unchecked Sendable {
         let reader: LineReader
         let inputNames: [String]
         let readLock = NSLock()
-        /// Guards everything below, and wakes workers waiting for their writing turn.
-        let writeTurn = NSCondition()
+        /// Guards everything below, and wakes workers waiting for their writing turn (or for audit entries to
+        /// compress while they wait).
+        let writeTurn: NSCondition
         /// Under `readLock`: the sequence number of the next chunk read, and whether the input has ended.
         var nextRead = 0
         var inputEnded = false
@@ -182,8 +186,9 @@ public final class FilterRun: @unchecked Sendable {
         let chunksRead = Atomic<Int>(0)
         let inputSize = Atomic<Int>(-1)
 
-        init(reader: LineReader, inputNames: [String], progress: ProgressLine) {
+        init(reader: LineReader, inputNames: [String], progress: ProgressLine, writeTurn: NSCondition) {
             self.reader = reader
+            self.writeTurn = writeTurn
             self.inputNames = inputNames
             self.progress = progress
         }
@@ -220,8 +225,16 @@ public final class FilterRun: @unchecked Sendable {
         } else {
             output = OutputSink(standardOutput: ())
         }
+        let writeTurn = NSCondition()
+        self.writeTurn = writeTurn
         budget = BudgetStage(
-            ledger: configuration.ledger, policy: configuration.policy, options: options, archive: configuration.audit)
+            ledger: configuration.ledger, policy: configuration.policy, options: options, archive: configuration.audit,
+            helpers: workers.count - 1,
+            workArrived: {
+                writeTurn.lock()
+                writeTurn.broadcast()
+                writeTurn.unlock()
+            })
         shadowBudget = configuration.shadow.map {
             BudgetStage(ledger: $0.ledger, policy: $0.policy, options: shadowOptions!, archive: nil)
         }
@@ -244,7 +257,7 @@ public final class FilterRun: @unchecked Sendable {
             chunkBytes: configuration.chunkBytes)
         let turns = Turns(
             reader: reader, inputNames: configuration.inputs.isEmpty ? ["-"] : configuration.inputs,
-            progress: ProgressLine(mode: configuration.progress, started: started))
+            progress: ProgressLine(mode: configuration.progress, started: started), writeTurn: writeTurn)
         reader.shouldStop = { [unowned turns] in SignalTrap.pending != nil || turns.stop.load(ordering: .relaxed) }
         reader.wakeDescriptor = SignalTrap.wakeDescriptor
         let group = DispatchGroup()
@@ -304,16 +317,34 @@ public final class FilterRun: @unchecked Sendable {
 
             // Decide, at the same time as the other workers.
             let before = worker.processor.counts
-            worker.processor.process(worker.batch, inputNames: turns.inputNames)
+            // The audit entries the writing turn hands over are compressed here too, between records: this
+            // worker has time to spare while the writing turn, which bounds the run, settles.
+            worker.processor.process(
+                worker.batch, inputNames: turns.inputNames,
+                pause: budget.archive.map { archive in { if archive.hasWork { archive.help() } } })
             worker.shadow?.process(worker.batch, inputNames: turns.inputNames)
             let decided = worker.processor.counts.subtracting(before)
 
-            // Write in turn.
+            // Write in turn; until then, compress audit entries the writing turn has handed over.
             turns.writeTurn.lock()
-            while turns.nextWrite != sequence { turns.writeTurn.wait() }
+            while turns.nextWrite != sequence {
+                if let archive = budget.archive, archive.hasWork {
+                    turns.writeTurn.unlock()
+                    let helped = archive.help()
+                    turns.writeTurn.lock()
+                    // Not helped: another thread is compressing (the writing turn, flushing), and will finish.
+                    if helped { continue }
+                    if turns.nextWrite == sequence { break }
+                }
+                turns.writeTurn.wait()
+            }
+            // The turn is this worker's until it advances `nextWrite`: it settles without holding the lock, so
+            // that a waiting worker can take it to see whether there is compressing to do.
+            turns.writeTurn.unlock()
             if turns.outputFailure == nil && turns.ledgerFailure == nil {
                 settle(worker, sequence: sequence, turns)
             }
+            turns.writeTurn.lock()
             worker.clearBatch()
             turns.written.add(decided)
             let size = turns.inputSize.load(ordering: .relaxed)

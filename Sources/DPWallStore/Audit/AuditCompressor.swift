@@ -1,42 +1,52 @@
 package import DPWallRecords
 import Foundation
 
-/// Runs an ``AuditSegmentWriter`` on its own thread, so that compressing and hashing the entries happen off the
-/// filter's ordered stage (audit.md: compression on the second core).
+/// Compresses and hashes the audit entries off the filter's writing turn (audit.md: compression on the second
+/// core), with an ``AuditSegmentWriter`` that only one thread at a time drives.
 ///
-/// The ordered stage hands each batch's entries over as soon as they are written (``submit(_:count:now:eventTimes:)``)
-/// and goes on. When a group commits, ``flush()`` waits until every entry handed over so far is compressed and
-/// fsynced, and returns the head to store in the ledger: entries of the batches that were not the last in the
-/// group have usually been compressed by then, while the stage was deciding the next batch. Work is done in the
-/// order it was handed over; a failure is thrown by the next ``flush()`` or ``close()``.
+/// The writing turn hands each batch's entries over as soon as they are written
+/// (``submit(_:count:now:eventTimes:)``) and goes on. Who compresses them depends on the threads:
+/// - With two or more deciding workers, the worker that is waiting for its writing turn does (``help()``): on two
+///   cores a thread of the archive's own would be a third one competing with the writing turn, which bounds the
+///   run, while the waiting worker's core has time to spare.
+/// - With one worker (`--threads 1`), the archive runs its own thread (`ownThread`), on the core the worker leaves.
+///
+/// When a group commits, ``flush()`` compresses whatever is still queued, on the caller's thread, and fsyncs; it
+/// returns the head to store in the ledger. Work is done in the order it was handed over; a failure is thrown by
+/// the next ``flush()`` or ``close()``.
 public final class AuditCompressor: @unchecked Sendable {
-    private enum Work {
-        case entries(WriterBuffer, count: Int, now: Double, eventTimes: (Int64, Int64)?)
-        case flush
-        case sealIfDue(now: Double)
-        case close
+    private struct Entries {
+        var lines: WriterBuffer
+        var count: Int, now: Double, eventTimes: (Int64, Int64)?
     }
 
     private let writer: AuditSegmentWriter
+    /// Held while the writer is driven: one thread at a time compresses, in the order of `queue`.
+    private let working = NSLock()
+    /// Guards `queue`, `spare`, `head`, `failure` and `finished`; signalled when work arrives (for `ownThread`).
     private let condition = NSCondition()
-    /// Under `condition`: work not yet taken, how many flushes and closes were requested and done, the failure.
-    private var queue: [Work] = []
-    private var requested = 0
-    private var completed = 0
+    private var queue: [Entries] = []
+    private var queueStart = 0
     private var failure: (any Error)?
     private var head: AuditHead
     private var finished = false
     /// Under `condition`: emptied buffers of entries already written, handed back by
     /// ``submit(_:count:now:eventTimes:)`` so that a batch's entries are neither copied nor written into fresh pages.
     private var spare: [WriterBuffer] = []
+    /// Called (outside every lock here) when entries are handed over, so that a waiting worker can help.
+    private let workArrived: (@Sendable () -> Void)?
 
-    /// Starts the thread for `writer`.
-    public init(_ writer: AuditSegmentWriter) {
+    /// Compresses for `writer`: on a thread of its own with `ownThread`, else in ``help()`` and ``flush()``.
+    /// `workArrived` is told when entries are handed over.
+    public init(_ writer: AuditSegmentWriter, ownThread: Bool, workArrived: (@Sendable () -> Void)? = nil) {
         self.writer = writer
         head = writer.head
-        let thread = Thread { [self] in run() }
-        thread.name = "dpwall-audit"
-        thread.start()
+        self.workArrived = workArrived
+        if ownThread {
+            let thread = Thread { [self] in runOwnThread() }
+            thread.name = "dpwall-audit"
+            thread.start()
+        }
     }
 
     /// The head of the entries handed over so far: the last seal's chain, and the next `seq`.
@@ -46,100 +56,132 @@ public final class AuditCompressor: @unchecked Sendable {
         return head.nextSeq
     }
 
-    /// Hands over entries (JSON Lines) to compress, and returns at once with `lines` emptied: its buffer goes to
-    /// the archive's thread, and an emptied buffer of earlier entries takes its place.
+    /// Whether entries are waiting to be compressed.
+    public var hasWork: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return queueStart < queue.count && failure == nil && !finished
+    }
+
+    /// Hands over entries (JSON Lines) to compress, and returns at once with `lines` emptied: its buffer is queued,
+    /// and an emptied buffer of earlier entries takes its place.
     package func submit(_ lines: inout WriterBuffer, count: Int, now: Double, eventTimes: (Int64, Int64)?) {
         guard count > 0 else { return }
         condition.lock()
-        defer { condition.unlock() }
         guard !finished else {
+            condition.unlock()
             lines.removeAll(keepingCapacity: true)
             return
         }
         var buffer = spare.popLast() ?? WriterBuffer(capacity: lines.capacity)
         swap(&buffer, &lines)
-        queue.append(.entries(buffer, count: count, now: now, eventTimes: eventTimes))
+        queue.append(Entries(lines: buffer, count: count, now: now, eventTimes: eventTimes))
         condition.broadcast()
+        condition.unlock()
+        workArrived?()
+    }
+
+    /// Compresses one queued batch of entries if no other thread is compressing; false when there was nothing to
+    /// do (or another thread was at it).
+    @discardableResult
+    public func help() -> Bool {
+        guard working.try() else { return false }
+        defer { working.unlock() }
+        return compressNext()
     }
 
     /// Waits until every entry handed over is compressed, written and fsynced; returns the archive's head.
     public func flush() throws -> AuditHead {
-        try wait(for: .flush)
+        try drain { try writer.flush() }
     }
 
-    /// Seals the open frame if it is due (in order, after what was handed over); returns at once.
-    public func sealIfDue(now: Double) {
-        post(.sealIfDue(now: now))
+    /// Seals the open frame if it is due (after what was handed over).
+    public func sealIfDue(now: Double) throws {
+        _ = try drain { if writer.sealIsDue(now: now) { try writer.seal() } }
     }
 
-    /// Seals the open frame and closes the segment, waits for it, and stops the thread; returns the final head.
+    /// Seals the open frame and closes the segment, and stops; returns the final head.
     public func close() throws -> AuditHead {
-        try wait(for: .close)
-    }
-
-    private func post(_ work: Work) {
         condition.lock()
-        defer { condition.unlock() }
-        guard !finished else { return }
-        queue.append(work)
-        condition.broadcast()
-    }
-
-    private func wait(for work: Work) throws -> AuditHead {
+        let closed = finished
+        condition.unlock()
+        if closed { throw AuditError(message: "the audit archive is already closed") }
+        let head = try drain { try writer.closeSegment() }
         condition.lock()
-        defer { condition.unlock() }
-        if finished { throw AuditError(message: "the audit archive is already closed") }
-        queue.append(work)
-        requested += 1
-        let ticket = requested
+        finished = true
         condition.broadcast()
-        while completed < ticket && failure == nil { condition.wait() }
-        if let failure { throw failure }
+        condition.unlock()
         return head
     }
 
-    private func run() {
+    /// Compresses everything queued, then runs `last` on the writer; throws the first failure.
+    private func drain(then last: () throws -> Void) throws -> AuditHead {
+        working.lock()
+        defer { working.unlock() }
+        while compressNext() {}
+        condition.lock()
+        if let failure {
+            condition.unlock()
+            throw failure
+        }
+        condition.unlock()
+        do {
+            try last()
+        } catch {
+            condition.lock()
+            if failure == nil { failure = error }
+            condition.unlock()
+            throw error
+        }
+        condition.lock()
+        defer { condition.unlock() }
+        head = writer.head
+        return head
+    }
+
+    /// With `working` held: compresses the first queued batch; false when none is queued.
+    private func compressNext() -> Bool {
+        condition.lock()
+        guard queueStart < queue.count, failure == nil else {
+            condition.unlock()
+            return false
+        }
+        var work = queue[queueStart]
+        queue[queueStart].lines = WriterBuffer(capacity: 0)
+        queueStart += 1
+        if queueStart == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            queueStart = 0
+        }
+        condition.unlock()
+        var failed: (any Error)?
+        do {
+            try work.lines.withUnsafeBytes {
+                try writer.append($0, count: work.count, now: work.now, eventTimes: work.eventTimes)
+            }
+        } catch {
+            failed = error
+        }
+        work.lines.removeAll(keepingCapacity: true)
+        condition.lock()
+        if spare.count < 4 { spare.append(work.lines) }
+        if let failed, failure == nil { failure = failed }
+        head = writer.head
+        condition.unlock()
+        return true
+    }
+
+    /// The archive's own thread (one worker): compresses whatever is handed over, until closed.
+    private func runOwnThread() {
         while true {
             condition.lock()
-            while queue.isEmpty { condition.wait() }
-            let batch = queue
-            queue.removeAll(keepingCapacity: true)
+            while (queueStart == queue.count || failure != nil) && !finished { condition.wait() }
+            let stop = finished
             condition.unlock()
-            for work in batch {
-                var barrierDone = false
-                var stop = false
-                do {
-                    switch work {
-                    case .entries(var lines, let count, let now, let times):
-                        try lines.withUnsafeBytes { try writer.append($0, count: count, now: now, eventTimes: times) }
-                        lines.removeAll(keepingCapacity: true)
-                        condition.lock()
-                        if spare.count < 4 { spare.append(lines) }
-                        condition.unlock()
-                    case .flush:
-                        try writer.flush()
-                        barrierDone = true
-                    case .sealIfDue(let now):
-                        if writer.sealIsDue(now: now) { try writer.seal() }
-                    case .close:
-                        try writer.closeSegment()
-                        barrierDone = true
-                        stop = true
-                    }
-                } catch {
-                    condition.lock()
-                    if failure == nil { failure = error }
-                    condition.broadcast()
-                    condition.unlock()
-                }
-                condition.lock()
-                head = writer.head
-                if barrierDone { completed += 1 }
-                if stop { finished = true }
-                condition.broadcast()
-                condition.unlock()
-                if stop { return }
-            }
+            if stop { return }
+            working.lock()
+            while compressNext() {}
+            working.unlock()
         }
     }
 }
