@@ -72,7 +72,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // libFuzzer entry point for the parser and validator (built alone, see docs/fuzzing.md).
-        .executableTarget(name: "DPWallFuzz", dependencies: ["DPWall"], swiftSettings: strict),
+        .executableTarget(name: "DPWallFuzz", dependencies: ["DPWall", "DPWallRecords"], swiftSettings: strict),
         .testTarget(
             name: "DPWallRecordsTests",
             dependencies: ["DPWallRecords"],

@@ -1,6 +1,7 @@
 // libFuzzer entry point: every input goes through the whole record stage (docs/fuzzing.md), once with trusted
 // clients and once under each credential mode.
 import DPWall
+import DPWallRecords
 import Foundation
 
 private let policyYAML = """
@@ -113,9 +114,22 @@ nonisolated(unsafe) private let authProcessors = [
             + "2c037dab32a59e7bc986d68af41b4c4f889530654067c72fc95d5e1d46a1cb5d }] }"),
 ]
 
+/// The parser alone, for the UTF-8 oracle below.
+nonisolated(unsafe) private var parser = JSONParser(maxDepth: 32)
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    // The parser checks UTF-8 only inside strings, and the whole input only when the parse fails: the whole-input
+    // validator is the oracle. Ill-formed anywhere means invalid_utf8 at the first bad byte; a parse that succeeds
+    // had none.
+    let bad = UTF8Validation.firstInvalidOffset(bytes)
+    do throws(JSONError) {
+        try parser.parse(bytes)
+        precondition(bad == nil, "a parse succeeded over ill-formed UTF-8 at byte \(bad ?? -1)")
+    } catch {
+        if let bad { precondition(error.code == .invalidUTF8 && error.offset == bad, "invalid_utf8 not first") }
+    }
     let before = processor.counts.records
     processor.process(bytes)
     // Every line gets exactly one decision.

@@ -107,6 +107,51 @@ import Testing
         #expect(error.offset == prefix.count + at)
     }
 
+    @Test("UTF-8 checked inside the parse agrees with the whole-line validator on 200,000 mutated records")
+    func utf8CheckedInTheParseAgreesWithTheValidator() throws {
+        // The parser checks non-ASCII bytes only where valid JSON may hold them (strings), and the whole line only
+        // when the parse fails. The validator of the whole line is the oracle: a line it rejects is invalid_utf8
+        // at its first ill-formed byte, whatever else is wrong; a line it accepts is never invalid_utf8 by way of
+        // a raw byte.
+        let seeds = [
+            #"{"id":"r-1","client":"acmé","inputs":[{"name":"x","datatype":"BYTES","shape":[2],"data":["né","😀"]}]}"#,
+            #"{"a":[1,2.5e3,-0,true,false,null],"b":{"c":"\u00e9\ud83d\ude00","d":"€€€€€€€€"}}"#,
+            #"["0123456789abcdef","ÿ","日本語のテキスト",{"k":"v"}]"#,
+        ].map { Array($0.utf8) }
+        let alphabet: [UInt8] = [
+            0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x22, 0x5C, 0x41,
+        ]
+        var state: UInt64 = 0x2026_1202
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        var disagreements: [String] = []
+        for round in 0..<200_000 {
+            var bytes = seeds[round % seeds.count]
+            for _ in 0...(next() % 3) {
+                let at = next() % bytes.count
+                switch next() % 3 {
+                case 0: bytes[at] = alphabet[next() % alphabet.count]
+                case 1: bytes.insert(alphabet[next() % alphabet.count], at: at)
+                default: bytes.remove(at: at)
+                }
+                if bytes.isEmpty { bytes = [0x20] }
+            }
+            let oracle = bytes.withUnsafeBytes { UTF8Validation.firstInvalidOffset($0) }
+            let error = jsonError(bytes)
+            if let oracle {
+                if error?.code != .invalidUTF8 || error?.offset != oracle {
+                    disagreements.append("\(bytes): validator \(oracle), parser \(String(describing: error))")
+                }
+            } else if let error, error.code == .invalidUTF8, !error.message.contains("surrogate") {
+                disagreements.append("\(bytes): valid UTF-8, parser \(error)")
+            }
+            if disagreements.count >= 5 { break }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements)")
+    }
+
     @Test func validUTF8IsAccepted() throws {
         let text = "[\"aé€😀\u{10FFFF}\u{D7FF}\u{E000}\u{FFFF}\", \"\\u00e9\\ud83d\\ude00\"]"
         let nodes = try parseJSON(text).get()

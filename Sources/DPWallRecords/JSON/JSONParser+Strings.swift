@@ -3,20 +3,22 @@ extension JSONParser {
     /// the node flags (``JSONNode/hasEscapes``).
     ///
     /// Control characters (< 0x20) and bad escapes are `malformed_json`; lone or mis-paired surrogate escapes are
-    /// `invalid_utf8`. The bytes are known to be valid UTF-8 already.
+    /// `invalid_utf8`. Non-ASCII bytes are checked to be well-formed UTF-8 here (strings are the only place valid
+    /// JSON has them), so that a line needs no separate validation pass; an ill-formed one throws `invalid_utf8`,
+    /// which ``parse(_:)`` replaces with the line's first ill-formed byte.
     @inline(__always)
     static func scanString(_ p: UnsafeRawPointer, _ start: Int, _ n: Int) throws(JSONError) -> (Int, UInt8) {
         var i = start
         var flags: UInt8 = 0
         while true {
-            // 8 bytes at a time: find the first '"', '\\' or control character.
+            // 8 bytes at a time: find the first '"', '\\', control character or non-ASCII byte.
             while i &+ 8 <= n {
                 let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
                 let quote = w ^ 0x2222_2222_2222_2222
                 let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
                 let found =
                     ((quote &- 0x0101_0101_0101_0101) & ~quote | (backslash &- 0x0101_0101_0101_0101) & ~backslash
-                        | (w &- 0x2020_2020_2020_2020) & ~w) & 0x8080_8080_8080_8080
+                        | (w &- 0x2020_2020_2020_2020) & ~w | w) & 0x8080_8080_8080_8080
                 if found != 0 {
                     i &+= found.trailingZeroBitCount >> 3
                     break
@@ -33,6 +35,12 @@ extension JSONParser {
                 throw JSONError(
                     code: .malformedJSON, offset: i,
                     message: "control character U+\(hexDigits(UInt32(c), width: 4)) in a string at byte \(i)")
+            } else if c >= 0x80 {
+                let length = UTF8Validation.sequenceLength(p, i, n, c)
+                guard length > 0 else {
+                    throw JSONError(code: .invalidUTF8, offset: i, message: "invalid UTF-8 at byte \(i)")
+                }
+                i &+= length
             } else {
                 i &+= 1
             }

@@ -65,13 +65,6 @@ package struct JSONParser {
         tapeCount = 0
         stack.removeAll(keepingCapacity: true)
         keyTable.reset()
-        if let bad = UTF8Validation.firstInvalidOffset(bytes) {
-            throw JSONError(
-                code: .invalidUTF8,
-                offset: bad,
-                message: "invalid UTF-8 byte \(Self.hex(bytes[bad])) at byte \(bad)"
-            )
-        }
         guard let p = bytes.baseAddress, !bytes.isEmpty else {
             throw JSONError(code: .malformedJSON, offset: 0, message: "empty input at byte 0, expected a JSON value")
         }
@@ -81,12 +74,23 @@ package struct JSONParser {
         if !isKnownUniquelyReferenced(&tapeStorage) { tapeStorage = JSONTapeStorage(capacity: 256) }
         tapeStorage.shrink(to: 1 << 16)
         var tape = JSONTapeWriter(tapeStorage)
-        try run(p, bytes.count, &tape)
+        do {
+            try run(p, bytes.count, &tape)
+        } catch {
+            // invalid_utf8 comes first (records.md), wherever the line has an ill-formed byte: a parse that
+            // succeeds has checked every non-ASCII byte (all in strings), and one that fails checks the line.
+            if let bad = UTF8Validation.firstInvalidOffset(bytes) {
+                throw JSONError(
+                    code: .invalidUTF8, offset: bad,
+                    message: "invalid UTF-8 byte \(Self.hex(bytes[bad])) at byte \(bad)")
+            }
+            throw error
+        }
         tapeCount = tape.count
         return UnsafeBufferPointer(start: tape.base, count: tape.count)
     }
 
-    /// The state machine over the bytes `p[0..<n]` (already valid UTF-8).
+    /// The state machine over the bytes `p[0..<n]`; their UTF-8 is checked in strings (``scanString(_:_:_:)``).
     private mutating func run(_ p: UnsafeRawPointer, _ n: Int, _ tape: inout JSONTapeWriter) throws(JSONError) {
         var i = Self.skipWhitespace(p, 0, n)
         // The innermost open container lives in locals; the outer ones are on `stack`.
