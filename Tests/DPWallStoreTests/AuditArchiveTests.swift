@@ -62,6 +62,15 @@ struct AuditArchiveTests {
             .verify([directory.path], expectedHead: head)
     }
 
+    /// Writes the archive of ``write(_:entries:signed:crash:head:)``; returns its second segment, that segment's
+    /// bytes, and the range of its first data frame in them.
+    static func firstDataFrame(_ directory: Directory) throws -> (segment: String, bytes: [UInt8], data: Range<Int>) {
+        try write(directory)
+        let segment = directory.segments[1]
+        let bytes = try Self.bytes(segment)
+        return (segment, bytes, AuditSegmentLayout.frames(bytes).first { $0.kind == .data }!.range)
+    }
+
     static func bytes(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
     static func store(_ bytes: [UInt8], _ path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
 
@@ -118,7 +127,7 @@ struct AuditArchiveTests {
         let stop = Flag()
         let helpers = (0..<2).map { _ in
             Thread {
-                while !stop.raised.load(ordering: .relaxed) { if !compressor.help() { usleep(50) } }
+                while !stop.raised.load(ordering: .relaxed) { if !compressor.help() { sched_yield() } }
             }
         }
         for helper in helpers { helper.start() }
@@ -216,11 +225,8 @@ struct AuditArchiveTests {
     @Test("a flipped byte in a data frame is named")
     func flippedDataByte() throws {
         let directory = try Directory()
-        try Self.write(directory)
-        let segment = directory.segments[1]
-        var bytes = try Self.bytes(segment)
-        let data = AuditSegmentLayout.frames(bytes).first { $0.kind == .data }!
-        bytes[data.range.lowerBound + data.range.count / 2] ^= 0x20
+        var (segment, bytes, data) = try Self.firstDataFrame(directory)
+        bytes[data.lowerBound + data.count / 2] ^= 0x20
         try Self.store(bytes, segment)
         let report = try Self.verify(directory)
         #expect(!report.isIntact)
@@ -233,13 +239,10 @@ struct AuditArchiveTests {
     @Test("a data frame that expands to 1 GiB without a newline is named, and read in bounded memory")
     func decompressionBomb() throws {
         let directory = try Directory()
-        try Self.write(directory)
-        let segment = directory.segments[1]
-        var bytes = try Self.bytes(segment)
-        let data = AuditSegmentLayout.frames(bytes).first { $0.kind == .data }!
+        var (segment, bytes, data) = try Self.firstDataFrame(directory)
         let (status, bomb) = try Self.runBytes("head -c 1073741824 /dev/zero | zstd -1 -q -c")
         #expect(status == 0 && bomb.count < 1 << 20, "zstd made \(bomb.count) bytes")
-        bytes.replaceSubrange(data.range, with: bomb)
+        bytes.replaceSubrange(data, with: bomb)
         try Self.store(bytes, segment)
         let before = Self.peakResidentBytes()
         let report = try Self.verify(directory)

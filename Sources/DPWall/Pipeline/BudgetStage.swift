@@ -192,8 +192,8 @@ final class BudgetStage {
             heldRejects.append(raw: UnsafeRawBufferPointer(rebasing: rejects[rejectsCursor..<rejects.count]))
         }
         if archive != nil {
-            // The rest of the batch's entries: compression goes on, on the archive's thread, while this stage
-            // decides the next batches.
+            // The rest of the batch's entries: the other worker compresses them (AuditCompressor) while this
+            // one decides its next batch.
             privacyTexts.bytes.withUnsafeBytes { texts in
                 writeEntries(
                     processor.audit, through: processor.audit.count, pending, decisions, dryRuns, texts,

@@ -96,31 +96,3 @@ final class AuditFrameDecoder {
         return true
     }
 }
-
-/// A file mapped read-only into memory (no copy, pages read on demand); unmapped when released.
-final class MappedFile {
-    /// The file's bytes.
-    let bytes: UnsafeRawBufferPointer
-
-    /// Maps `path`; nil when it cannot be opened or mapped.
-    init?(path: String) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
-        let size = Int(status.st_size)
-        guard size > 0 else {
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            return
-        }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
-            address != MAP_FAILED
-        else { return nil }
-        bytes = UnsafeRawBufferPointer(start: address, count: size)
-    }
-
-    deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
-    }
-}

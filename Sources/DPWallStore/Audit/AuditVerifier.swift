@@ -396,25 +396,20 @@ public struct AuditVerifier {
         var decompressed = 0
     }
 
-    /// The data frames of a segment in the order the check walks them, each with whether it is complete (the last
-    /// may be a crash tail running to the end of the file).
+    /// The data frames of a segment in the order the check walks them, each with whether it is complete: the
+    /// frames ``AuditSegmentLayout/frames(_:)`` parses, then, where it stops before the end at what is not a
+    /// skippable frame, a crash tail running to the end of the file.
     static func dataFrames(_ bytes: UnsafeRawBufferPointer) -> [(bytes: UnsafeRawBufferPointer, complete: Bool)] {
-        var frames: [(bytes: UnsafeRawBufferPointer, complete: Bool)] = []
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            let magic = rest.loadUnaligned(as: UInt32.self).littleEndian
-            if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
-                offset += 8 + Int(rest.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian)
-                continue
+        let layout = AuditSegmentLayout.frames(bytes)
+        var frames = layout.filter { $0.kind == .data }.map {
+            (UnsafeRawBufferPointer(rebasing: bytes[$0.range]), true)
+        }
+        let consumed = layout.last?.range.upperBound ?? 0
+        if consumed + 8 <= bytes.count {
+            let magic = bytes.loadUnaligned(fromByteOffset: consumed, as: UInt32.self).littleEndian
+            if magic & 0xFFFF_FFF0 != 0x184D_2A50 {
+                frames.append((UnsafeRawBufferPointer(rebasing: bytes[consumed...]), false))
             }
-            let length = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
-            guard ZSTD_isError(length) == 0 else {
-                frames.append((rest, false))
-                break
-            }
-            frames.append((UnsafeRawBufferPointer(rebasing: rest[0..<length]), true))
-            offset += length
         }
         return frames
     }

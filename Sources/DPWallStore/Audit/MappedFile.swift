@@ -1,0 +1,34 @@
+import Foundation
+
+/// A segment file mapped read-only into memory for ``AuditVerifier`` and ``AuditReader`` (no copy, no scratch
+/// buffer to fault in); unmapped when released.
+///
+/// A mapping reflects the file as it is: if another process truncates the file while it is mapped, reading the
+/// lost pages raises SIGBUS. dpwall's writer only appends, and audit.md's segments are never shortened in place;
+/// a concurrent truncation is tampering that ends the check instead of being reported.
+final class MappedFile {
+    /// The file's bytes.
+    let bytes: UnsafeRawBufferPointer
+
+    /// Maps `path`; nil when it cannot be opened or mapped.
+    init?(path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        let size = Int(status.st_size)
+        guard size > 0 else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
+            address != MAP_FAILED
+        else { return nil }
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
+}
