@@ -11,6 +11,23 @@ import Testing
         }
     }
 
+    @Test func datatypeWireNamesAreTheRawValues() {
+        for datatype in TensorDatatype.allCases {
+            #expect(datatype.wireName.description == datatype.rawValue)
+        }
+    }
+
+    @Test func sidesAndFormats() {
+        let sides: [BodySide] = [.request, .response]
+        for a in sides {
+            for b in sides { #expect((a == b) == (a.name == b.name)) }
+        }
+        let formats: [WireFormat] = [.v2, .tfserving]
+        for a in formats {
+            for b in formats { #expect((a == b) == ("\(a)" == "\(b)")) }
+        }
+    }
+
     @Test func jsonKinds() {
         let kinds: [JSONKind] = [.object, .array, .string, .number, .true, .false, .null]
         #expect(Set(kinds.map(\.rawValue)).count == kinds.count)

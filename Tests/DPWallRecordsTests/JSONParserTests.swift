@@ -230,3 +230,32 @@ import Testing
         }
     }
 }
+
+/// Numbers in arrays are taken in a tight loop when a bare comma separates them; the tape and the errors must be
+/// those of the general path (whitespace around the commas takes the general path).
+@Suite struct JSONNumberRunTests {
+    @Test func runsAndSpacedArraysGiveTheSameTape() throws {
+        let tight = #"{"a":[1,-2.5,3e2,0,-0.125,12345678901,7],"b":[[1,2],[3,4]],"c":[1,"x",2,true,3]}"#
+        let spaced = #"{"a":[1 , -2.5 ,3e2, 0,-0.125 , 12345678901,7],"b":[[1, 2],[3 ,4]],"c":[1, "x",2 ,true,3]}"#
+        let a = try parseJSON(tight).get()
+        let b = try parseJSON(spaced).get()
+        #expect(a.count == b.count)
+        for (x, y) in zip(a, b) {
+            #expect(x.kind == y.kind && x.flags == y.flags && x.count == y.count && x.next == y.next)
+        }
+    }
+
+    @Test(arguments: [
+        ("[1,2,-]", DenialCode.malformedJSON, 6), ("[1,2,-x]", .malformedJSON, 6), ("[1,2,01]", .malformedJSON, 5),
+        ("[1,2,NaN]", .nonFinite, 5), ("[1,-Infinity]", .nonFinite, 3), ("[1,2,]", .malformedJSON, 5),
+        ("[1,2", .malformedJSON, 4), ("[1,2 3]", .malformedJSON, 5), ("[1,2.]", .malformedJSON, 5),
+    ])
+    func errorsInsideRuns(_ text: String, _ code: DenialCode, _ offset: Int) {
+        switch parseJSON(text) {
+        case .success: Issue.record("\(text) was accepted")
+        case .failure(let error):
+            #expect(error.code == code, "\(text): \(error.message)")
+            #expect(error.offset == offset, "\(text): \(error.message)")
+        }
+    }
+}

@@ -40,4 +40,21 @@ import Testing
         let found = try Self.lookups(names, #"{"azzb":1,"ayyb":1,"axxb":1,"awwb":1,"a":1,"":1}"#)
         #expect(found == [2, 1, 0, nil, 3, 4])
     }
+
+    /// Names of every length from 1 to 40 (the inline comparison works in 8-, 4- and 1-byte steps with
+    /// overlapping tails): each is found, and a key differing from it in any single byte is not.
+    @Test func everyLengthAndEveryDifferingByte() throws {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789ABCD".utf8)
+        for length in 1...40 {
+            let name = String(decoding: alphabet[0..<length], as: UTF8.self)
+            var keys = ["\"\(name)\":0"]
+            for position in 0..<length {
+                var bytes = Array(name.utf8)
+                bytes[position] = UInt8(ascii: "_")
+                keys.append("\"\(String(decoding: bytes, as: UTF8.self))\":0")
+            }
+            let found = try Self.lookups([name], "{" + keys.joined(separator: ",") + "}")
+            #expect(found == [0] + Array(repeating: nil, count: length), "length \(length)")
+        }
+    }
 }

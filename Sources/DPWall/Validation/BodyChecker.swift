@@ -46,7 +46,10 @@ struct BodyChecker {
     private(set) var batch: Int?
     private var collector = ErrorCollector()
     private let decoder = BodyDecoder()
-    private var seen: [Bool] = []
+    /// Per declared tensor, the ``generation`` of the last body that named it: no clearing per body.
+    private var seen: [UInt32] = []
+    /// Counts checked bodies (never 0, so a fresh stamp of 0 is never "seen").
+    private var generation: UInt32 = 0
     private var text: [UInt8] = []
 
     /// Checks `bodyNode`; returns the first problem by the spec's order, or nil. `keep` stores output values.
@@ -68,12 +71,16 @@ struct BodyChecker {
             return error
         }
         let declared = model.declared(side)
-        seen.removeAll(keepingCapacity: true)
-        seen.append(contentsOf: repeatElement(false, count: declared.count))
+        if seen.count < declared.count { seen.append(contentsOf: repeatElement(0, count: declared.count - seen.count)) }
+        generation &+= 1
+        if generation == 0 {
+            generation = 1
+            seen.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
         for t in body.tensors.indices {
             checkTensor(view, t, side: side, model: model, keepValues: keepValues)
         }
-        for index in (0..<declared.count) where !seen[index] && (required?[index] ?? true) {
+        for index in (0..<declared.count) where seen[index] != generation && (required?[index] ?? true) {
             let what = side == .request ? "input" : "output"
             collector.report(
                 Self.code(side, .invalidTensor),
@@ -98,19 +105,19 @@ struct BodyChecker {
                 "\(body.tensors[t].path): \(name) is not a declared \(what) of \(model.name)")
             return
         }
-        if seen[index] {
+        if seen[index] == generation {
             collector.report(
                 Self.code(side, .invalidTensor),
                 "\(body.tensors[t].path): \(what) \"\(model.declared(side).names[index])\" appears twice")
             return
         }
-        seen[index] = true
+        seen[index] = generation
         let rule = model.rule(side, index)
         let dimsStart = dims.count
         var nested = false
         // Element count and nesting (invalid_tensor before invalid_shape).
         if body.format == .v2 {
-            guard readShape(view, body.tensors[t].shapeNode, path: body.tensors[t].path, side: side) else { return }
+            guard readShape(view, body.tensors[t].shapeNode, tensor: t, side: side) else { return }
             let data = body.tensors[t].data
             let product = dims[dimsStart...].reduce(1, *)
             // Flat data (no element is a container) takes exactly one tape node per element: O(1) to tell.
@@ -178,7 +185,7 @@ struct BodyChecker {
         batch = rows
         // Datatype.
         guard collector.wants(Self.code(side, .invalidDatatype)) else { return }
-        if body.tensors[t].datatypeNode >= 0 && !view.stringEquals(body.tensors[t].datatypeNode, rule.datatype.rawValue)
+        if body.tensors[t].datatypeNode >= 0 && !view.stringEquals(body.tensors[t].datatypeNode, rule.datatype.wireName)
         {
             collector.report(
                 Self.code(side, .invalidDatatype),
@@ -192,13 +199,13 @@ struct BodyChecker {
         if body.tensors[t].data >= 0 {
             count = checkElements(
                 view, body.tensors[t].data, first: 0, rule: rule, side: side, model: model, index: index,
-                path: body.tensors[t].path, keep: keepValues)
+                tensor: t, keep: keepValues)
         } else {
             var next = 0
             for row in body.tensors[t].rows {
                 next = checkElements(
                     view, row, first: next, rule: rule, side: side, model: model, index: index,
-                    path: body.tensors[t].path, keep: keepValues)
+                    tensor: t, keep: keepValues)
                 if next < 0 { break }
             }
             count = next
@@ -234,29 +241,38 @@ struct BodyChecker {
     mutating func setValue(_ value: Double, at index: Int) { values[index] = value }
 
     /// Reads a v2 `shape` into ``dims``; false (with the problem reported) when it is not non-negative integers.
-    private mutating func readShape(_ view: JSONView, _ shapeNode: Int, path: TensorPath, side: BodySide) -> Bool {
-        var ok = true
+    /// A plain loop over the tape: a short non-negative integer (the usual axis) is read off its node.
+    private mutating func readShape(_ view: JSONView, _ shapeNode: Int, tensor t: Int, side: BodySide) -> Bool {
         var product = 1
-        view.forEachElement(of: shapeNode) { position, axis in
-            guard view.kind(axis) == .number, let value = view.int64(axis), value >= 0, value <= Int64(Int32.max)
-            else {
+        var axis = shapeNode &+ 1
+        for position in 0..<view.count(shapeNode) {
+            let node = view.nodes[axis]
+            let value: Int
+            let plain = JSONNode.hasShortValue | JSONNode.isInteger
+            if node.kind == .number && node.flags & (plain | JSONNode.isNegative) == plain {
+                value = Int(node.count)
+            } else if view.kind(axis) == .number, let wide = view.int64(axis), wide >= 0 {
+                value = Int(wide)
+            } else {
+                value = -1
+            }
+            guard value >= 0, value <= Int(Int32.max) else {
                 collector.report(
                     Self.code(side, .invalidShape),
-                    "\(path).shape[\(position)]: must be a non-negative integer, got \(view.quoted(axis))")
-                ok = false
+                    "\(body.tensors[t].path).shape[\(position)]: must be a non-negative integer, got \(view.quoted(axis))"
+                )
                 return false
             }
-            let (next, overflow) = product.multipliedReportingOverflow(by: Int(value))
+            let (next, overflow) = product.multipliedReportingOverflow(by: value)
             if overflow || next > 1 << 40 {
-                collector.report(Self.code(side, .invalidShape), "\(path).shape: too many elements")
-                ok = false
+                collector.report(Self.code(side, .invalidShape), "\(body.tensors[t].path).shape: too many elements")
                 return false
             }
             product = next
-            dims.append(Int(value))
-            return true
+            dims.append(value)
+            axis = view.next(axis)
         }
-        return ok
+        return true
     }
 
     private static func shapeText(_ dims: ArraySlice<Int>) -> String {
@@ -267,10 +283,10 @@ struct BodyChecker {
     /// or -1 after reporting a problem.
     private mutating func checkElements(
         _ view: JSONView, _ node: Int, first: Int, rule: TensorRule, side: BodySide, model: ModelRuntime, index: Int,
-        path: TensorPath, keep: Bool
+        tensor: Int, keep: Bool
     ) -> Int {
         if rule.datatype.isFloatingPoint {
-            return checkFloats(view, node, first: first, rule: rule, side: side, path: path, keep: keep)
+            return checkFloats(view, node, first: first, rule: rule, side: side, tensor: tensor, keep: keep)
         }
         var failed = false
         let datatype = rule.datatype
@@ -280,17 +296,17 @@ struct BodyChecker {
             case .bool:
                 guard view.kind(leaf) == .true || view.kind(leaf) == .false else {
                     failed = report(
-                        side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not BOOL (true or false)")
+                        side, .invalidDatatype, tensor, position, "\(view.quoted(leaf)) is not BOOL (true or false)")
                     return false
                 }
                 if keep { leaves.append(leaf) }
                 return true
             case .bytes:
                 return checkText(
-                    view, leaf, rule: rule, side: side, model: model, index: index, path: path, position: position,
+                    view, leaf, rule: rule, side: side, model: model, index: index, tensor: tensor, position: position,
                     keep: keep, failed: &failed)
             default:
-                return checkInteger(view, leaf, datatype, range, side, path, position, keep, &failed)
+                return checkInteger(view, leaf, datatype, range, side, tensor, position, keep, &failed)
             }
         }
         return failed ? -1 : end
@@ -299,7 +315,7 @@ struct BodyChecker {
     /// The hot path for floating-point tensors: one loop over the leaves, on local buffers (no closure, no
     /// exclusivity checks per element). Same rules and messages as the general path.
     private mutating func checkFloats(
-        _ view: JSONView, _ node: Int, first: Int, rule: TensorRule, side: BodySide, path: TensorPath, keep: Bool
+        _ view: JSONView, _ node: Int, first: Int, rule: TensorRule, side: BodySide, tensor: Int, keep: Bool
     ) -> Int {
         let datatype = rule.datatype
         let low = rule.low
@@ -313,28 +329,28 @@ struct BodyChecker {
         let quoted = view.quoted(leaf)
         switch problem {
         case .notANumber:
-            _ = report(side, .invalidDatatype, path, position, "\(quoted) is not \(datatype.rawValue)")
+            _ = report(side, .invalidDatatype, tensor, position, "\(quoted) is not \(datatype.rawValue)")
         case .notRepresentable:
-            _ = report(side, .outOfRange, path, position, "\(quoted) is not representable as \(datatype.rawValue)")
+            _ = report(side, .outOfRange, tensor, position, "\(quoted) is not representable as \(datatype.rawValue)")
         case .outsideRange:
             _ = report(
-                side, .outOfRange, path, position, "\(quoted) is outside [\(Self.format(low)), \(Self.format(high))]")
+                side, .outOfRange, tensor, position, "\(quoted) is outside [\(Self.format(low)), \(Self.format(high))]")
         }
         return -1
     }
 
     private mutating func checkInteger(
         _ view: JSONView, _ leaf: Int, _ datatype: TensorDatatype, _ range: ClosedRange<Double>?, _ side: BodySide,
-        _ path: TensorPath, _ position: Int, _ keep: Bool, _ failed: inout Bool
+        _ tensor: Int, _ position: Int, _ keep: Bool, _ failed: inout Bool
     ) -> Bool {
         let name = datatype.rawValue
         guard view.kind(leaf) == .number else {
-            failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(name)")
+            failed = report(side, .invalidDatatype, tensor, position, "\(view.quoted(leaf)) is not \(name)")
             return false
         }
         guard view.isInteger(leaf) else {
             failed = report(
-                side, .invalidDatatype, path, position,
+                side, .invalidDatatype, tensor, position,
                 "\(view.quoted(leaf)) is not \(name) (integers are written without fraction or exponent)")
             return false
         }
@@ -343,33 +359,34 @@ struct BodyChecker {
         if view.isNegative(leaf) {
             guard let signed = view.int64(leaf) else {
                 failed = report(
-                    side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(name)")
+                    side, .outOfRange, tensor, position, "\(view.quoted(leaf)) is not representable as \(name)")
                 return false
             }
             guard signed >= bounds.min else {
                 failed = report(
-                    side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not \(name) (below \(bounds.min))")
+                    side, .invalidDatatype, tensor, position,
+                    "\(view.quoted(leaf)) is not \(name) (below \(bounds.min))")
                 return false
             }
             value = Double(signed)
         } else {
             guard let unsigned = view.uint64(leaf) else {
                 failed = report(
-                    side, .outOfRange, path, position, "\(view.quoted(leaf)) is not representable as \(name)")
+                    side, .outOfRange, tensor, position, "\(view.quoted(leaf)) is not representable as \(name)")
                 return false
             }
             guard unsigned <= bounds.max else {
                 let message = "\(view.quoted(leaf)) is not \(name) (above \(bounds.max))"
                 failed = report(
                     side, bounds.max == UInt64.max || bounds.max == UInt64(Int64.max) ? .outOfRange : .invalidDatatype,
-                    path, position, message)
+                    tensor, position, message)
                 return false
             }
             value = Double(unsigned)
         }
         if let range, !range.contains(value) {
             failed = report(
-                side, .outOfRange, path, position,
+                side, .outOfRange, tensor, position,
                 "\(view.quoted(leaf)) is outside [\(Self.format(range.lowerBound)), \(Self.format(range.upperBound))]")
             return false
         }
@@ -379,7 +396,7 @@ struct BodyChecker {
 
     private mutating func checkText(
         _ view: JSONView, _ leaf: Int, rule: TensorRule, side: BodySide, model: ModelRuntime, index: Int,
-        path: TensorPath,
+        tensor: Int,
         position: Int, keep: Bool, failed: inout Bool
     ) -> Bool {
         text.removeAll(keepingCapacity: true)
@@ -389,18 +406,18 @@ struct BodyChecker {
             view.stringEquals(leaf + 1, "b64"), view.kind(leaf + 2) == .string
         {
             guard let decoded = Data(base64Encoded: view.string(leaf + 2)) else {
-                failed = report(side, .invalidDatatype, path, position, "\"b64\" is not valid base64")
+                failed = report(side, .invalidDatatype, tensor, position, "\"b64\" is not valid base64")
                 return false
             }
             text.append(contentsOf: decoded)
         } else {
-            failed = report(side, .invalidDatatype, path, position, "\(view.quoted(leaf)) is not BYTES (a string)")
+            failed = report(side, .invalidDatatype, tensor, position, "\(view.quoted(leaf)) is not BYTES (a string)")
             return false
         }
         if text.count > rule.maxLength {
             let limit = rule.maxLength
             failed = report(
-                side, .invalidText, path, position, "text of \(text.count) bytes exceeds max_length \(limit)")
+                side, .invalidText, tensor, position, "text of \(text.count) bytes exceeds max_length \(limit)")
             return false
         }
         let patterns = model.denyPatterns(side, index)
@@ -408,7 +425,7 @@ struct BodyChecker {
             let string = String(decoding: text, as: UTF8.self)
             for (number, pattern) in patterns.enumerated() where (try? pattern.firstMatch(in: string)) != nil {
                 failed = report(
-                    side, .invalidText, path, position,
+                    side, .invalidText, tensor, position,
                     "text matches deny pattern \(number) of \(model.declared(side).names[index])")
                 return false
             }
@@ -417,11 +434,12 @@ struct BodyChecker {
         return true
     }
 
-    /// Reports an element problem at `path[position]`; returns true for `failed`.
+    /// Reports an element problem at element `position` of tensor `tensor` (an index into the body's tensors, whose
+    /// path is built only here); returns true for `failed`.
     private mutating func report(
-        _ side: BodySide, _ problem: DenialCode, _ path: TensorPath, _ position: Int, _ message: String
+        _ side: BodySide, _ problem: DenialCode, _ tensor: Int, _ position: Int, _ message: String
     ) -> Bool {
-        collector.report(Self.code(side, problem), "\(path.element(position)): \(message)")
+        collector.report(Self.code(side, problem), "\(body.tensors[tensor].path.element(position)): \(message)")
         return true
     }
 

@@ -98,7 +98,7 @@ extension JSONParser {
             let fracWord = p.loadUnaligned(fromByteOffset: end &+ 1, as: UInt64.self).littleEndian
             let fracDigits = leadingDigitCount(fracWord)
             guard fracDigits >= 1 && fracDigits < 8 && intDigits &+ fracDigits <= 9 else { return nil }
-            value = value &* UInt64(JSONView.exactPowerOfTen(fracDigits)) &+ swarValue(fracWord, fracDigits)
+            value = value &* JSONView.exactIntegerPowerOfTen(fracDigits) &+ swarValue(fracWord, fracDigits)
             scale = fracDigits
             end &+= 1 &+ fracDigits
             flags &= ~JSONNode.isInteger
@@ -150,7 +150,7 @@ extension JSONParser {
         else { return 0 }
         var value = eightDigits(p, intStart, intDigits)
         if fracDigits > 0 {
-            value = value &* UInt64(JSONView.exactPowerOfTen(fracDigits)) &+ eightDigits(p, fracStart, fracDigits)
+            value = value &* JSONView.exactIntegerPowerOfTen(fracDigits) &+ eightDigits(p, fracStart, fracDigits)
         }
         flags |= JSONNode.hasShortValue | (UInt8(truncatingIfNeeded: fracDigits) << JSONNode.shortScaleShift)
         return UInt32(truncatingIfNeeded: value)

@@ -105,20 +105,30 @@ package struct JSONParser {
                 let (end, _) = try Self.appendString(p, i, n, &tape)
                 i = end &+ 1
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                // The common short decimal is scanned inline; anything else takes the general path.
-                let scanned: (end: Int, flags: UInt8, short: UInt32)
-                if let short = Self.scanShortNumber(p, i, n) {
-                    scanned = short
-                } else {
-                    scanned = try Self.scanNumber(p, i, n)
+                // Tensor data is mostly arrays of numbers: inside an array, a number followed by a bare comma and
+                // another number is taken here, without the round through the value dispatch for each element.
+                let inArray = depth > 0 && !top.isObject
+                while true {
+                    // The common short decimal is scanned inline; anything else takes the general path.
+                    let scanned: (end: Int, flags: UInt8, short: UInt32)
+                    if let short = Self.scanShortNumber(p, i, n) {
+                        scanned = short
+                    } else {
+                        scanned = try Self.scanNumber(p, i, n)
+                    }
+                    let (end, flags, short) = scanned
+                    let index = UInt32(truncatingIfNeeded: tape.count)
+                    tape.append(
+                        JSONNode(
+                            kind: .number, flags: flags, start: UInt32(truncatingIfNeeded: i),
+                            end: UInt32(truncatingIfNeeded: end), count: short, next: index &+ 1))
+                    i = end
+                    guard inArray, i &+ 1 < n, p.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: ","),
+                        Self.startsNumber(p.load(fromByteOffset: i &+ 1, as: UInt8.self))
+                    else { break }
+                    top.count &+= 1
+                    i &+= 1
                 }
-                let (end, flags, short) = scanned
-                let index = UInt32(truncatingIfNeeded: tape.count)
-                tape.append(
-                    JSONNode(
-                        kind: .number, flags: flags, start: UInt32(truncatingIfNeeded: i),
-                        end: UInt32(truncatingIfNeeded: end), count: short, next: index &+ 1))
-                i = end
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 let isObject = c == UInt8(ascii: "{")
                 guard depth < maxDepth else {
@@ -263,6 +273,10 @@ package struct JSONParser {
                 end: UInt32(truncatingIfNeeded: i &+ length), next: index &+ 1))
         return i &+ length
     }
+
+    /// Whether `c` can start a number token (`-` or a digit).
+    @inline(__always)
+    static func startsNumber(_ c: UInt8) -> Bool { c == UInt8(ascii: "-") || c &- UInt8(ascii: "0") < 10 }
 
     /// Skips JSON whitespace (space, tab, line feed, carriage return) from `i`.
     @inline(__always)

@@ -173,8 +173,18 @@ extension JSONView {
         1e20, 1e21, 1e22,
     ]
 
-    /// 10^0 ... 10^15 as integers.
-    static let integerPowersOfTen: [UInt64] = (0...15).map { k in (0..<k).reduce(1) { r, _ in r * 10 } }
+    /// 10^0 ... 10^15 as integers (a literal, so the table is static data with no lazy initialization).
+    static let integerPowersOfTen: [UInt64] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+    ]
+
+    /// 10^k as an integer for k in 0...15: the parser scales short decimals with it, where converting the
+    /// `Double` of ``exactPowerOfTen(_:)`` would cost a range-checked float-to-integer conversion per number.
+    @inline(__always)
+    static func exactIntegerPowerOfTen(_ k: Int) -> UInt64 {
+        integerPowersOfTen.withUnsafeBufferPointer { $0[k] }
+    }
 
     /// Calls `body` with a NUL-terminated copy of `token` (on the stack when small) in the C numeric locale.
     private static func withCString<T>(_ token: UnsafeRawBufferPointer, _ body: (UnsafePointer<CChar>) -> T) -> T {

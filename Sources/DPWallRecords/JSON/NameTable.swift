@@ -1,12 +1,6 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A fixed set of names to match string nodes against, fast: one bucket lookup by length, first and last byte,
-/// then one `memcmp`, without building a `String`. Keys written with escapes (`"\u0069d"`) are matched too, on
-/// the slow path, so an escaped spelling can never slip past a check.
+/// then one inline byte comparison, without building a `String`. Keys written with escapes (`"\u0069d"`) are
+/// matched too, on the slow path, so an escaped spelling can never slip past a check.
 ///
 /// A class that owns its tables as raw memory: lookups touch no array (no bounds or uniqueness checks), and
 /// handing the table around costs one reference count. Immutable after `init`, hence `@unchecked Sendable`.
@@ -19,10 +13,13 @@ package final class NameTable: @unchecked Sendable {
     /// two names share the bucket (then every name of that length is tried).
     private let buckets: UnsafeMutablePointer<Int8>
     private static let bucketCount = 64
+    /// The position of the empty name, if one of the names is empty.
+    private let emptyIndex: Int?
 
     /// A table of `keys`; ``index(of:in:)`` returns positions in this array.
     package init(_ keys: [String]) {
         self.keys = keys
+        emptyIndex = keys.firstIndex(of: "")
         let utf8 = keys.map { Array($0.utf8) }
         let total = utf8.reduce(0) { $0 + $1.count }
         bytes = .allocate(capacity: max(total, 1))
@@ -58,21 +55,26 @@ package final class NameTable: @unchecked Sendable {
 
     /// The position of the name equal to the string node `node`, or nil (also for non-string nodes).
     package func index(of node: Int, in view: JSONView) -> Int? {
-        guard view.kind(node) == .string else { return nil }
-        if view.hasEscapes(node) {
+        let entry = view.nodes[node]
+        guard entry.kind == .string else { return nil }
+        if entry.flags & JSONNode.hasEscapes != 0 {
             return keys.firstIndex { view.stringEquals(node, $0) }
         }
-        let text = view.stringBytes(node)
-        let count = text.count
-        let candidate = count == 0 ? -2 : Int(buckets[Self.bucket(count, text[0], text[count &- 1])])
+        let count = Int(entry.end &- entry.start)
+        guard count > 0 else { return emptyIndex }
+        // A string node's bytes are inside the parsed buffer, so its base address exists.
+        let text = view.bytes.baseAddress.unsafelyUnwrapped + Int(entry.start)
+        let first = text.load(as: UInt8.self)
+        let last = text.load(fromByteOffset: count &- 1, as: UInt8.self)
+        let candidate = Int(buckets[Self.bucket(count, first, last)])
         if candidate >= 0 {
-            guard lengths[candidate] == count, memcmp(bytes + offsets[candidate], text.baseAddress!, count) == 0
+            guard lengths[candidate] == count, JSONUnescape.bytesEqual(bytes + offsets[candidate], text, count)
             else { return nil }
             return candidate
         }
         if candidate == -1 { return nil }
         for position in 0..<keys.count where lengths[position] == count {
-            if count == 0 || memcmp(bytes + offsets[position], text.baseAddress!, count) == 0 { return position }
+            if JSONUnescape.bytesEqual(bytes + offsets[position], text, count) { return position }
         }
         return nil
     }

@@ -16,6 +16,21 @@ package enum BodySide: Sendable {
     package var structureCode: DenialCode { self == .request ? .invalidField : .invalidResponse }
     /// Code for a tensor that is malformed, undeclared or missing.
     package var tensorCode: DenialCode { self == .request ? .invalidTensor : .invalidResponse }
+
+    /// Whether two sides are the same, inlined into other modules (the synthesized `==` is called there through
+    /// `Equatable`'s witness table, per tensor on the hot path); a fieldless enum's value is its case number.
+    @inlinable
+    package static func == (a: BodySide, b: BodySide) -> Bool {
+        unsafeBitCast(a, to: UInt8.self) == unsafeBitCast(b, to: UInt8.self)
+    }
+}
+
+extension WireFormat {
+    /// Whether two formats are the same, inlined into other modules (see ``BodySide``'s `==`).
+    @inlinable
+    public static func == (a: WireFormat, b: WireFormat) -> Bool {
+        unsafeBitCast(a, to: UInt8.self) == unsafeBitCast(b, to: UInt8.self)
+    }
 }
 
 /// The tensors a model declares on one side, by name, for decoding bodies that leave names implicit.

@@ -22,16 +22,40 @@ package enum FloatElements {
     ) -> (position: Int, problem: (Problem, leaf: Int)?) {
         let limit = datatype.largestFiniteMagnitude ?? .infinity
         let single = datatype == .fp32
+        // Values that are not kept need no conversion when their decimal is inside the range exactly (below).
+        let exactLow = !keep && (single || datatype == .fp64) ? integerBound(low) : nil
+        let exactHigh = exactLow == nil ? nil : integerBound(high)
+        let exact = exactHigh != nil
+        let lowBound = exactLow ?? 0
+        let highBound = exactHigh ?? 0
         var position = first
         var i = view.kind(node) == .array ? node + 1 : node
         let end = view.next(node)
         while i < end {
-            let kind = view.kind(i)
+            let entry = view.nodes[i]
+            let kind = entry.kind
             if kind == .array {
                 i += 1
                 continue
             }
             guard kind == .number else { return (position, (.notANumber, i)) }
+            if exact && entry.flags & JSONNode.hasShortValue != 0 {
+                // A short decimal d = ±digits / 10^scale (digits < 10^9, scale ≤ 9) is finite in FP32 and FP64.
+                // Rounding is monotonic and integer bounds of magnitude ≤ 2^24 are exact in both types, so
+                // low ≤ d ≤ high (tested exactly on integers: low·10^scale ≤ ±digits ≤ high·10^scale) implies the
+                // converted value is in range too. Anything else is decided on the converted value below.
+                let magnitude = Int64(entry.count)
+                let digits = entry.flags & JSONNode.isNegative != 0 ? -magnitude : magnitude
+                let power = Int64(
+                    bitPattern: JSONView.exactIntegerPowerOfTen(Int(entry.flags >> JSONNode.shortScaleShift)))
+                if (lowBound == .min || digits >= lowBound &* power)
+                    && (highBound == .max || digits <= highBound &* power)
+                {
+                    position += 1
+                    i += 1
+                    continue
+                }
+            }
             let value = single ? Double(view.float(i)) : view.double(i)
             guard value.isFinite, value.magnitude <= limit else { return (position, (.notRepresentable, i)) }
             guard value >= low && value <= high else { return (position, (.outsideRange, i)) }
@@ -40,5 +64,16 @@ package enum FloatElements {
             i += 1  // a number is one node: no dependency on loading its `next`
         }
         return (position, nil)
+    }
+
+    /// A range bound as an integer for the exact test of ``read(_:_:first:datatype:low:high:keep:into:)``: itself
+    /// when it is an integer of magnitude ≤ 2^24 (exact in FP32 and FP64), `Int64.min`/`Int64.max` for -∞/+∞,
+    /// nil otherwise (the test is then not used).
+    @inline(__always)
+    static func integerBound(_ bound: Double) -> Int64? {
+        if bound == -.infinity { return .min }
+        if bound == .infinity { return .max }
+        guard bound.magnitude <= 16_777_216, bound == bound.rounded(.towardZero) else { return nil }
+        return Int64(bound)
     }
 }

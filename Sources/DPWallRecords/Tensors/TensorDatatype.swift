@@ -62,6 +62,27 @@ public enum TensorDatatype: String, CaseIterable, Sendable {
 }
 
 extension TensorDatatype {
+    /// The datatype's name as written on the wire (its raw value), as static text: comparing a body's
+    /// `datatype` string with it builds no `String`.
+    public var wireName: StaticString {
+        switch self {
+        case .bool: "BOOL"
+        case .uint8: "UINT8"
+        case .uint16: "UINT16"
+        case .uint32: "UINT32"
+        case .uint64: "UINT64"
+        case .int8: "INT8"
+        case .int16: "INT16"
+        case .int32: "INT32"
+        case .int64: "INT64"
+        case .fp16: "FP16"
+        case .fp32: "FP32"
+        case .fp64: "FP64"
+        case .bf16: "BF16"
+        case .bytes: "BYTES"
+        }
+    }
+
     /// Whether two datatypes are the same, without building their raw `String`s (the generic
     /// `RawRepresentable` comparison would); a fieldless enum's value is its case number.
     @inlinable
