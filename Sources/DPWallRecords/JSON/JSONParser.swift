@@ -38,8 +38,9 @@ package struct JSONParser {
         var count: UInt32
         /// Whether it is an object.
         var isObject: Bool
-        /// Objects: a filter of the lengths of the keys seen (bit `length % 64`), so that a key whose length no
-        /// earlier key has cannot be a duplicate and needs no comparison.
+        /// Objects: a filter of the keys seen by length and first byte (bit `(7 × length + first byte) % 64`), so
+        /// that a key whose length and first byte no earlier key has cannot be a duplicate and needs no comparison.
+        /// (Records' keys often share lengths, `id`/`ts`, `name`/`data`, but rarely also their first byte.)
         var keyLengths: UInt64 = 0
         /// Objects: whether a key seen had escapes (its raw length is then not its length, and the filter is off).
         var escapedKey = false
@@ -214,7 +215,10 @@ package struct JSONParser {
         }
         let (end, flags) = try Self.appendString(p, i, n, &tape)
         let index = UInt32(truncatingIfNeeded: tape.count &- 1)
-        let lengthBit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: (end &- i &- 1) & 63)
+        // Without escapes (else the filter is off) raw and unescaped keys have the same length and first byte; an
+        // empty key's "first byte" is its closing quote, the same for every empty key.
+        let firstByte = Int(p.load(fromByteOffset: i &+ 1, as: UInt8.self))
+        let lengthBit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: ((end &- i &- 1) &* 7 &+ firstByte) & 63)
         let escaped = flags & JSONNode.hasEscapes != 0
         if frame.count > 0
             && (frame.count >= Self.linearKeyLimit || escaped || frame.escapedKey || frame.keyLengths & lengthBit != 0)
