@@ -39,3 +39,36 @@ struct DecideOnlyTests {
         #expect(decidedLines > 0)
     }
 }
+
+/// `trusted` mode keeps recently allowed clients per worker, by a hash of their bytes: a client allowed to call one
+/// model must still be forbidden another, whatever the order, and clients sharing a slot must not be confused.
+@Suite("Record stage, allowed-client slots")
+struct AllowedClientSlotTests {
+    @Test("a client allowed one model is forbidden another, in any order, across 300 clients sharing 64 slots")
+    func allowedForOneModelNotAnother() throws {
+        let policy = try Policy.load(path: DecideOnlyTests.samples.appendingPathComponent("policy.yaml").path)
+        let features = (0..<30).map { _ in "0.5" }.joined(separator: ",")
+        func record(_ id: Int, client: String, model: String) -> String {
+            #"{"id":"r\#(id)","ts":"2026-12-06T10:00:00Z","client":"\#(client)","model":"\#(model)","#
+                + #""request":{"inputs":[{"name":"features","shape":[1,30],"datatype":"FP32","data":[\#(features)]}]}}"#
+        }
+        var lines: [String] = []
+        // Free clients (the sample's default tier) may call fraud, not imagenet; acme is pro and may call both.
+        let clients = (0..<300).map { "client-\($0)" } + ["acme"]
+        for round in 0..<2 {
+            for (index, client) in clients.enumerated() {
+                let models = (index + round) % 2 == 0 ? ["fraud", "imagenet"] : ["imagenet", "fraud"]
+                for model in models { lines.append(record(lines.count, client: client, model: model)) }
+            }
+        }
+        var options = ProcessorOptions()
+        options.decideOnly = true
+        let processor = try RecordBatchProcessor(policy: policy, options: options)
+        let input = Data((lines.joined(separator: "\n") + "\n").utf8)
+        input.withUnsafeBytes { bytes in processor.process(bytes) { _ in } }
+        #expect(processor.counts.records == 2 * 2 * clients.count)
+        #expect(processor.counts.denied[DenialCode.forbidden.index] == 2 * 300)
+        // acme's imagenet records pass the tier check and are then refused for their body (not imagenet's input).
+        #expect(processor.counts.allowed == 2 * 300 + 2)
+    }
+}
