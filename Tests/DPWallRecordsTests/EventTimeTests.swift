@@ -28,6 +28,23 @@ import Testing
         #expect(Self.millis(text) == nil, "\(text)")
     }
 
+    /// Every byte of a valid timestamp matters: replaced by a byte just outside the digits (`/`, `:`), a letter or
+    /// a digit (where the byte is not a digit), the text is refused.
+    @Test func everyByteIsChecked() {
+        let valid = Array("2026-11-26T10:00:00.123+01:00".utf8)
+        #expect(valid.withUnsafeBytes { EventTime.parseMilliseconds($0) } != nil)
+        for position in valid.indices {
+            let isDigit = (0x30...0x39).contains(valid[position])
+            for replacement in [UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "x")] + (isDigit ? [] : [0x35])
+            where replacement != valid[position] {
+                var text = valid
+                text[position] = replacement
+                let parsed = text.withUnsafeBytes { EventTime.parseMilliseconds($0) }
+                #expect(parsed == nil, "\(String(decoding: text, as: UTF8.self))")
+            }
+        }
+    }
+
     @Test func agreesWithFoundationOnRandomInstants() throws {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

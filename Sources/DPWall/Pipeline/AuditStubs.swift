@@ -22,12 +22,23 @@ struct AuditStubs {
     var count: Int { ends.count }
 
     /// Ends the stub written to ``text`` since the last one ended.
-    mutating func end() {
+    ///
+    /// `eventTime` is the record's parsed `ts` when the caller knows the stub holds it as the envelope decoder read
+    /// it (a decoded envelope's `ts` has no escapes, so the stub's text is the bytes that were parsed); without it,
+    /// the stub is scanned as `audit verify` scans the entry. Debug builds check that both agree.
+    mutating func end(eventTime: Int64? = nil) {
         let start = ends.last ?? 0
-        let time = text.bytes.withUnsafeBytes {
-            AuditVerifier.eventTime(UnsafeRawBufferPointer(rebasing: $0[start...]))
+        func scanned() -> Int64 {
+            text.bytes.withUnsafeBytes {
+                AuditVerifier.eventTime(UnsafeRawBufferPointer(rebasing: $0[start...]))
+            } ?? .min
         }
-        times.append(time ?? .min)
+        if let eventTime {
+            assert(eventTime == scanned(), "the stub's ts reads as another time than the record's")
+            times.append(eventTime)
+        } else {
+            times.append(scanned())
+        }
         ends.append(text.bytes.count)
     }
 

@@ -518,7 +518,7 @@ final class RecordProcessor {
         writeEnvelope(view, s.envelope, everything: false, &audit.text)
         if cost { Self.appendCost(s.cost, &audit.text) }
         auditDigests(view, s.envelope, body: nil, s.out, &audit.text)
-        audit.end()
+        audit.end(eventTime: s.envelope.eventTimeMilliseconds)
         guard let body else { return (auditStub, -1) }
         let outputDigestAt = s.pending.digests.count
         s.out.bytes.withUnsafeBytes { bytes in
@@ -667,7 +667,7 @@ final class RecordProcessor {
             audit.text.append(raw: ",\"decision\":\"allow\"")
             if s.envelope.response >= 0 { Self.appendCost(s.cost, &audit.text) }
             auditDigests(view, s.envelope, body: body, s.out, &audit.text)
-            audit.end()
+            audit.end(eventTime: s.envelope.eventTimeMilliseconds)
         }
         return body
     }

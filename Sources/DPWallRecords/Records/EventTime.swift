@@ -7,22 +7,20 @@ package enum EventTime {
     /// Milliseconds since 1970-01-01T00:00:00Z, or nil when `text` is not an RFC 3339 date-time with offset.
     package static func parseMilliseconds(_ text: UnsafeRawBufferPointer) -> Int64? {
         let n = text.count
-        guard n >= 20, n <= 40 else { return nil }
-        func digits(_ at: Int, _ count: Int) -> Int? {
-            var value = 0
-            for k in at..<(at + count) {
-                let d = Int(text[k]) &- 0x30
-                guard d >= 0 && d <= 9 else { return nil }
-                value = value * 10 + d
-            }
-            return value
-        }
-        guard let year = digits(0, 4), text[4] == 0x2D, let month = digits(5, 2), text[7] == 0x2D,
-            let day = digits(8, 2), text[10] == 0x54 || text[10] == 0x74,
-            let hour = digits(11, 2), text[13] == 0x3A, let minute = digits(14, 2), text[16] == 0x3A,
-            let second = digits(17, 2)
-        else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour <= 23,
+        guard n >= 20, n <= 40, let p = text.baseAddress else { return nil }
+        // Every record has a `ts`, so this is on the hot path: fixed positions read with plain loads (no closure,
+        // no optional per field), a field of non-digits reading as -1.
+        let year = digits(p, 0, 4)
+        let month = digits(p, 5, 2)
+        let day = digits(p, 8, 2)
+        let hour = digits(p, 11, 2)
+        let minute = digits(p, 14, 2)
+        let second = digits(p, 17, 2)
+        let separators =
+            text[4] == 0x2D && text[7] == 0x2D && (text[10] == 0x54 || text[10] == 0x74) && text[13] == 0x3A
+            && text[16] == 0x3A
+        guard separators, year >= 0, day >= 0, hour >= 0, minute >= 0, second >= 0 else { return nil }
+        guard month >= 1, month <= 12, day >= 1, day <= daysIn(month: month, year: year), hour <= 23,
             minute <= 59, second <= 60
         else { return nil }
         var i = 19
@@ -43,9 +41,10 @@ package enum EventTime {
         if text[i] == 0x5A || text[i] == 0x7A {
             i += 1
         } else if text[i] == 0x2B || text[i] == 0x2D {
-            guard i + 6 == n, let oh = digits(i + 1, 2), text[i + 3] == 0x3A, let om = digits(i + 4, 2),
-                oh <= 23, om <= 59
-            else { return nil }
+            guard i + 6 == n, text[i + 3] == 0x3A else { return nil }
+            let oh = digits(p, i + 1, 2)
+            let om = digits(p, i + 4, 2)
+            guard oh >= 0, om >= 0, oh <= 23, om <= 59 else { return nil }
             offsetMinutes = (oh * 60 + om) * (text[i] == 0x2D ? -1 : 1)
             i += 6
         } else {
@@ -62,6 +61,19 @@ package enum EventTime {
             Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + secondOfMinute)
             - Int64(offsetMinutes * 60)
         return seconds * 1000 + Int64(millis)
+    }
+
+    /// The decimal value of the `count` ASCII digits at `p[at...]`, or -1 when one of them is not a digit.
+    @inline(__always)
+    private static func digits(_ p: UnsafeRawPointer, _ at: Int, _ count: Int) -> Int {
+        var value = 0
+        var bad = false
+        for k in at..<(at &+ count) {
+            let d = Int(p.load(fromByteOffset: k, as: UInt8.self)) &- 0x30
+            bad = bad || d < 0 || d > 9
+            value = value &* 10 &+ d
+        }
+        return bad ? -1 : value
     }
 
     /// Days in a month of the proleptic Gregorian calendar.
