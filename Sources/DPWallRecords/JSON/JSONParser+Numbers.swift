@@ -86,6 +86,21 @@ extension JSONParser {
             i &+= 1
         }
         let intWord = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+        // The most common shape in tensors (standardised features, probabilities): one digit, a point, and up to
+        // 7 digits. Its integer part needs no scan.
+        let units = intWord & 0xFF &- 0x30
+        if units < 10 && (intWord >> 8) & 0xFF == UInt64(UInt8(ascii: ".")) {
+            let fracWord = p.loadUnaligned(fromByteOffset: i &+ 2, as: UInt64.self).littleEndian
+            let fracDigits = leadingDigitCount(fracWord)
+            guard fracDigits >= 1 && fracDigits < 8 else { return nil }
+            let end = i &+ 2 &+ fracDigits
+            if p.load(fromByteOffset: end, as: UInt8.self) | 0x20 == UInt8(ascii: "e") { return nil }
+            let value = units &* JSONView.exactIntegerPowerOfTen(fracDigits) &+ swarValue(fracWord, fracDigits)
+            flags =
+                flags & ~JSONNode.isInteger | JSONNode.hasShortValue
+                | (UInt8(truncatingIfNeeded: fracDigits) << JSONNode.shortScaleShift)
+            return (end, flags, UInt32(truncatingIfNeeded: value))
+        }
         let intDigits = leadingDigitCount(intWord)
         guard intDigits >= 1 && intDigits < 8 else { return nil }
         // A leading zero must stand alone.
