@@ -117,6 +117,31 @@ nonisolated(unsafe) private let authProcessors = [
 /// The parser alone, for the UTF-8 oracle below.
 nonisolated(unsafe) private var parser = JSONParser(maxDepth: 32)
 
+/// Floating-point elements that are not kept are range-checked exactly on their digits when they can be
+/// (``FloatElements``); the oracle is the check on the converted values. Every array of a parsed input (the first
+/// 64) is read both ways, for FP32 and FP64, under integer bounds and bounds that are not integers.
+private func checkExactRange(_ view: JSONView) {
+    var values: [Double] = []
+    var arrays = 0
+    for node in 0..<view.nodes.count where view.kind(node) == .array {
+        arrays += 1
+        if arrays > 64 { return }
+        for datatype in [TensorDatatype.fp32, .fp64] {
+            for (low, high) in [(-5.0, 5.0), (0.0, 1.0), (-16_777_216.0, 0.0), (-0.5, 0.5)] {
+                values.removeAll(keepingCapacity: true)
+                let kept = FloatElements.read(
+                    view, node, first: 0, datatype: datatype, low: low, high: high, keep: true, into: &values)
+                let notKept = FloatElements.read(
+                    view, node, first: 0, datatype: datatype, low: low, high: high, keep: false, into: &values)
+                precondition(
+                    kept.position == notKept.position && kept.problem?.0 == notKept.problem?.0
+                        && kept.problem?.leaf == notKept.problem?.leaf,
+                    "the exact range test decided otherwise than the converted values")
+            }
+        }
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
@@ -125,8 +150,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // had none.
     let bad = UTF8Validation.firstInvalidOffset(bytes)
     do throws(JSONError) {
-        try parser.parse(bytes)
+        let tape = try parser.parse(bytes)
         precondition(bad == nil, "a parse succeeded over ill-formed UTF-8 at byte \(bad ?? -1)")
+        checkExactRange(JSONView(nodes: tape, bytes: bytes))
     } catch {
         if let bad { precondition(error.code == .invalidUTF8 && error.offset == bad, "invalid_utf8 not first") }
     }

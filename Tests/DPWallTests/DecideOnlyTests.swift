@@ -65,7 +65,7 @@ struct AllowedClientSlotTests {
         options.decideOnly = true
         let processor = try RecordBatchProcessor(policy: policy, options: options)
         let input = Data((lines.joined(separator: "\n") + "\n").utf8)
-        input.withUnsafeBytes { bytes in processor.process(bytes) { _ in } }
+        _ = input.withUnsafeBytes { bytes in processor.process(bytes) { _ in } }
         #expect(processor.counts.records == 2 * 2 * clients.count)
         #expect(processor.counts.denied[DenialCode.forbidden.index] == 2 * 300)
         // acme's imagenet records pass the tier check and are then refused for their body (not imagenet's input).
