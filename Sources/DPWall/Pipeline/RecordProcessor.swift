@@ -108,8 +108,8 @@ final class RecordProcessor {
     private let models: [String: ModelRuntime]
     private let tiers: TierResolver
     private let authenticator: Authenticator
-    /// Per model, what its content digests start with (``ContentDigest/context(model:policy:noise:)``).
-    private let contentContexts: [String: [UInt8]]
+    /// Per model charged so far, what its content digests start with (``contentContext(_:)``).
+    private var contentContexts: [String: [UInt8]] = [:]
     private var parser: JSONParser
     private let envelopeDecoder: EnvelopeDecoder
     /// Per-record working state, moved into a local for each record (see ``process(_:inputName:)``).
@@ -176,10 +176,6 @@ final class RecordProcessor {
         auditNoise = Dictionary(
             uniqueKeysWithValues: policy.models.map { model in
                 (model.name, AuditStubs.noiseFragment(model, maxRowElements: policy.maxRowElements))
-            })
-        contentContexts = Dictionary(
-            uniqueKeysWithValues: policy.models.map { model in
-                (model.name, ContentDigest.context(model: model, policy: policy, noise: options.noise))
             })
         parser = JSONParser(maxDepth: policy.limits.maxDepth)
         envelopeDecoder = EnvelopeDecoder(passthrough: policy.passthrough, clientRequired: policy.auth.mode == .trusted)
@@ -478,6 +474,16 @@ final class RecordProcessor {
 
     // MARK: Output lines
 
+    /// The content-digest context of `model` (``ContentDigest/context(model:policy:noise:)``), made on its first
+    /// charge: it describes the model's outputs through `Mirror` (about 6 M instructions a model), and a run seldom
+    /// charges every model of its policy, so making them all up front only lengthened the start-up.
+    private func contentContext(_ model: ModelRuntime) -> [UInt8] {
+        if let known = contentContexts[model.name] { return known }
+        let context = ContentDigest.context(model: model.spec, policy: policy, noise: options.noise)
+        contentContexts[model.name] = context
+        return context
+    }
+
     /// Writes a privatized record's line without its tail, and leaves its charge to the budget stage.
     private func deferCharge(_ view: JSONView, _ line: InputLine, _ inputName: String, _ s: inout Scratch) {
         let lineStart = s.out.bytes.count
@@ -485,7 +491,7 @@ final class RecordProcessor {
         let (auditStub, outputDigestAt) = writePendingStub(view, body: body, cost: false, &s)
         let digestAt = s.pending.digests.count
         ContentDigest.append(
-            context: contentContexts[currentModel!.name]!, model: view.rawBytes(s.envelope.model),
+            context: contentContext(currentModel!), model: view.rawBytes(s.envelope.model),
             request: s.envelope.request >= 0 ? view.rawBytes(s.envelope.request) : nil,
             response: view.rawBytes(s.envelope.response), scratch: &s.contentBytes, to: &s.pending.digests)
         let costStart = s.pending.costs.count
