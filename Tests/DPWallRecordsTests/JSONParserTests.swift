@@ -243,6 +243,18 @@ import Testing
         for (x, y) in zip(a, b) {
             #expect(x.kind == y.kind && x.flags == y.flags && x.count == y.count && x.next == y.next)
         }
+        // Each token's own text, found by its offsets, is the same in both (the offsets differ by the spaces).
+        func tokens(_ text: String, _ nodes: [JSONNode]) -> [String] {
+            let bytes = Array(text.utf8)
+            return nodes.map { String(decoding: bytes[Int($0.start)..<Int($0.end)], as: UTF8.self) }
+        }
+        #expect(
+            tokens(tight, a.filter { $0.kind != .object && $0.kind != .array })
+                == tokens(spaced, b.filter { $0.kind != .object && $0.kind != .array }))
+        // An exponent right after a one-digit decimal, in either case, with room to read ahead.
+        let exponents = try parseJSON("[1.5E3,1.5e3,-2.25E-2,0,0,0,0,0,0,0,0,0,0]").get()
+        #expect(exponents[1].flags & JSONNode.hasShortValue == 0 && exponents[3].flags & JSONNode.hasShortValue == 0)
+        #expect(exponents[1].end == 6 && exponents[2].end == 12 && exponents[3].end == 21)
     }
 
     @Test(arguments: [

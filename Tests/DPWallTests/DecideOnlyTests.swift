@@ -71,4 +71,24 @@ struct AllowedClientSlotTests {
         // acme's imagenet records pass the tier check and are then refused for their body (not imagenet's input).
         #expect(processor.counts.allowed == 2 * 300 + 2)
     }
+
+    @Test("two clients of different tiers in the same slot are told apart byte for byte")
+    func collidingClientsOfDifferentTiers() throws {
+        let policy = try Policy.load(path: DecideOnlyTests.samples.appendingPathComponent("policy.yaml").path)
+        // acme is pro (may call imagenet), acxe is free (may not). Same length and same first, second and last
+        // bytes: the same slot under the slot hash, so only the byte comparison tells them apart.
+        let features = (0..<30).map { _ in "0.5" }.joined(separator: ",")
+        let lines = ["acme", "acxe", "acme", "acxe"].enumerated().map { index, client in
+            #"{"id":"r\#(index)","ts":"2026-12-06T10:00:00Z","client":"\#(client)","model":"imagenet","#
+                + #""request":{"inputs":[{"name":"features","shape":[1,30],"datatype":"FP32","data":[\#(features)]}]}}"#
+        }
+        var options = ProcessorOptions()
+        options.decideOnly = true
+        let processor = try RecordBatchProcessor(policy: policy, options: options)
+        let input = Data((lines.joined(separator: "\n") + "\n").utf8)
+        _ = input.withUnsafeBytes { bytes in processor.process(bytes) { _ in } }
+        #expect(processor.counts.denied[DenialCode.forbidden.index] == 2)
+        // acme's records pass the tier check and are refused for their body (not imagenet's input).
+        #expect(processor.counts.denied[DenialCode.invalidTensor.index] == 2)
+    }
 }

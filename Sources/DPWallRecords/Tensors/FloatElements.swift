@@ -25,9 +25,11 @@ package enum FloatElements {
         // Values that are not kept need no conversion when their decimal is inside the range exactly (below).
         let exactLow = !keep && (single || datatype == .fp64) ? integerBound(low) : nil
         let exactHigh = exactLow == nil ? nil : integerBound(high)
-        let exact = exactHigh != nil
         let lowBound = exactLow ?? 0
         let highBound = exactHigh ?? 0
+        // The infinite markers are only meaningful on their own side (a low of +∞ or a high of -∞ admits nothing,
+        // which the converted check decides).
+        let exact = exactHigh != nil && lowBound != .max && highBound != .min
         var position = first
         var i = view.kind(node) == .array ? node + 1 : node
         let end = view.next(node)
