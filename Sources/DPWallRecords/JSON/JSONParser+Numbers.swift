@@ -86,41 +86,40 @@ extension JSONParser {
             i &+= 1
         }
         let intWord = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
-        // The most common shape in tensors (standardised features, probabilities): one digit, a point, and up to
-        // 7 digits. Its integer part needs no scan.
+        // The most common shape in tensors (standardised features, probabilities) is one digit and a point: its
+        // integer part is that digit, with no scan and no SWAR valuation.
         let units = intWord & 0xFF &- 0x30
         if units < 10 && (intWord >> 8) & 0xFF == UInt64(UInt8(ascii: ".")) {
-            let fracWord = p.loadUnaligned(fromByteOffset: i &+ 2, as: UInt64.self).littleEndian
-            let fracDigits = leadingDigitCount(fracWord)
-            guard fracDigits >= 1 && fracDigits < 8 else { return nil }
-            let end = i &+ 2 &+ fracDigits
-            if p.load(fromByteOffset: end, as: UInt8.self) | 0x20 == UInt8(ascii: "e") { return nil }
-            let value = units &* JSONView.exactIntegerPowerOfTen(fracDigits) &+ swarValue(fracWord, fracDigits)
-            flags =
-                flags & ~JSONNode.isInteger | JSONNode.hasShortValue
-                | (UInt8(truncatingIfNeeded: fracDigits) << JSONNode.shortScaleShift)
-            return (end, flags, UInt32(truncatingIfNeeded: value))
+            return shortFraction(p, i &+ 2, integer: units, integerDigits: 1, flags)
         }
         let intDigits = leadingDigitCount(intWord)
         guard intDigits >= 1 && intDigits < 8 else { return nil }
         // A leading zero must stand alone.
         if intWord & 0xFF == 0x30 && intDigits > 1 { return nil }
-        var end = i &+ intDigits
-        var value = swarValue(intWord, intDigits)
-        var scale = 0
+        let end = i &+ intDigits
+        let value = swarValue(intWord, intDigits)
         let after = p.load(fromByteOffset: end, as: UInt8.self)
         if after == UInt8(ascii: ".") {
-            let fracWord = p.loadUnaligned(fromByteOffset: end &+ 1, as: UInt64.self).littleEndian
-            let fracDigits = leadingDigitCount(fracWord)
-            guard fracDigits >= 1 && fracDigits < 8 && intDigits &+ fracDigits <= 9 else { return nil }
-            value = value &* JSONView.exactIntegerPowerOfTen(fracDigits) &+ swarValue(fracWord, fracDigits)
-            scale = fracDigits
-            end &+= 1 &+ fracDigits
-            flags &= ~JSONNode.isInteger
+            return shortFraction(p, end &+ 1, integer: value, integerDigits: intDigits, flags)
         }
+        if after | 0x20 == UInt8(ascii: "e") { return nil }
+        return (end, flags | JSONNode.hasShortValue, UInt32(truncatingIfNeeded: value))
+    }
+
+    /// The end of ``scanShortNumber(_:_:_:)`` for a number with a point: the fraction's digits from `start` (just
+    /// after the point; 8 bytes readable), 1 to 7 of them and at most 9 digits in all, no exponent after them.
+    @inline(__always)
+    static func shortFraction(
+        _ p: UnsafeRawPointer, _ start: Int, integer: UInt64, integerDigits: Int, _ flags: UInt8
+    ) -> (end: Int, flags: UInt8, short: UInt32)? {
+        let fracWord = p.loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian
+        let fracDigits = leadingDigitCount(fracWord)
+        guard fracDigits >= 1 && fracDigits < 8 && integerDigits &+ fracDigits <= 9 else { return nil }
+        let end = start &+ fracDigits
         if p.load(fromByteOffset: end, as: UInt8.self) | 0x20 == UInt8(ascii: "e") { return nil }
-        flags |= JSONNode.hasShortValue | (UInt8(truncatingIfNeeded: scale) << JSONNode.shortScaleShift)
-        return (end, flags, UInt32(truncatingIfNeeded: value))
+        let value = integer &* JSONView.exactIntegerPowerOfTen(fracDigits) &+ swarValue(fracWord, fracDigits)
+        let scale = UInt8(truncatingIfNeeded: fracDigits) << JSONNode.shortScaleShift
+        return (end, flags & ~JSONNode.isInteger | JSONNode.hasShortValue | scale, UInt32(truncatingIfNeeded: value))
     }
 
     /// How many of the word's bytes, from the lowest, are ASCII digits before the first that is not (0…8).
