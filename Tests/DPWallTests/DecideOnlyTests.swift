@@ -1,7 +1,8 @@
-import DPWall
 import DPWallRecords
 import Foundation
 import Testing
+
+@testable import DPWall
 
 /// ``ProcessorOptions/decideOnly``, which the `Benchmarks/` package uses to measure strict parsing and validation
 /// alone: it must take the same decisions as the full record stage, only without writing them.
@@ -75,8 +76,13 @@ struct AllowedClientSlotTests {
     @Test("two clients of different tiers in the same slot are told apart byte for byte")
     func collidingClientsOfDifferentTiers() throws {
         let policy = try Policy.load(path: DecideOnlyTests.samples.appendingPathComponent("policy.yaml").path)
-        // acme is pro (may call imagenet), acxe is free (may not). Same length and same first, second and last
-        // bytes: the same slot under the slot hash, so only the byte comparison tells them apart.
+        // acme is pro (may call imagenet), acxe is free (may not). Same length and the same first and last
+        // bytes: the same slot (NameTable.shortNameHash), so only the byte comparison tells them apart.
+        func slot(_ name: String) -> Int {
+            let bytes = Array(name.utf8)
+            return NameTable.shortNameHash(bytes.count, bytes[0], bytes[bytes.count - 1]) & (AllowedClients.slots - 1)
+        }
+        #expect(slot("acme") == slot("acxe"), "the test needs two clients in one slot")
         let features = (0..<30).map { _ in "0.5" }.joined(separator: ",")
         let lines = ["acme", "acxe", "acme", "acxe"].enumerated().map { index, client in
             #"{"id":"r\#(index)","ts":"2026-12-06T10:00:00Z","client":"\#(client)","model":"imagenet","#

@@ -120,19 +120,8 @@ final class RecordProcessor {
     private var lastAllowedClient: String?
     private var lastTierName = ""
     private var lastCredentialTier: String?
-    /// `trusted` mode: clients recently allowed to call a model, with their tier, in ``clientSlots`` slots chosen
-    /// by a hash of the client's bytes (a miss, or a collision, is resolved by ``tiers`` and takes the slot).
-    /// Traffic interleaves a few clients, so the last client alone rarely matches; this spares most records the
-    /// client's `String` and the tier lookups. Entries are confirmed byte for byte and by model.
-    private var allowedClients = [AllowedClient?](repeating: nil, count: clientSlots)
-    private static let clientSlots = 64
-
-    /// A client allowed to call `model` (by identity), in tier `tierName`.
-    private struct AllowedClient {
-        var client: String
-        var model: ObjectIdentifier
-        var tierName: String
-    }
+    /// `trusted` mode: clients this worker recently allowed, in front of ``tiers``.
+    private var allowedClients = AllowedClients()
     /// The authenticated client of the record being written (modes other than `trusted`), once proven.
     private var authClient: String?
     /// Where the envelope fields of a denial line end in the last output line written (``writeEnvelope``).
@@ -331,10 +320,8 @@ final class RecordProcessor {
             lastAllowedClient = nil
         }
         if authenticator.isTrusted {
-            let slot = Self.clientSlot(view.stringBytes(s.envelope.client))
-            if let known = allowedClients[slot], known.model == ObjectIdentifier(model),
-                view.stringEquals(s.envelope.client, known.client)
-            {
+            let slot = allowedClients.slot(view, s.envelope.client)
+            if let known = allowedClients.find(view, s.envelope.client, model: model, slot: slot) {
                 // Allowed for this model a moment ago.
                 s.client = known.client
                 s.tierName = known.tierName
@@ -342,7 +329,7 @@ final class RecordProcessor {
                 let client = view.string(s.envelope.client)
                 let (tierName, problem) = tiers.check(client: client, credentialTier: nil, model: model.name)
                 if let problem { return problem }
-                allowedClients[slot] = AllowedClient(client: client, model: ObjectIdentifier(model), tierName: tierName)
+                allowedClients.remember(client, model: model, tierName: tierName, slot: slot)
                 s.client = client
                 s.tierName = tierName
             }
@@ -396,15 +383,6 @@ final class RecordProcessor {
             }
         }
         return nil
-    }
-
-    /// The slot of ``allowedClients`` for a client's raw bytes: a hash of its length and its first, second and last
-    /// bytes (client names differ there; a collision only costs a lookup).
-    private static func clientSlot(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let count = bytes.count
-        guard count > 0 else { return 0 }
-        let mixed = count &* 31 &+ Int(bytes[0]) &+ Int(bytes[count &- 1]) &* 7 &+ Int(bytes[min(1, count &- 1)]) &* 3
-        return mixed & (clientSlots &- 1)
     }
 
     /// Outputs a v2 request asked for by name (`s.request.outputs`); all declared outputs otherwise.

@@ -47,7 +47,14 @@ package final class NameTable: @unchecked Sendable {
 
     @inline(__always)
     private static func bucket(_ length: Int, _ first: UInt8, _ last: UInt8) -> Int {
-        (length &* 31 &+ Int(first) &+ Int(last) &* 7) & (bucketCount - 1)
+        shortNameHash(length, first, last) & (bucketCount - 1)
+    }
+
+    /// A cheap hash of a short name by its length, first and last byte (where names of a set usually differ), for
+    /// tables of a few dozen slots: this table's buckets, and the pipeline's per-worker caches keyed by name.
+    @inline(__always)
+    package static func shortNameHash(_ length: Int, _ first: UInt8, _ last: UInt8) -> Int {
+        length &* 31 &+ Int(first) &+ Int(last) &* 7
     }
 
     /// The names, in table order.
