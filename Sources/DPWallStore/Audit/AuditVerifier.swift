@@ -337,13 +337,14 @@ public struct AuditVerifier {
         }
     }
 
-    /// The event time (milliseconds) of an entry's `"ts"`, if it has one.
-    public static func eventTime(_ line: UnsafeRawBufferPointer) -> Int64? {
+    /// The event time (milliseconds) of an entry's `"ts"`, if it has one; the search for it starts at byte
+    /// `start`, which must not be past it.
+    public static func eventTime(_ line: UnsafeRawBufferPointer, from start: Int = 0) -> Int64? {
         let key: StaticString = "\"ts\":\""
         let length = key.utf8CodeUnitCount
         guard line.count > length, let base = line.baseAddress else { return nil }
         // Glibc's module has no memmem: hop from quote to quote with memchr.
-        var at = 0
+        var at = start
         var found: Int?
         while at + length <= line.count, let quote = memchr(base + at, Int32(UInt8(ascii: "\"")), line.count - at) {
             let i = base.distance(to: UnsafeRawPointer(quote))
@@ -371,7 +372,8 @@ public struct AuditVerifier {
 
     /// Takes in one entry: `seq` continuity within the frame, the count, the event-time range.
     static func scan(_ line: UnsafeRawBufferPointer, into result: inout Scan) {
-        if let seq = leadingSeq(line) {
+        let (leading, seqEnd) = leadingSeq(line)
+        if let seq = leading {
             if result.count == 0 {
                 result.first = seq
             } else if seq != result.last &+ 1, result.problem == nil {
@@ -381,7 +383,7 @@ public struct AuditVerifier {
         } else if result.problem == nil {
             result.problem = "entry \(result.count) does not start with its seq (altered)"
         }
-        if let time = eventTime(line) {
+        if let time = eventTime(line, from: pastPrefix(line, seqEnd)) {
             result.from = min(result.from ?? time, time)
             result.to = max(result.to ?? time, time)
         }
@@ -470,18 +472,42 @@ public struct AuditVerifier {
         return Array(results)
     }
 
-    /// The `seq` an entry starts with (`{"seq":N`), if it does.
-    static func leadingSeq(_ line: UnsafeRawBufferPointer) -> UInt64? {
+    /// The `seq` an entry starts with (`{"seq":N`), if it does, and where its digits end (0 when it does not).
+    static func leadingSeq(_ line: UnsafeRawBufferPointer) -> (UInt64?, end: Int) {
         let prefix: StaticString = "{\"seq\":"
         let length = prefix.utf8CodeUnitCount
-        guard line.count > length, memcmp(line.baseAddress!, prefix.utf8Start, length) == 0 else { return nil }
+        guard line.count > length, memcmp(line.baseAddress!, prefix.utf8Start, length) == 0 else { return (nil, 0) }
+        let (value, end) = digits(line, from: length, atMost: 19)
+        return end > length ? (value, end) : (nil, 0)
+    }
+
+    /// The decimal digits of `line` from `start` (at most `limit` of them): their value and where they end.
+    private static func digits(_ line: UnsafeRawBufferPointer, from start: Int, atMost limit: Int) -> (UInt64, Int) {
         var value: UInt64 = 0
-        var k = length
-        while k < line.count, k - length < 19, line[k] >= 0x30, line[k] <= 0x39 {
+        var k = start
+        while k < line.count, k - start < limit, line[k] >= 0x30, line[k] <= 0x39 {
             value = value * 10 + UInt64(line[k] - 0x30)
             k += 1
         }
-        return k > length ? value : nil
+        return (value, k)
+    }
+
+    /// Where the search for an entry's `"ts"` can start, given that its `seq` ends at `k`: past `,"at":M` and a
+    /// `,"id":"…"` when they follow in the writer's order, so that the search (one quote to hop instead of nine)
+    /// skips them; else where the writer's order stops.
+    static func pastPrefix(_ line: UnsafeRawBufferPointer, _ k: Int) -> Int {
+        let at: StaticString = ",\"at\":", id: StaticString = ",\"id\":\""
+        guard k > 0, let base = line.baseAddress, k + at.utf8CodeUnitCount < line.count,
+            memcmp(base + k, at.utf8Start, at.utf8CodeUnitCount) == 0
+        else { return k }
+        let afterAt = digits(line, from: k + at.utf8CodeUnitCount, atMost: 19).1
+        let open = afterAt + id.utf8CodeUnitCount
+        guard open < line.count, memcmp(base + afterAt, id.utf8Start, id.utf8CodeUnitCount) == 0,
+            let quote = memchr(base + open, Int32(UInt8(ascii: "\"")), line.count - open)
+        else { return afterAt }
+        // An id with an escaped quote makes this start inside the id: still before its `ts`, and the search's
+        // `"ts":"` cannot lie inside a string, whose quotes are all escaped.
+        return base.distance(to: UnsafeRawPointer(quote)) + 1
     }
 }
 
