@@ -64,6 +64,17 @@ final class StreamingProcess {
         try stdinPipe.fileHandleForWriting.write(contentsOf: data)
     }
 
+    /// The buffer sizes of the pipes to dpwall's standard input and from its standard output, in bytes (Linux's
+    /// `F_GETPIPE_SZ`, read on the test's ends: a pipe has one buffer for both ends).
+    var pipeBytes: (stdin: Int32, stdout: Int32) {
+        (Self.pipeBytes(stdinPipe.fileHandleForWriting), Self.pipeBytes(stdoutPipe.fileHandleForReading))
+    }
+
+    /// `F_GETPIPE_SZ` (fcntl.h, _GNU_SOURCE; Swift's Glibc module does not import it) of `handle`'s pipe.
+    static func pipeBytes(_ handle: FileHandle) -> Int32 {
+        fcntl(handle.fileDescriptor, 1032)
+    }
+
     /// Closes dpwall's standard input (EOF).
     func closeStdin() throws {
         guard stdinOpen else { return }

@@ -31,6 +31,31 @@ struct StreamingTests {
         #expect(Summary(stderr: dpwall.stderrText)?.records == 6)
     }
 
+    #if os(Linux)
+        /// The largest pipe buffer an unprivileged process may ask for (1 MiB unless an administrator changed it).
+        static let pipeMaxSize =
+            (try? String(contentsOfFile: "/proc/sys/fs/pipe-max-size", encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+
+        @Test(
+            "dpwall gives the pipes of its standard input and output 1 MiB buffers (Linux's default is 64 KiB)",
+            .enabled(if: pipeMaxSize >= 1 << 20 || getuid() == 0))
+        func widensPipes() throws {
+            let plain = Pipe()
+            #expect(StreamingProcess.pipeBytes(plain.fileHandleForWriting) == 65536)
+            let scratch = try TemporaryDirectory()
+            let policy = try P.write(in: scratch)
+            let dpwall = try StreamingProcess(["filter", "--policy", policy], in: scratch)
+            try dpwall.write(Data((P.record(id: "w1", request: P.fraudRequest()) + "\n").utf8))
+            #expect(try dpwall.readOutputLine().id == "w1")
+            #expect(dpwall.pipeBytes == (1 << 20, 1 << 20))
+            try dpwall.closeStdin()
+            #expect(dpwall.readToEnd().isEmpty)
+            let (status, killed) = dpwall.wait()
+            #expect(!killed && status == 0)
+        }
+    #endif
+
     @Test("a record split across writes is answered once its newline arrives")
     func splitRecord() throws {
         let scratch = try TemporaryDirectory()
