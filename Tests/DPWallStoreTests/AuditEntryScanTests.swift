@@ -38,6 +38,11 @@ struct AuditEntryScanTests {
         (#"{"at":1,"seq":21,"ts":"2026-11-26T10:00:09Z"}"#, nil, 1_795_687_209_000),
         (#"{"seq":,"ts":"2026-11-26T10:00:10Z"}"#, nil, 1_795_687_210_000),
         (#"{"seq":22,"at":1,"id":"","ts":"2026-11-26T10:00:11Z"}"#, 22, 1_795_687_211_000),
+        // Not JSON, found by a reviewer's fuzzing: a `"ts":"` at the id's opening or closing quote, which a search
+        // that started past the id's first closing quote missed.
+        (#"{"seq":23,"at":1,"id":"ts":"2026-11-26T10:00:12Z"}"#, 23, 1_795_687_212_000),
+        (#"{"seq":24,"at":1,"id":"x"ts":"2026-11-26T10:00:13Z"}"#, 24, 1_795_687_213_000),
+        (#"{"seq":25,"at":1,"id":"a\"ts":"2026-11-26T10:00:14Z"}"#, 25, 1_795_687_214_000),
     ]
 
     @Test("seq and event time of entries in and out of the writer's layout")
@@ -54,6 +59,37 @@ struct AuditEntryScanTests {
                 #expect((scan.problem == nil) == (seq != nil), "\(entry)")
             }
         }
+    }
+
+    @Test("200,000 random entries, JSON or not: the search past the prefix finds what the search from the start finds")
+    func agreesWithTheFullSearch() {
+        // Pieces that make quotes, escapes, `ts` members and ends of members collide in every order.
+        let pieces = [
+            #"""#, #"\"#, "ts", ":", ",", "}", "x", #""ts":""#, "2026-11-26T10:00:00Z", #"\""#, #"\\"#, "id",
+            #""ts":"2026-11-26T10:00:01Z""#,
+        ]
+        let prefixes = [#"{"seq":1,"at":12,"id":""#, #"{"seq":1,"at":12,"#, #"{"seq":1,"#, #"{"seq":1,"at":"#]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var found = 0
+        for _ in 0..<200_000 {
+            var entry = prefixes[next(prefixes.count)]
+            for _ in 0..<next(9) { entry += pieces[next(pieces.count)] }
+            Array(entry.utf8).withUnsafeBytes { line in
+                let fast = AuditVerifier.eventTime(
+                    line, from: AuditVerifier.pastPrefix(line, AuditVerifier.leadingSeq(line).end))
+                let full = AuditVerifier.eventTime(line)
+                if fast != full {
+                    Issue.record("\(entry): \(String(describing: fast)) against \(String(describing: full))")
+                }
+                if full != nil { found += 1 }
+            }
+        }
+        // The pieces make a readable ts often enough for the comparison to mean something.
+        #expect(found > 10_000)
     }
 
     @Test("the search skips the writer's at and id: it starts right after the id's closing quote")

@@ -340,6 +340,7 @@ public struct AuditVerifier {
     /// The event time (milliseconds) of an entry's `"ts"`, if it has one; the search for it starts at byte
     /// `start`, which must not be past it.
     public static func eventTime(_ line: UnsafeRawBufferPointer, from start: Int = 0) -> Int64? {
+        precondition(start >= 0, "a search cannot start before the entry")
         let key: StaticString = "\"ts\":\""
         let length = key.utf8CodeUnitCount
         guard line.count > length, let base = line.baseAddress else { return nil }
@@ -505,9 +506,14 @@ public struct AuditVerifier {
         guard open < line.count, memcmp(base + afterAt, id.utf8Start, id.utf8CodeUnitCount) == 0,
             let quote = memchr(base + open, Int32(UInt8(ascii: "\"")), line.count - open)
         else { return afterAt }
-        // An id with an escaped quote makes this start inside the id: still before its `ts`, and the search's
-        // `"ts":"` cannot lie inside a string, whose quotes are all escaped.
-        return base.distance(to: UnsafeRawPointer(quote)) + 1
+        // The quote must end the id where a member ends (`,` or `}` next): what is not JSON (`"id":"ts":"…"`)
+        // could hold a `"ts":"` at or before it, which the search from `afterAt` finds as the search from the start
+        // would. An id with an escaped quote makes this start inside the id: still before its `ts`, and the
+        // search's `"ts":"` cannot lie inside a string, whose quotes are all escaped.
+        let close = base.distance(to: UnsafeRawPointer(quote))
+        guard close + 1 < line.count, line[close + 1] == UInt8(ascii: ",") || line[close + 1] == UInt8(ascii: "}")
+        else { return afterAt }
+        return close + 1
     }
 }
 
