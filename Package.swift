@@ -7,7 +7,9 @@ let strict: [SwiftSetting] = [
     // Release builds make the bodies of this package's small functions (the JSON writer's appends, the tape's
     // accessors) available to the modules that call them, so that the record stage's calls across the module
     // split are inlined: `dpwall filter` 4% faster on one thread and on 500 MB, output byte for byte the same
-    // (docs/performance.md).
+    // (docs/performance.md). An unsafe flag: SwiftPM lets a package that has one be used by path (as Benchmarks/
+    // does) but not as a versioned dependency. dpwall ships as a tool; a library product meant for other packages
+    // would need this behind an opt-in.
     .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times shell commands interleaved, in a rotating order, so that each sees the same phases of a noisy host; prints
-# the median and the best wall time of each, and each median's ratio to the first command's.
+# the median and the best wall time of each, and each median's ratio to the first command's. A command that
+# fails stops the script with its exit status and the command named.
 #
 #   scripts/bench-compare.sh RUNS 'COMMAND' 'COMMAND' ...
 #
@@ -18,16 +19,23 @@ for ((r = 0; r < runs; r++)); do
     for ((j = 0; j < n; j++)); do
         k=$(((j + r) % n))
         start=$(date +%s%N)
-        bash -c "${commands[$k]}" >/dev/null 2>&1
+        status=0
+        bash -c "${commands[$k]}" >/dev/null 2>"$times/stderr" || status=$?
         end=$(date +%s%N)
+        if [ "$status" -ne 0 ]; then
+            printf 'bench-compare: exit %d from: %s\n' "$status" "${commands[$k]}" >&2
+            tail -5 "$times/stderr" >&2
+            exit "$status"
+        fi
         echo $(((end - start) / 1000)) >>"$times/$k"
     done
 done
 first=
 for ((k = 0; k < n; k++)); do
-    median=$(sort -n "$times/$k" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
-    best=$(sort -n "$times/$k" | head -1)
+    # Microseconds in, milliseconds out; all arithmetic in awk (integers stay exact, no bc needed).
+    read -r median best < <(sort -n "$times/$k" | awk '{a[NR] = $1}
+        END {m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f %.1f\n", m / 1000, a[1] / 1000}')
     first=${first:-$median}
-    printf 'median %9.1f ms  best %9.1f ms  ratio %.2f  %s\n' "$(echo "$median / 1000" | bc -l)" \
-        "$(echo "$best / 1000" | bc -l)" "$(echo "$median / $first" | bc -l)" "${commands[$k]}"
+    ratio=$(awk -v m="$median" -v f="$first" 'BEGIN {printf "%.2f", m / f}')
+    printf 'median %9s ms  best %9s ms  ratio %s  %s\n' "$median" "$best" "$ratio" "${commands[$k]}"
 done

@@ -27,8 +27,6 @@ final class OutputSink {
         name = "standard output"
         fd = 1
         owns = false
-        // Output is written in chunks of up to a megabyte: into a pipe, in one or two steps instead of sixteen.
-        SystemCalls.widenPipe(fd)
     }
 
     /// Creates or truncates `path` with `mode` (the rejects file holds raw inputs, so it is private: 0600).
