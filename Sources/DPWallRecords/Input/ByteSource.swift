@@ -19,20 +19,18 @@ package protocol ByteSource: AnyObject {
 }
 
 /// Thin wrappers over the system calls, so that tests can see exactly which calls are made.
-package enum SystemCalls {
+enum SystemCalls {
     /// The pipe buffer ``widenPipe(_:)`` asks for: 1 MiB, the most an unprivileged process may set by default
     /// (`/proc/sys/fs/pipe-max-size`).
-    package static let pipeBytes: Int32 = 1 << 20
+    static let pipeBytes: Int32 = 1 << 20
 
-    /// Gives the pipe `fd` a buffer of ``pipeBytes`` instead of Linux's default 64 KiB, when `fd` is a pipe: the
-    /// writer then fills it in fewer, larger steps and each `read(2)` drains more, with fewer wake-ups on both
-    /// sides (`cat FILE | dpwall filter` 1.73 s -> 1.37 s on 500 MB). A larger pipe is not shrunk. Failing (a lower
-    /// limit, a user past `pipe-user-pages-soft`, another system) changes nothing else. Used on input only: each
-    /// widened pipe takes 1 MiB of the user's pipe allowance, and widening output gained nothing measurable.
-    package static func widenPipe(_ fd: Int32) {
+    /// Gives the input pipe `fd` a buffer of ``pipeBytes`` instead of Linux's default 64 KiB: the writer then
+    /// fills it in fewer, larger steps and each `read(2)` drains more, with fewer wake-ups on both sides
+    /// (`cat FILE | dpwall filter` 1.73 s -> 1.37 s on 500 MB). A larger pipe is not shrunk. Failing (a lower
+    /// limit, a user past `pipe-user-pages-soft`, another system) changes nothing else. Input only: each widened
+    /// pipe takes 1 MiB of the user's pipe allowance, and widening standard output gained nothing measurable.
+    static func widenPipe(_ fd: Int32) {
         #if os(Linux)
-            var info = stat()
-            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO else { return }
             // F_GETPIPE_SZ and F_SETPIPE_SZ (fcntl.h, _GNU_SOURCE), which Swift's Glibc module does not import. A
             // pipe that is already as large (its writer widened it) is left as it is.
             let getPipeSize: Int32 = 1032
@@ -90,7 +88,7 @@ package final class FileByteSource: ByteSource {
             if ownsDescriptor { close(fd) }
             throw InputError(.cannotOpen, "\(path): is a directory")
         }
-        SystemCalls.widenPipe(fd)
+        if (info.st_mode & S_IFMT) == S_IFIFO { SystemCalls.widenPipe(fd) }
     }
 
     deinit {
