@@ -10,7 +10,7 @@ input=.build-bench/fraud-$size.jsonl
 if [ ! -s "$input" ]; then
     python3 scripts/gen-traffic.py --models fraud --protocol v2 --only-valid --seed 7 --bytes "$size" -o "$input"
 fi
-swift build -c release --product dpwall >/dev/null
+swift build -c release --experimental-lto-mode=full --product dpwall >/dev/null
 dpwall=.build/release/dpwall
 bytes=$(stat -L -c %s "$input")
 cat "$input" >/dev/null  # warm the page cache

@@ -12,7 +12,7 @@ charges=${3:-20000000}
 mkdir -p .build-bench
 ledger=.build-bench/ledger-$clients-$charges.db
 [ -s "$ledger" ] || python3 scripts/gen-ledger.py "$ledger" --clients "$clients" --charges "$charges" --seed 1
-swift build -c release --product dpwall >/dev/null
+swift build -c release --experimental-lto-mode=full --product dpwall >/dev/null
 dpwall=.build/release/dpwall
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install -y time)" >&2; exit 1; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
