@@ -22,16 +22,20 @@ struct LimitStage {
     private let policy: Policy
     /// Would-be denials are reported but not enforced (`--limits-dry-run`, nginx `limit_req_dry_run`).
     let dryRun: Bool
-    private var clients: [String: ClientLimits] = [:]
-    private var dirty: [String] = []
+    /// The clients' entries, and where each client's is. An array and not the dictionary's values: an entry is
+    /// read and updated in place by position, where the values of a dictionary were copied out and back (their
+    /// strings retained and released) several times per record.
+    private var entries: [ClientLimits] = []
+    private var slots: [String: Int] = [:]
+    /// Positions of the entries changed since the last save.
+    private var dirty: [Int] = []
     private var global: ClientLimits?
     private var globalLoaded = false
-    /// Where the client of the last admitted request is, its name, and the table's shape then (``shape`` counts
-    /// insertions and clearings, which move entries).
-    private var lastAdmitted: [String: ClientLimits].Index?
+    /// The position of the last admitted request's entry.
+    private var lastAdmitted: Int?
+    /// The last client looked up and its position: traffic repeats its clients, and this skips hashing the name.
     private var lastClient = ""
-    private var lastShape = 0
-    private var shape = 0
+    private var lastSlot = -1
 
     init(policy: Policy, dryRun: Bool) {
         self.policy = policy
@@ -44,15 +48,15 @@ struct LimitStage {
     mutating func admit(client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
         -> RecordError?
     {
-        let index = try load(client, tierName: tierName, writer: &writer)
-        lastAdmitted = index
-        if !clients.values[index].isDirty {
-            clients.values[index].isDirty = true
-            dirty.append(client)
+        let slot = try load(client, tierName: tierName, writer: &writer)
+        lastAdmitted = slot
+        if !entries[slot].isDirty {
+            entries[slot].isDirty = true
+            dirty.append(slot)
         }
         if !globalLoaded { try loadGlobal(&writer) }
         // In place: the client's entry is not copied out and back.
-        return Self.check(&clients.values[index], &global, at: time)
+        return Self.check(&entries[slot], &global, at: time)
     }
 
     private static func check(_ entry: inout ClientLimits, _ global: inout ClientLimits?, at time: Int64)
@@ -111,55 +115,63 @@ struct LimitStage {
     /// Counts the request that ``admit(client:tierName:at:_:)`` passed last against its client's quota, once
     /// the request is allowed (before any other is admitted).
     mutating func countAllowed() {
-        guard let index = lastAdmitted, clients.values[index].quota != nil else { return }
-        clients.values[index].state.quotaCount += 1
+        guard let slot = lastAdmitted, entries[slot].quota != nil else { return }
+        entries[slot].state.quotaCount += 1
     }
 
     /// Writes what changed into the open transaction.
     mutating func save(_ writer: inout LedgerWriter) throws {
-        for client in dirty {
-            guard let entry = clients[client], entry.isDirty else { continue }
-            try writer.save(entry.state)
-            clients[client]?.isDirty = false
+        for slot in dirty where entries[slot].isDirty {
+            try writer.save(entries[slot].state)
+            entries[slot].isDirty = false
         }
         dirty.removeAll(keepingCapacity: true)
         if let global, global.isDirty {
             try writer.save(global.state)
             self.global?.isDirty = false
         }
-        if clients.count > Self.clientLimit {
-            clients.removeAll()
+        if entries.count > Self.clientLimit {
+            entries.removeAll()
+            slots.removeAll()
             lastAdmitted = nil
-            shape &+= 1
+            lastSlot = -1
         }
     }
 
     /// Whether anything is waiting to be saved.
     var hasChanges: Bool { !dirty.isEmpty || global?.isDirty == true }
 
-    private mutating func load(_ client: String, tierName: String, writer: inout LedgerWriter) throws
-        -> [String: ClientLimits].Index
-    {
-        // Traffic repeats its clients: the last one's place holds until the table changes shape.
-        if let index = lastAdmitted, lastShape == shape, client == lastClient,
-            clients.values[index].state.tier == tierName
-        {
-            return index
+    /// The position of the client's entry for `tierName`: the held one, or a new one (with the held state, else the
+    /// ledger's) when the client is new or its tier changed.
+    private mutating func load(_ client: String, tierName: String, writer: inout LedgerWriter) throws -> Int {
+        if lastSlot >= 0, client == lastClient, entries[lastSlot].state.tier == tierName { return lastSlot }
+        let held = slots[client]
+        if let held, entries[held].state.tier == tierName {
+            lastClient = client
+            lastSlot = held
+            return held
         }
-        lastAdmitted = nil
-        lastClient = client
-        defer { lastShape = shape }
-        if let index = clients.index(forKey: client), clients.values[index].state.tier == tierName { return index }
-        shape &+= 1
         let limits = policy.requestLimits(forClient: client, tierName: tierName)
-        var state = try clients[client]?.state ?? writer.limitState(client: client) ?? LimitState(client: client)
-        let wasDirty = clients[client]?.isDirty ?? false
+        var state =
+            try held.map { entries[$0].state } ?? writer.limitState(client: client) ?? LimitState(client: client)
         state.tier = tierName
-        clients[client] = ClientLimits(
+        let entry = ClientLimits(
             state: state,
             bucket: limits.rate.map { LeakyBucket(requestsPerSecond: $0.requestsPerSecond, burst: limits.burst) },
-            quota: limits.quota, isDirty: wasDirty)
-        return clients.index(forKey: client)!
+            quota: limits.quota, isDirty: held.map { entries[$0].isDirty } ?? false)
+        let slot: Int
+        if let held {
+            // Another tier: the entry is replaced where it is (and stays on the dirty list if it was there).
+            entries[held] = entry
+            slot = held
+        } else {
+            slot = entries.count
+            entries.append(entry)
+            slots[client] = slot
+        }
+        lastClient = client
+        lastSlot = slot
+        return slot
     }
 
     private mutating func loadGlobal(_ writer: inout LedgerWriter) throws {

@@ -61,11 +61,14 @@ package final class NameTable: @unchecked Sendable {
     package var names: [String] { keys }
 
     /// The position of the name equal to the string node `node`, or nil (also for non-string nodes).
+    ///
+    /// Inlined into the decoders that call it for every key of every record: the common case, a key without
+    /// escapes whose bucket holds one name, is a few loads and one comparison; the rest is out of line.
+    @inline(__always)
     package func index(of node: Int, in view: JSONView) -> Int? {
         let entry = view.nodes[node]
-        guard entry.kind == .string else { return nil }
-        if entry.flags & JSONNode.hasEscapes != 0 {
-            return keys.firstIndex { view.stringEquals(node, $0) }
+        guard entry.kind == .string, entry.flags & JSONNode.hasEscapes == 0 else {
+            return slowIndex(of: node, in: view)
         }
         let count = Int(entry.end &- entry.start)
         guard count > 0 else { return emptyIndex }
@@ -74,12 +77,23 @@ package final class NameTable: @unchecked Sendable {
         let first = text.load(as: UInt8.self)
         let last = text.load(fromByteOffset: count &- 1, as: UInt8.self)
         let candidate = Int(buckets[Self.bucket(count, first, last)])
-        if candidate >= 0 {
-            guard lengths[candidate] == count, JSONUnescape.bytesEqual(bytes + offsets[candidate], text, count)
-            else { return nil }
-            return candidate
+        guard candidate >= 0 else { return candidate == -1 ? nil : slowIndex(of: node, in: view) }
+        guard lengths[candidate] == count, JSONUnescape.bytesEqual(bytes + offsets[candidate], text, count) else {
+            return nil
         }
-        if candidate == -1 { return nil }
+        return candidate
+    }
+
+    /// ``index(of:in:)`` for a non-string node, a key written with escapes, or a bucket shared by two names.
+    @inline(never)
+    private func slowIndex(of node: Int, in view: JSONView) -> Int? {
+        let entry = view.nodes[node]
+        guard entry.kind == .string else { return nil }
+        if entry.flags & JSONNode.hasEscapes != 0 {
+            return keys.firstIndex { view.stringEquals(node, $0) }
+        }
+        let count = Int(entry.end &- entry.start)
+        let text = view.bytes.baseAddress.unsafelyUnwrapped + Int(entry.start)
         for position in 0..<keys.count where lengths[position] == count {
             if JSONUnescape.bytesEqual(bytes + offsets[position], text, count) { return position }
         }
