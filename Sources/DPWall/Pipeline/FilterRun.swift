@@ -138,7 +138,8 @@ public final class FilterRun: @unchecked Sendable {
         let processor: RecordProcessor
         /// The shadow lane's record stage, deciding the same lines.
         let shadow: RecordProcessor?
-        var batch = LineBatch()
+        /// Filled line by line under the read lock by this worker alone: no dynamic exclusivity check per line.
+        @exclusivity(unchecked) var batch = LineBatch()
 
         init(_ processor: RecordProcessor, shadow: RecordProcessor?) {
             self.processor = processor

@@ -108,28 +108,36 @@ final class RecordProcessor {
     private let models: [String: ModelRuntime]
     private let tiers: TierResolver
     private let authenticator: Authenticator
+    // The state below that every record reads or updates is `@exclusivity(unchecked)`: a processor belongs to one
+    // worker thread, no method holds an inout access to one of these properties across a call that touches it
+    // again, and the runtime's dynamic exclusivity check would cost about 60 instructions on each of the several
+    // accesses a record makes (about 2% of a record's work). The buffers that are passed inout (output, rejects,
+    // audit) keep their checks, and the per-record working state is moved into a local (``Scratch``).
     /// Per model charged so far, what its content digests start with (``contentContext(_:)``).
     private var contentContexts: [String: [UInt8]] = [:]
-    private var parser: JSONParser
+    @exclusivity(unchecked) private var parser: JSONParser
     private let envelopeDecoder: EnvelopeDecoder
     /// Per-record working state, moved into a local for each record (see ``process(_:inputName:)``).
     private var scratch = Scratch()
     /// The model of the record being decided (set once its name is known), and the last authenticated client
     /// allowed to call it (modes other than `trusted`) with its tier.
-    private var currentModel: ModelRuntime?
-    private var lastAllowedClient: String?
-    private var lastTierName = ""
-    private var lastCredentialTier: String?
+    @exclusivity(unchecked) private var currentModel: ModelRuntime?
+    @exclusivity(unchecked) private var lastAllowedClient: String?
+    @exclusivity(unchecked) private var lastTierName = ""
+    @exclusivity(unchecked) private var lastCredentialTier: String?
     /// `trusted` mode: clients this worker recently allowed, in front of ``tiers``.
-    private var allowedClients = AllowedClients()
+    @exclusivity(unchecked) private var allowedClients = AllowedClients()
     /// The authenticated client of the record being written (modes other than `trusted`), once proven.
-    private var authClient: String?
+    @exclusivity(unchecked) private var authClient: String?
     /// Where the envelope fields of a denial line end in the last output line written (``writeEnvelope``).
-    private var lineEnvelopeEnd = 0
+    @exclusivity(unchecked) private var lineEnvelopeEnd = 0
     /// Output lines of the current batch.
     var output = JSONWriter(capacity: 1 << 20)
     /// Rejects lines of the current batch (when enabled).
     var rejects = JSONWriter(capacity: 0)
+    /// Where the next rejects line goes: without `--rejects` always 0, read without touching ``rejects`` (an
+    /// access to it costs an exclusivity check on every record).
+    private var rejectsCount: Int { options.writeRejects ? rejects.bytes.count : 0 }
     /// The releases of the current batch that the budget stage must still charge, in input order, with their
     /// texts and costs (``ProcessorOptions/charges``).
     var pending: PendingCharges {
@@ -146,9 +154,9 @@ final class RecordProcessor {
     /// Per model, its privatized outputs as an audit fragment: `,"noise":[{"output","mechanism","scale"}…]`.
     private let auditNoise: [String: [UInt8]]
     /// What was decided so far.
-    private(set) var counts = DecisionCounts()
+    @exclusivity(unchecked) private(set) var counts = DecisionCounts()
     /// This worker's generator (the default noise mode; unused by the others).
-    private var random: KeystreamGenerator
+    @exclusivity(unchecked) private var random: KeystreamGenerator
 
     init(policy: Policy, options: ProcessorOptions) throws {
         self.policy = policy
@@ -476,7 +484,7 @@ final class RecordProcessor {
         s.pending.costs.append(contentsOf: s.cost.groups)
         appendPending(
             .charge, view, line, inputName, lineStart: lineStart, tailAt: s.out.bytes.count,
-            rejectsAt: rejects.bytes.count,
+            rejectsAt: rejectsCount,
             auditStub: auditStub, outputDigestAt: outputDigestAt, digestAt: digestAt,
             costs: costStart..<s.pending.costs.count, &s)
     }
@@ -488,7 +496,7 @@ final class RecordProcessor {
         let (auditStub, outputDigestAt) = writePendingStub(view, body: body, cost: s.envelope.response >= 0, &s)
         appendPending(
             .release, view, line, inputName, lineStart: lineStart, tailAt: s.out.bytes.count,
-            rejectsAt: rejects.bytes.count, auditStub: auditStub, outputDigestAt: outputDigestAt, digestAt: -1,
+            rejectsAt: rejectsCount, auditStub: auditStub, outputDigestAt: outputDigestAt, digestAt: -1,
             costs: 0..<0, &s)
     }
 
@@ -519,7 +527,7 @@ final class RecordProcessor {
         _ view: JSONView, _ line: InputLine, _ inputName: String, _ problem: RecordError, _ s: inout Scratch
     ) {
         let lineStart = s.out.bytes.count
-        let rejectsAt = rejects.bytes.count
+        let rejectsAt = rejectsCount
         let auditStub = options.audit ? audit.count : -1
         denyRecord(view, s.envelope, line, inputName, problem, &s.out, decided: false, tier: s.tierName)
         appendPending(
@@ -564,7 +572,7 @@ final class RecordProcessor {
                 kind: kind, lineStart: lineStart, tailAt: tailAt, outputEnvelopeEnd: outputEnvelopeEnd,
                 textStart: textStart, envelopeEnd: envelopeEnd,
                 rejectsSplit: rejectsSplit, textEnd: s.pending.text.bytes.count, rejectsAt: rejectsAt,
-                rejectsEnd: rejects.bytes.count, client: s.client, tierName: s.tierName,
+                rejectsEnd: rejectsCount, client: s.client, tierName: s.tierName,
                 // Only a charge needs its id (the ledger's key) and its noise (the audit entry).
                 id: isCharge ? view.string(s.envelope.id) : "", eventTime: s.envelope.eventTimeMilliseconds,
                 digestAt: digestAt, costs: costs, epsilon: s.cost.epsilon, delta: s.cost.delta, auditStub: auditStub,
