@@ -18,7 +18,8 @@ struct LimitStage {
         var isDirty = false
     }
 
-    static let clientLimit = 1 << 20
+    /// Clients held before a save forgets them all (``save(_:)``).
+    let clientLimit: Int
     private let policy: Policy
     /// Would-be denials are reported but not enforced (`--limits-dry-run`, nginx `limit_req_dry_run`).
     let dryRun: Bool
@@ -37,9 +38,10 @@ struct LimitStage {
     private var lastClient = ""
     private var lastSlot = -1
 
-    init(policy: Policy, dryRun: Bool) {
+    init(policy: Policy, dryRun: Bool, clientLimit: Int = 1 << 20) {
         self.policy = policy
         self.dryRun = dryRun
+        self.clientLimit = clientLimit
     }
 
     /// Admits a request of `client` (in tier `tierName`) at event time `time`: nil when it passes every limit,
@@ -48,6 +50,7 @@ struct LimitStage {
     mutating func admit(client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
         -> RecordError?
     {
+        lastAdmitted = nil
         let slot = try load(client, tierName: tierName, writer: &writer)
         lastAdmitted = slot
         if !entries[slot].isDirty {
@@ -130,7 +133,7 @@ struct LimitStage {
             try writer.save(global.state)
             self.global?.isDirty = false
         }
-        if entries.count > Self.clientLimit {
+        if entries.count > clientLimit {
             entries.removeAll()
             slots.removeAll()
             lastAdmitted = nil
