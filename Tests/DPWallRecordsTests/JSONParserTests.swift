@@ -178,6 +178,42 @@ import Testing
         #expect(jsonError(String(repeating: "[", count: 1 << 20))?.code == .malformedJSON)
     }
 
+    @Test("nesting past the frame stack's first 64 slots (a higher limit): every container closes with its own count")
+    func deepNestingGrowsTheFrameStack() throws {
+        // 300 levels alternating objects and arrays, each with a member or element after the nested one, so that
+        // every container's count and end depend on the frame popped when the inner one closes.
+        let levels = 300
+        var text = ""
+        for level in 0..<levels { text += level % 2 == 0 ? "{\"k\":" : "[" }
+        text += "0"
+        for level in (0..<levels).reversed() { text += level % 2 == 0 ? ",\"z\":\(level)}" : ",\(level)]" }
+        let nodes = try parseJSON(text, maxDepth: levels).get()
+        let bytes = Array(text.utf8)
+        var containers = 0
+        for node in nodes where node.kind == .object || node.kind == .array {
+            containers += 1
+            #expect(node.count == 2)
+            #expect(bytes[Int(node.start)] == (node.kind == .object ? UInt8(ascii: "{") : UInt8(ascii: "[")))
+            #expect(bytes[Int(node.end) - 1] == (node.kind == .object ? UInt8(ascii: "}") : UInt8(ascii: "]")))
+        }
+        #expect(containers == levels)
+        #expect(nodes[0].end == UInt32(bytes.count))
+        // One level more than the limit is still refused, after the stack has grown.
+        guard case .failure(let tooDeep) = parseJSON("[" + text + "]", maxDepth: levels) else {
+            Issue.record("depth \(levels + 1) accepted with maxDepth \(levels)")
+            return
+        }
+        // The innermost opener (an array: levels is even) is just before the 0, and one byte later in the wrapper.
+        let innermost = try #require(bytes.firstIndex(of: UInt8(ascii: "0"))) - 1
+        #expect(tooDeep.message == "nesting deeper than \(levels) at byte \(innermost + 1)")
+        // The same parser (grown storage) parses a shallow document after a deep one.
+        var parser = JSONParser(maxDepth: levels)
+        for document in [text, "[[1,2],{\"a\":[3]}]", text] {
+            let count = try Array(document.utf8).withUnsafeBytes { try parser.parse($0).count }
+            #expect(count == (try parseJSON(document, maxDepth: levels).get()).count)
+        }
+    }
+
     @Test func messagesNeverEchoMuchInput() throws {
         let long = String(repeating: "x", count: 500)
         for text in ["[\(long)]", "{\"\(long)\":1,\"\(long)\":2}", "[\"\\u\(long)\"]", "\(long)"] {

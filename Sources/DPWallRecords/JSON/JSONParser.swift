@@ -18,8 +18,6 @@ package struct JSONParser {
     package var tape: UnsafeBufferPointer<JSONNode> {
         UnsafeBufferPointer(start: tapeStorage.base, count: tapeCount)
     }
-    /// The open containers, innermost last (explicit stack: no recursion).
-    var stack: [Frame]
     /// Keys of objects with many members, for duplicate detection in O(1) per key.
     var keyTable: KeyTable
     /// Scratch buffers for unescaping keys (duplicate detection only).
@@ -49,12 +47,10 @@ package struct JSONParser {
     /// Makes a parser that rejects nesting deeper than `maxDepth` arrays and objects.
     package init(maxDepth: Int = 64) {
         self.maxDepth = maxDepth
-        self.stack = []
         self.keyTable = KeyTable()
         self.scratchA = []
         self.scratchB = []
         self.tapeStorage = JSONTapeStorage(capacity: 256)
-        stack.reserveCapacity(min(max(maxDepth, 0), 64) + 1)
     }
 
     /// Parses exactly one RFC 8259 JSON text (any value, surrounding whitespace allowed) covering all of `bytes`.
@@ -64,7 +60,6 @@ package struct JSONParser {
     @discardableResult
     package mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) -> UnsafeBufferPointer<JSONNode> {
         tapeCount = 0
-        stack.removeAll(keepingCapacity: true)
         keyTable.reset()
         guard let p = bytes.baseAddress, !bytes.isEmpty else {
             throw JSONError(code: .malformedJSON, offset: 0, message: "empty input at byte 0, expected a JSON value")
@@ -94,9 +89,13 @@ package struct JSONParser {
     /// The state machine over the bytes `p[0..<n]`; their UTF-8 is checked in strings (``scanString(_:_:_:)``).
     private mutating func run(_ p: UnsafeRawPointer, _ n: Int, _ tape: inout JSONTapeWriter) throws(JSONError) {
         var i = Self.skipWhitespace(p, 0, n)
-        // The innermost open container lives in locals; the outer ones are on `stack`.
+        // The innermost open container lives in locals; the outer ones are on the storage's frame stack (explicit:
+        // no recursion), `depth - 1` of them.
         var top = Frame(node: 0, count: 0, isObject: false)
         var depth = 0
+        let storage = tape.storage
+        var frames = storage.frames
+        var frameCapacity = storage.frameCapacity
         while true {
             // A value is expected at i.
             guard i < n else { throw Self.unexpectedEnd(i, expected: "a JSON value") }
@@ -148,7 +147,14 @@ package struct JSONParser {
                     tape[Int(index)].end = UInt32(truncatingIfNeeded: i)
                     tape[Int(index)].next = index &+ 1
                 } else {
-                    if depth > 0 { stack.append(top) }
+                    if depth > 0 {
+                        if depth > frameCapacity {
+                            storage.growFrames(keeping: depth &- 1)
+                            frames = storage.frames
+                            frameCapacity = storage.frameCapacity
+                        }
+                        (frames + (depth &- 1)).initialize(to: top)
+                    }
                     top = Frame(node: index, count: 0, isObject: isObject)
                     depth &+= 1
                     if isObject { i = try scanKey(p, i, n, &top, &tape) }
@@ -191,7 +197,7 @@ package struct JSONParser {
                     tape[index].count = top.count
                     tape[index].next = UInt32(truncatingIfNeeded: tape.count)
                     depth &-= 1
-                    if depth > 0 { top = stack.removeLast() }
+                    if depth > 0 { top = frames[depth &- 1] }
                     continue
                 }
                 throw JSONError(

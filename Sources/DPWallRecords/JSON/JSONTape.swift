@@ -9,13 +9,36 @@ final class JSONTapeStorage: @unchecked Sendable {
     /// The number of node slots.
     private(set) var capacity: Int
 
-    /// Allocates room for `capacity` nodes.
+    /// The parser's stack of open containers (the outer ones; the innermost is in the parse loop's locals), as raw
+    /// memory of a trivial type: a push or pop is a store or load, where an array's would check its buffer's
+    /// uniqueness on each of the two dozen a record makes.
+    private(set) var frames: UnsafeMutablePointer<JSONParser.Frame>
+    /// The number of frame slots.
+    private(set) var frameCapacity: Int
+
+    /// Allocates room for `capacity` nodes and 64 open containers.
     init(capacity: Int) {
         self.capacity = max(capacity, 16)
         self.base = .allocate(capacity: self.capacity)
+        self.frameCapacity = 64
+        self.frames = .allocate(capacity: frameCapacity)
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        frames.deallocate()
+    }
+
+    /// Reallocates the frame stack to twice its capacity, keeping the first `count` frames (nesting deeper than 64,
+    /// when the limit allows it).
+    func growFrames(keeping count: Int) {
+        let newCapacity = frameCapacity * 2
+        let newFrames = UnsafeMutablePointer<JSONParser.Frame>.allocate(capacity: newCapacity)
+        newFrames.initialize(from: frames, count: count)
+        frames.deallocate()
+        frames = newFrames
+        frameCapacity = newCapacity
+    }
 
     /// Reallocates to at least twice the capacity, keeping the first `count` nodes.
     func grow(keeping count: Int) {
