@@ -15,7 +15,8 @@ dpwall=.build/release/dpwall
 bytes=$(stat -L -c %s "$input")
 cat "$input" >/dev/null  # warm the page cache
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# shellcheck source=scripts/median.sh
+. scripts/median.sh
 seconds() {
     local start end
     start=$(date +%s.%N)

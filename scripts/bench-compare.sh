@@ -30,11 +30,13 @@ for ((r = 0; r < runs; r++)); do
         echo $(((end - start) / 1000)) >>"$times/$k"
     done
 done
+# shellcheck source=scripts/median.sh
+. "$(dirname "$0")/median.sh"
 first=
 for ((k = 0; k < n; k++)); do
     # Microseconds in, milliseconds out; all arithmetic in awk (integers stay exact, no bc needed).
-    read -r median best < <(sort -n "$times/$k" | awk '{a[NR] = $1}
-        END {m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f %.1f\n", m / 1000, a[1] / 1000}')
+    read -r median best < <(awk -v m="$(median <"$times/$k")" -v b="$(sort -n "$times/$k" | head -1)" \
+        'BEGIN {printf "%.1f %.1f\n", m / 1000, b / 1000}')
     first=${first:-$median}
     ratio=$(awk -v m="$median" -v f="$first" 'BEGIN {printf "%.2f", m / f}')
     printf 'median %9s ms  best %9s ms  ratio %s  %s\n' "$median" "$best" "$ratio" "${commands[$k]}"

@@ -15,7 +15,8 @@ ledger=.build-bench/ledger-$clients-$charges.db
 swift build -c release --experimental-lto-mode=full --product dpwall >/dev/null
 dpwall=.build/release/dpwall
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install -y time)" >&2; exit 1; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# shellcheck source=scripts/median.sh
+. scripts/median.sh
 echo "ledger: $ledger ($(stat -L -c %s "$ledger") bytes), $runs runs per format"
 for format in table csv json html; do
     : >.build-bench/report.times

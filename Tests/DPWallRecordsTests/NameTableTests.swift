@@ -34,6 +34,26 @@ import Testing
         #expect(found == [0, 1, nil])
     }
 
+    /// The decoders also look up values that should be names but are not strings (a tensor's `name` written as a
+    /// number): those take the out-of-line path and are never found, whatever their text.
+    @Test func nonStringNodesAreNeverFound() throws {
+        let table = NameTable(["1", "true", "null", "id"])
+        var parser = JSONParser()
+        let bytes = Array(#"[1,true,null,["id"],{"id":1},"id"]"#.utf8)
+        let found: [Int?] = try bytes.withUnsafeBytes { buffer in
+            try parser.parse(buffer)
+            let view = JSONView(nodes: parser.tape, bytes: buffer)
+            var found: [Int?] = []
+            var element = 1
+            for _ in 0..<view.count(0) {
+                found.append(table.index(of: element, in: view))
+                element = view.next(element)
+            }
+            return found
+        }
+        #expect(found == [nil, nil, nil, nil, nil, 3])
+    }
+
     @Test func namesSharingABucketAreAllFound() throws {
         // Same length, first and last byte: the same bucket.
         let names = ["axxb", "ayyb", "azzb", "a", ""]

@@ -108,11 +108,12 @@ final class RecordProcessor {
     private let models: [String: ModelRuntime]
     private let tiers: TierResolver
     private let authenticator: Authenticator
-    // The state below that every record reads or updates is `@exclusivity(unchecked)`: a processor belongs to one
-    // worker thread, no method holds an inout access to one of these properties across a call that touches it
-    // again, and the runtime's dynamic exclusivity check would cost about 60 instructions on each of the several
-    // accesses a record makes (about 2% of a record's work). The buffers that are passed inout (output, rejects,
-    // audit) keep their checks, and the per-record working state is moved into a local (``Scratch``).
+    // The properties below marked `@exclusivity(unchecked)` are the state every record reads or updates: a
+    // processor belongs to one worker thread, no method holds an inout access to one of them across a call that
+    // touches it again, and the runtime's dynamic exclusivity check would cost about 60 instructions on each of the
+    // several accesses a record makes (about 2% of a record's work). The others keep their checks: the buffers
+    // passed inout (rejects, audit) and what a record touches rarely; the output buffer and the per-record working
+    // state are moved into a local for each batch (``Scratch``).
     /// Per model charged so far, what its content digests start with (``contentContext(_:)``).
     private var contentContexts: [String: [UInt8]] = [:]
     @exclusivity(unchecked) private var parser: JSONParser
