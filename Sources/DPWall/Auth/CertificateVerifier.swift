@@ -11,6 +11,15 @@ import SwiftASN1
 /// window, the latest `notBefore` and the earliest `notAfter` of the chain; the window is checked on every record
 /// against its event time, never against the wall clock (so the library's own clock check is turned off and
 /// replaced by this one). The identity is the leaf's subject common name, first DNS SAN, or first URI SAN.
+///
+/// The work per PEM is bounded before the chain is built. swift-certificates searches depth first through every
+/// presented intermediate whose subject is the current certificate's issuer, and its loop check tells apart
+/// certificates that differ only in their SAN; so K intermediates sharing one subject name and one key (each a
+/// valid issuer of the others) make K! candidate chains: 4 s for one 3 KB record at K = 7, an hour at K = 10, on
+/// the one queue every worker's verifications share. Two rules make the search a single path of at most
+/// ``maxIntermediates`` + 1 steps, whatever is presented: at most ``maxIntermediates`` intermediates, and no two
+/// with the same subject name (the intermediate store is keyed by subject name, so one certificate per name gives
+/// each step at most one candidate among the presented ones; the CA bundle's are the operator's).
 final class CertificateVerifier: Sendable {
     struct Verified: Sendable {
         var identity: Identity
@@ -19,6 +28,12 @@ final class CertificateVerifier: Sendable {
 
     /// Longer PEM strings are refused before parsing.
     static let maxPEMBytes = 65_536
+
+    /// The most intermediates a PEM may present after its leaf. Real client chains have one to three (a root
+    /// signs an issuing CA, sometimes through a policy CA); one more leaves room for a gateway that forwards the
+    /// root as well. With one certificate per subject name the search is linear, so this bounds the parsing and
+    /// signature checks of one record to a handful.
+    static let maxIntermediates = 4
 
     private let roots: CertificateStore
     private let identitySource: Policy.ClientCertSettings.Identity
@@ -79,8 +94,17 @@ final class CertificateVerifier: Sendable {
         {
             return failure("its extended key usage does not include client authentication")
         }
+        let presentedIntermediates = presented.dropFirst()
+        guard presentedIntermediates.count <= Self.maxIntermediates else {
+            return failure(
+                "presents \(presentedIntermediates.count) intermediates; at most \(Self.maxIntermediates) are accepted")
+        }
+        var subjects = Set<DistinguishedName>()
+        for certificate in presentedIntermediates where !subjects.insert(certificate.subject).inserted {
+            return failure("presents two intermediates with the same subject name; at most one per name is accepted")
+        }
         let roots = self.roots
-        let intermediates = CertificateStore(presented.dropFirst())
+        let intermediates = CertificateStore(presentedIntermediates)
         let result = AsyncBridge.run { () -> CertificateValidationResult in
             var verifier = Verifier(rootCertificates: roots) { RFC5280Policy.withValidityCheckDisabled() }
             return await verifier.validate(leaf: leaf, intermediates: intermediates)
