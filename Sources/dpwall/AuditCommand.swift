@@ -171,6 +171,7 @@ struct AuditCommand: ParsableCommand {
             if let decision, decision != "allow" && decision != "deny" {
                 throw ValidationError("--decision is allow or deny")
             }
+            try ClientArgument.validate(client.map { [$0] } ?? [], as: "--client")
         }
 
         func run() throws {

@@ -80,8 +80,11 @@ struct BudgetCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Raise a client's limit for its latest window (recorded with who, when and why).",
             discussion: """
-                Takes the ledger's lock: it waits for no one, and exits 75 while a filter runs on the ledger. \
-                Exit status: 0, 64 bad usage, 65 the client has no window yet, 74 ledger error, 75 locked.
+                The grant holds in the window of the client's last decision and in every longer window that \
+                holds it. The window's limit with all its grants must stay below delta 1 and at most epsilon \
+                1000000. Takes the ledger's lock: it waits for no one, and exits 75 while a filter runs on the \
+                ledger. Exit status: 0, 64 bad usage, 65 the client has no window yet or the limit would be out \
+                of range, 74 ledger error, 75 locked.
                 """)
 
         @Argument(help: "The client.")
@@ -133,9 +136,10 @@ struct BudgetCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start a new, empty window for a client now (recorded with who, when and why).",
             discussion: """
-                Splits the client's latest window at --at (default: now); records with event time from then on \
-                are charged to the new window. Takes the ledger's lock (exits 75 while a filter runs on it). \
-                Exit status: 0, 64 bad usage, 65 no window holds the time, 74 ledger error, 75 locked.
+                Every window of the client that holds --at (default: now) is cut there: records with event time \
+                from then on count only what is charged from then on, whatever their tier. Takes the ledger's \
+                lock (exits 75 while a filter runs on it). Exit status: 0, 64 bad usage, 65 the client has no \
+                window, 74 ledger error, 75 locked.
                 """)
 
         @Argument(help: "The client.")
@@ -179,9 +183,15 @@ struct BudgetCommand: ParsableCommand {
                 try opened.reset(
                     client: client, at: time, now: now, by: by ?? BudgetCommand.currentUser, reason: reason)
             }
-            print(
-                "dpwall: \(client) starts a new window at \(EventTime.format(milliseconds: state.windowStart)) "
-                    + "(until \(EventTime.format(milliseconds: state.windowEnd)))")
+            var message =
+                "dpwall: \(client)'s budget starts anew at \(EventTime.format(milliseconds: time)): records from "
+                + "then on count only what is charged from then on"
+            if let state {
+                message +=
+                    " (its latest window now runs from \(EventTime.format(milliseconds: state.windowStart)) to "
+                    + "\(EventTime.format(milliseconds: state.windowEnd)))"
+            }
+            print(message)
         }
     }
 }

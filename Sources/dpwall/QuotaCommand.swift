@@ -50,6 +50,10 @@ struct QuotaCommand: ParsableCommand {
             ]
         }
 
+        func validate() throws {
+            try ClientArgument.validate(clients, as: "CLIENT")
+        }
+
         func run() throws {
             let opened = try BudgetCommand.open(ledger, readOnly: true)
             let states = try BudgetCommand.ledgerCall { try opened.limitStates(clients: clients) }

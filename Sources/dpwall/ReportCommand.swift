@@ -57,6 +57,7 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--until \(until) is not an RFC 3339 time")
         }
         guard (0...50).contains(series) else { throw ValidationError("--series must be in 0...50, got \(series)") }
+        try ClientArgument.validate(client, as: "--client")
         if let since, let until, let low = AuditCommand.Cat.time(since), let high = AuditCommand.Cat.time(until),
             low >= high
         {

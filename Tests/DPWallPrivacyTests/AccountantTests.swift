@@ -109,6 +109,48 @@ import Testing
         #expect(many.epsilon(.basic, delta: 1e-6) == 100)
     }
 
+    @Test("a δ limit of 0 admits only δ-free releases and one of 1 or more admits nothing, with no trap")
+    func deltaOutOfRange() {
+        var gaussian = PrivacyAccount()
+        gaussian.add(.gaussian(mu: 0.5, epsilon: 1, delta: 1e-6))
+        var laplace = PrivacyAccount()
+        laplace.add(.laplace(epsilon: 0.5), count: 2)
+        for method in AccountingMethod.allCases {
+            let accountant = Accountant(method: method, deltas: [0, 1, 1.2])
+            // Under rdp and zcdp a Gaussian account reached GaussianComposition's and zCDP's preconditions.
+            #expect(accountant.epsilon(gaussian, delta: 0) == .infinity, "\(method)")
+            #expect(gaussian.epsilon(method, delta: 0) == .infinity, "\(method)")
+            #expect(accountant.epsilon(laplace, delta: 0) == 1, "\(method)")
+            #expect(laplace.epsilon(method, delta: 0) == 1, "\(method)")
+            for delta in [1, 1.2, 1.98, .infinity, .nan] {
+                #expect(accountant.epsilon(gaussian, delta: delta) == .infinity, "\(method) \(delta)")
+                #expect(accountant.epsilon(laplace, delta: delta) == .infinity, "\(method) \(delta)")
+                #expect(laplace.epsilon(method, delta: delta) == .infinity, "\(method) \(delta)")
+            }
+        }
+    }
+
+    @Test("accounts compose by adding: one account added to another equals every release added one by one")
+    func addingAccounts() {
+        var whole = PrivacyAccount()
+        var first = PrivacyAccount()
+        var second = PrivacyAccount()
+        for n in 0..<50 {
+            let cost: RowCost =
+                n % 3 == 0 ? .gaussian(mu: 0.25, epsilon: 1, delta: 1e-8) : .laplace(epsilon: n % 3 == 1 ? 0.5 : 0.25)
+            whole.add(cost)
+            if n < 20 { first.add(cost) } else { second.add(cost) }
+        }
+        first.add(second)
+        #expect(first.releases == whole.releases)
+        #expect(
+            Set(first.laplaceCounts.map { "\($0.epsilon):\($0.count)" })
+                == Set(whole.laplaceCounts.map { "\($0.epsilon):\($0.count)" }))
+        #expect(Self.close(first.sumMuSquared, whole.sumMuSquared, 1e-12))
+        #expect(Self.close(first.rho, whole.rho, 1e-12))
+        #expect(Self.close(first.sumEpsilon, whole.sumEpsilon, 1e-12))
+    }
+
     @Test("state is O(1) in releases: one group per distinct Laplace ε, sums otherwise")
     func constantState() {
         var account = PrivacyAccount()

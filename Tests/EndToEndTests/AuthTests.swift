@@ -81,8 +81,8 @@ struct AuthEndToEndTests {
         let first = try #require(sample.split(separator: "\n").first.map(String.init))
         // The same question twice, once without and once with a client field: one answer, one charge.
         let withClient = first.replacingOccurrences(of: #""id":"r0","#, with: #""id":"r1","client":"acme","#)
-        // Then three questions under the free-tier key: the free budget (epsilon 1 per day, 0.5 a row) runs out
-        // after two, whatever pro's budget holds.
+        // Then three questions under the free-tier key: the free budget (epsilon 1 per day, 0.5 a row) counts
+        // what acme got that day under its pro key (0.5), so one more fits (privacy.md, one budget per client).
         var input = first + "\n" + withClient + "\n"
         let acmeKey = "dpw_SAMPLE_acme_8c1f6d2e9b7a4c3d"
         for n in 2..<5 {
@@ -104,7 +104,9 @@ struct AuthEndToEndTests {
             (lines[0].object["response"] as? NSDictionary) == (lines[1].object["response"] as? NSDictionary),
             "the repeat got other noise")
         #expect(((lines[1].object["privacy"] as? [String: Any])?["epsilon"] as? Double) == 0)
-        #expect(lines.map { $0.code ?? "ok" } == ["ok", "ok", "ok", "ok", "budget_exhausted"], "\(result.stdoutText)")
+        #expect(
+            lines.map { $0.code ?? "ok" } == ["ok", "ok", "ok", "budget_exhausted", "budget_exhausted"],
+            "\(result.stdoutText)")
     }
 
     @Test("a policy whose JWKS or CA file is missing or wrong stops the filter with 78 before it creates anything")

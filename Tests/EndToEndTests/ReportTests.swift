@@ -180,10 +180,13 @@ struct ReportTests {
     func hostileNames() throws {
         let scratch = try TemporaryDirectory()
         let policy = try scratch.write("policy.yaml", BudgetTests.yaml)
-        // JSON escapes: markup, quotes, a newline, a tab, U+FFFF (allowed in JSON, not in XML) and a bell.
-        let names = [#"<b>x</b>&amp;\"'"#, #"new\nline\ttab"#, #"odd\uffffname\u0007"#]
+        // JSON escapes: markup and quotes, and markup beyond ASCII. Names with a newline, a tab, U+FFFF (allowed in
+        // JSON, not in XML) or a bell are not client names (docs/auth.md, "Client names"): the filter refuses them,
+        // and they reach neither the ledger nor the report.
+        let names = [#"<b>x</b>&amp;\"'"#, #"\u540D<i>&lt;"#]
+        let refused = [#"new\nline\ttab"#, #"odd\uffffname\u0007"#]
         var input = ""
-        for (k, name) in names.enumerated() {
+        for (k, name) in (names + refused).enumerated() {
             input += BudgetTests.record(id: "h\(k)", client: name, ts: "2026-11-26T10:00:0\(k)Z")
         }
         let ledger = scratch.file("ledger.db").path
@@ -192,7 +195,8 @@ struct ReportTests {
             ["filter", "--policy", policy, "--ledger", ledger, "--audit", audit], stdin: Data(input.utf8),
             in: scratch)
         #expect(filtered.status == 0, "\(filtered.stderrText)")
-        #expect(filtered.lines.allSatisfy { !String(decoding: $0, as: UTF8.self).contains("\"error\"") })
+        let codes = filtered.lines.compactMap(OutputLine.init).map { $0.code ?? "ok" }
+        #expect(codes == ["ok", "ok", "invalid_field", "invalid_field"], "\(filtered.stdoutText)")
         let result = try DPWall.run(
             ["report", "--format", "html", "--ledger", ledger, "--audit", audit], in: scratch)
         #expect(result.status == 0, "\(result.stderrText)")
@@ -208,6 +212,7 @@ struct ReportTests {
         #expect(forbidden.isEmpty, "\(forbidden.map(\.value))")
         #expect(result.stdoutText.contains("&lt;b&gt;x&lt;/b&gt;&amp;amp;&quot;&#39;"))
         let seriesNames = elements.elements.compactMap { $0.attributes["data-name"] }
-        #expect(seriesNames.contains("new\nline\ttab"), "\(seriesNames)")
+        #expect(seriesNames.contains("\u{540D}<i>&lt;"), "\(seriesNames)")
+        #expect(!seriesNames.contains { $0.contains("line") || $0.contains("odd") }, "\(seriesNames)")
     }
 }

@@ -17,6 +17,8 @@ final class Authenticator {
     private let apiKeys: APIKeyTable
     private let jwt: JWTVerifier?
     private let certificates: CertificateVerifier?
+    /// Which part of a client certificate names the client (`subject_cn`, `san_dns`, `san_uri`), for messages.
+    private let certificateIdentity: String
     /// The API keys this worker accepted, by a keyed hash of the key (Swift's `Hasher`, SipHash under a random
     /// per-process seed), each confirmed by comparing every byte (``sameBytes(_:_:)``): a known key costs a short
     /// keyed hash instead of SHA-256. The lookup's timing depends only on the hash's value, a pseudo-random
@@ -38,6 +40,7 @@ final class Authenticator {
         apiKeys = APIKeyTable(policy.auth.apiKeys)
         self.jwt = jwt
         self.certificates = certificates
+        certificateIdentity = (policy.auth.clientCert?.identity ?? .subjectCN).rawValue
     }
 
     /// The record's identity, or why it is `unauthenticated`. `eventTime` is the record's `ts` (milliseconds),
@@ -92,6 +95,13 @@ final class Authenticator {
                 return .failure(RecordError(.unauthenticated, "no client certificate verifier is loaded"))
             }
             found = certificates.identity(pem: view.string(node), eventTime: eventTime)
+            // The certificate's name is one exact byte string everywhere (docs/auth.md, "Client names").
+            if case .success(let identity) = found, let problem = ClientName.problem(identity.client) {
+                return .failure(
+                    RecordError(
+                        .unauthenticated,
+                        "client certificate: its \(certificateIdentity) is not a valid client name: \(problem)"))
+            }
         }
         guard case .success(let identity) = found else { return found }
         if envelope.client >= 0 && !view.stringEquals(envelope.client, identity.client) {

@@ -270,13 +270,20 @@ final class JWTVerifier: Sendable {
         let notBefore = claims.time("nbf")
         if claims.values["nbf"] != nil && notBefore == nil { return failure("nbf is not a number") }
         guard let client = claims.strings(settings.clientClaim).first,
-            claims.values[settings.clientClaim]?.isString == true,
-            !client.isEmpty, client.utf8.count <= 128
-        else { return failure("claim \(settings.clientClaim) (the client) is missing or not a string of 1-128 bytes") }
+            claims.values[settings.clientClaim]?.isString == true
+        else { return failure("claim \(settings.clientClaim) (the client) is missing or not a string") }
+        // The client is one exact byte string everywhere (docs/auth.md, "Client names"): nothing is normalized.
+        if let problem = ClientName.problem(client) {
+            return failure("claim \(settings.clientClaim) (the client) is not a valid client name: \(problem)")
+        }
         var tier: String?
         if let tierClaim = settings.tierClaim, let value = claims.values[tierClaim] {
             guard value.isString, let name = claims.strings(tierClaim).first else {
                 return failure("claim \(tierClaim) (the tier) is not a string")
+            }
+            // Tier names follow the clients' rule, so that the claim names a tier of the policy byte for byte.
+            if let problem = ClientName.problem(name) {
+                return failure("claim \(tierClaim) (the tier) is not a valid tier name: \(problem)")
             }
             tier = name
         }

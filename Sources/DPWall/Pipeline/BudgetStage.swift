@@ -15,14 +15,7 @@ import DPWallStore
 /// Per client it keeps the current window in memory (a few hundred bytes); after a commit, when more than
 /// ``clientLimit`` clients are held, it forgets them all and reloads each from the ledger on its next record.
 final class BudgetStage {
-    /// A client's current window and what the policy gives it.
-    struct ClientWindow {
-        var state: WindowState
-        var budget: Policy.Budget
-        var isDirty = false
-    }
-
-    static let clientLimit = 1 << 20
+    static let clientLimit = BudgetBook.clientLimit
     /// Held output beyond which a group commits whatever the interval says.
     static let heldLimit = 8 << 20
 
@@ -31,8 +24,8 @@ final class BudgetStage {
     private let accountant: Accountant
     private let keyed: Bool
     private let annotate: Bool
-    private var clients: [String: ClientWindow] = [:]
-    private var dirty: [String] = []
+    /// Every client's budget: the spans loaded this run, charged in input order.
+    private let book: BudgetBook
     /// Output and rejects lines settled but not yet committed, in input order.
     private(set) var held = JSONWriter(capacity: 1 << 20)
     private(set) var heldRejects = JSONWriter(capacity: 0)
@@ -79,6 +72,7 @@ final class BudgetStage {
         var deltas = policy.tiers.compactMap { $0.budget?.delta }
         deltas += policy.clients.compactMap { $0.budget?.delta }
         accountant = Accountant(method: policy.accounting, laplaceEpsilons: epsilons, deltas: deltas)
+        book = BudgetBook(policy: policy, accountant: accountant, keyed: keyed)
     }
 
     /// Whether nothing is held.
@@ -231,22 +225,17 @@ final class BudgetStage {
     /// commits its charges with the archive's head, then (``releaseHeld(_:)``) its lines may be released. The open
     /// audit frame is sealed when it is due.
     func commit(wall now: Double) throws {
-        guard !dirty.isEmpty || heldSince != nil || limits?.hasChanges == true else { return }
+        guard book.hasChanges || heldSince != nil || limits?.hasChanges == true else { return }
         let head = try archive?.flush()
         try ledger.withWriter { writer in
-            if dirty.isEmpty && !writer.inTransaction && archive == nil && limits?.hasChanges != true { return }
+            if !book.hasChanges && !writer.inTransaction && archive == nil && limits?.hasChanges != true { return }
             try writer.begin()
             try limits?.save(&writer)
-            for client in dirty {
-                guard let entry = clients[client], entry.isDirty else { continue }
-                try writer.save(entry.state)
-                clients[client]?.isDirty = false
-            }
+            try book.save(&writer)
             if let head { try writer.saveAuditHead(head) }
             try writer.commit()
         }
-        dirty.removeAll(keepingCapacity: true)
-        if clients.count > Self.clientLimit { clients.removeAll() }
+        book.trim()
         try archive?.sealIfDue(now: now)
     }
 
@@ -377,9 +366,6 @@ final class BudgetStage {
         case deny(RecordError)
     }
 
-    /// Relative slack of the limit comparison, for floating-point rounding of sums (privacy-wise negligible).
-    static let slack = 1e-12
-
     /// Decides a pending record in input order: the limits first (records.md's order), then what its kind needs;
     /// returns the decision and what a dry run of the limits found.
     private func settle(
@@ -413,113 +399,10 @@ final class BudgetStage {
     private func decide(_ charge: PendingCharge, _ pending: PendingCharges, _ writer: inout LedgerWriter) throws
         -> Decision
     {
-        guard let index = try load(charge.client, tierName: charge.tierName, at: charge.eventTime, &writer) else {
-            return .deny(
-                RecordError(
-                    .budgetExhausted,
-                    "the client has no privacy budget (its tier sets none): nothing privatized can be released to it"))
-        }
-        // By index: one hash of the client's name per record (no insertion happens until the write-back).
-        var entry = clients.values[index]
-        defer {
-            entry.isDirty = true
-            clients.values[index] = entry
-        }
-        if entry.state.firstSeen == 0 { entry.state.firstSeen = charge.eventTime }
-        entry.state.lastSeen = max(entry.state.lastSeen, charge.eventTime)
-        if !entry.isDirty { dirty.append(charge.client) }
-        let digest = Array(pending.digests[charge.digestAt..<charge.digestAt + 32])
-        var account = entry.state.account
-        for group in pending.costs[charge.costs] { account.add(group.cost, count: group.rows) }
-        let limit = entry.state.effectiveLimit
-        let spent = accountant.epsilon(account, delta: limit.delta, previous: entry.state.spentEpsilon)
-        if spent <= limit.epsilon * (1 + Self.slack) {
-            let record = ChargedRecord(
-                client: charge.client, id: charge.id, digest: digest, eventTime: charge.eventTime,
-                windowStart: entry.state.windowStart, epsilon: charge.epsilon, delta: charge.delta, keyed: keyed)
-            switch try writer.insert(record) {
-            case .inserted:
-                entry.state.account = account
-                entry.state.spentEpsilon = spent
-                entry.state.spentDelta = spentDelta(account, limit: limit.delta)
-                return .release(cost: (charge.epsilon, charge.delta), position(entry.state))
-            case .contentTaken:
-                return .release(cost: (0, 0), position(entry.state))
-            case .idTaken:
-                break
-            }
-        }
-        // Over the limit, or the id is taken: a retry or repeat is answered again without a charge.
-        if let earlier = try writer.charge(client: charge.client, id: charge.id) {
-            if earlier.digest == digest && earlier.keyed && keyed {
-                return .release(cost: (0, 0), position(entry.state))
-            }
-            entry.state.denials += 1
-            let when = EventTime.format(milliseconds: earlier.eventTime)
-            return .deny(
-                RecordError(
-                    .duplicateID,
-                    earlier.digest == digest
-                        ? "this id was already charged to the client (event time \(when)); a retry is answered "
-                            + "again only under the --noise-key that answered it"
-                        : "this id was already charged to the client (event time \(when)) with different content"))
-        }
-        if keyed,
-            try writer.keyedCharge(client: charge.client, windowStart: entry.state.windowStart, digest: digest) != nil
-        {
-            return .release(cost: (0, 0), position(entry.state))
-        }
-        entry.state.denials += 1
-        return .deny(
-            RecordError(
-                .budgetExhausted,
-                "releasing this record (epsilon \(Self.number(charge.epsilon))) would take the client to epsilon "
-                    + "\(Self.number(spent)) of its limit \(Self.number(limit.epsilon)) (delta "
-                    + "\(Self.number(limit.delta)), \(policy.accounting.rawValue)) in the window from "
-                    + "\(EventTime.format(milliseconds: entry.state.windowStart)) to "
-                    + "\(EventTime.format(milliseconds: entry.state.windowEnd))"))
-    }
-
-    /// Makes `client`'s window holding `time` current, and returns where it is in ``clients``; nil when the
-    /// client has no budget.
-    private func load(_ client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
-        -> [String: ClientWindow].Index?
-    {
-        let index = clients.index(forKey: client)
-        if let index, case let state = clients.values[index].state, state.windowStart <= time && time < state.windowEnd,
-            state.tier == tierName
-        {
-            return index
-        }
-        let (tier, found) = policy.budget(forClient: client, tierName: tierName)
-        guard let budget = found else { return nil }
-        if let index, clients.values[index].isDirty {
-            // Store the window being left, so that the ledger (this transaction) knows it if a record returns to it.
-            try writer.save(clients.values[index].state)
-            clients.values[index].isDirty = false
-        }
-        let aligned = budget.window.span(containing: time)
-        let (stored, start, end) = try writer.window(
-            client: client, at: time, alignedStart: aligned.start, alignedEnd: aligned.end)
-        var state = stored ?? WindowState(client: client, windowStart: start, windowEnd: end, account: PrivacyAccount())
-        state.windowEnd = end
-        state.tier = tier
-        state.limitEpsilon = budget.epsilon
-        state.limitDelta = budget.delta
-        clients[client] = ClientWindow(state: state, budget: budget)
-        return clients.index(forKey: client)
-    }
-
-    private func spentDelta(_ account: PrivacyAccount, limit: Double) -> Double {
-        guard account.releases > 0 else { return 0 }
-        return policy.accounting == .basic ? account.sumDelta : limit
-    }
-
-    private func position(_ state: WindowState) -> Position {
-        let limit = state.effectiveLimit
-        return Position(
-            spentEpsilon: state.spentEpsilon, spentDelta: state.spentDelta, limitEpsilon: limit.epsilon,
-            limitDelta: limit.delta)
+        try book.decide(
+            client: charge.client, tierName: charge.tierName, id: charge.id, eventTime: charge.eventTime,
+            digest: Array(pending.digests[charge.digestAt..<charge.digestAt + 32]), costs: pending.costs[charge.costs],
+            epsilon: charge.epsilon, delta: charge.delta, &writer)
     }
 
     // MARK: Output
@@ -581,11 +464,5 @@ final class BudgetStage {
                 heldRejects.append(raw: UnsafeRawBufferPointer(rebasing: text[charge.rejectsSplit..<charge.textEnd]))
             }
         }
-    }
-
-    private static func number(_ value: Double) -> String {
-        var writer = JSONWriter(capacity: 32)
-        writer.append(value)
-        return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
     }
 }

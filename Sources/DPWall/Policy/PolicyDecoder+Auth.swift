@@ -10,7 +10,7 @@ extension PolicyDecoder {
         var auth = Policy.Auth()
         guard let map = value.mapping(allowed: Self.authKeys) else { return auth }
         if let mode = map["mode"]?.choice(Policy.AuthMode.self) { auth.mode = mode }
-        if let tierValue = map["default_tier"], let tier = tierValue.nonEmptyString() {
+        if let tierValue = map["default_tier"], let tier = checkedName(tierValue, kind: "tier") {
             auth.defaultTier = tier
             tierReferences.append((tierValue.path, tier))
         }
@@ -43,7 +43,9 @@ extension PolicyDecoder {
         var digests: [[UInt8]: PolicyPath] = [:]
         for element in elements {
             guard let map = element.mapping(allowed: Self.apiKeyKeys) else { continue }
-            let client = map.required("client", "the client this key identifies")?.nonEmptyString()
+            let client = map.required("client", "the client this key identifies").flatMap {
+                checkedName($0, kind: "client")
+            }
             var digest: [UInt8]?
             if let digestValue = map.required("sha256", "the SHA-256 of the key, 64 hex digits"),
                 let text = digestValue.scalarText()
@@ -60,7 +62,7 @@ extension PolicyDecoder {
                 }
             }
             var tier: String?
-            if let tierValue = map["tier"], let name = tierValue.nonEmptyString() {
+            if let tierValue = map["tier"], let name = checkedName(tierValue, kind: "tier") {
                 tier = name
                 tierReferences.append((tierValue.path, name))
             }

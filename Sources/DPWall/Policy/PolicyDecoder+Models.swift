@@ -13,6 +13,8 @@ extension PolicyDecoder {
                 modelValue.report("model names must match [A-Za-z0-9._-]+, got \(YAMLValue.quoted(name))")
                 continue
             }
+            // A record's model is at most 128 bytes, as a client name: a longer model could never be called.
+            guard checkNameKey(name, of: value, kind: "model") else { continue }
             guard let map = modelValue.mapping(allowed: Self.modelKeys) else { continue }
             var model = ModelSpec(name: name, maxBatch: limits.maxBatch, inputs: [], outputs: [])
             if let wireProtocol = map["protocol"]?.choice(ModelSpec.WireProtocol.self) {

@@ -13,6 +13,7 @@ extension PolicyDecoder {
                 tierValue.report("tier names must not be empty")
                 continue
             }
+            guard checkNameKey(name, of: value, kind: "tier") else { continue }
             guard let map = tierValue.mapping(allowed: Self.tierKeys) else { continue }
             var tier = Policy.Tier(name: name, models: .only([]))
             if let models = map.required("models", "a list of model names, or \"*\" for every model"),
@@ -37,9 +38,10 @@ extension PolicyDecoder {
                 clientValue.report("client names must not be empty")
                 continue
             }
+            guard checkNameKey(name, of: value, kind: "client") else { continue }
             guard let map = clientValue.mapping(allowed: Self.clientKeys) else { continue }
             var client = Policy.ClientOverride(name: name)
-            if let tierValue = map["tier"], let tier = tierValue.nonEmptyString() {
+            if let tierValue = map["tier"], let tier = checkedName(tierValue, kind: "tier") {
                 client.tier = tier
                 tierReferences.append((tierValue.path, tier))
             }
@@ -63,7 +65,7 @@ extension PolicyDecoder {
         }
         var names: [String] = []
         for element in elements {
-            guard let name = element.nonEmptyString() else { continue }
+            guard let name = checkedName(element, kind: "model") else { continue }
             modelReferences.append((element.path, name))
             names.append(name)
         }

@@ -44,8 +44,15 @@ public struct Accountant: Sendable {
     /// ``PrivacyAccount/epsilon(_:delta:)`` defines them. `previous` is a hint for the exact Gaussian composition:
     /// the ε of this window before its latest releases (the ledger's last position), from which the root is a
     /// step or two away. Any value is safe (``GaussianComposition/epsilon(mu:delta:from:)`` checks it).
+    ///
+    /// A δ limit outside (0, 1) admits only what basic composition proves with δ = 0: a δ of 0 leaves no room
+    /// for the conversions (and for any Gaussian release), and a δ of 1 or more is no guarantee at all, so it
+    /// gives +∞ (nothing more may be released).
     public func epsilon(_ account: PrivacyAccount, delta: Double, previous: Double = 0) -> Double {
         if account.releases == 0 { return 0 }
+        guard delta > 0 && delta < 1 else {
+            return delta == 0 && account.sumDelta == 0 ? account.sumEpsilon : .infinity
+        }
         let basic = account.sumDelta <= delta ? account.sumEpsilon : .infinity
         if method != .basic && account.onlyGaussian {
             // The exact composition is the privacy curve of the Gaussian releases itself; the RDP and zCDP

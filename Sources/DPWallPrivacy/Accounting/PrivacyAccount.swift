@@ -66,6 +66,22 @@ public struct PrivacyAccount: Sendable, Equatable {
         }
     }
 
+    /// Adds every release of `other` (accounts compose by adding their sums and counts).
+    public mutating func add(_ other: PrivacyAccount) {
+        sumEpsilon += other.sumEpsilon
+        sumDelta += other.sumDelta
+        rho += other.rho
+        sumMuSquared += other.sumMuSquared
+        releases += other.releases
+        for group in other.laplaceCounts {
+            if let k = laplaceCounts.firstIndex(where: { $0.epsilon == group.epsilon }) {
+                laplaceCounts[k].count += group.count
+            } else {
+                laplaceCounts.append(group)
+            }
+        }
+    }
+
     /// The RDP of the releases at ``RenyiDP/orders``[k].
     public func rdp(order k: Int) -> Double {
         let alpha = RenyiDP.orders[k]
@@ -82,8 +98,10 @@ public struct PrivacyAccount: Sendable, Equatable {
     /// - zcdp: the zCDP conversion, and basic;
     /// - rdp: the RDP conversion over the 156 orders, and basic;
     /// - zcdp and rdp, when every release was Gaussian: also the exact Gaussian composition.
+    /// A δ limit outside (0, 1) gives Σε when nothing released had a δ and δ is 0, and +∞ otherwise.
     public func epsilon(_ method: AccountingMethod, delta: Double) -> Double {
         if releases == 0 { return 0 }
+        guard delta > 0 && delta < 1 else { return delta == 0 && sumDelta == 0 ? sumEpsilon : .infinity }
         let basic = sumDelta <= delta ? sumEpsilon : .infinity
         switch method {
         case .basic:

@@ -6,7 +6,7 @@ package struct Envelope {
     package var id = -1
     /// Node of `ts` (a string), or -1.
     package var ts = -1
-    /// Node of `client` (a string), or -1.
+    /// Node of `client` (a string), or -1, also when it is not a valid client name (``ClientName``).
     package var client = -1
     /// Node of `credentials` (an object), or -1.
     package var credentials = -1
@@ -97,11 +97,16 @@ package struct EnvelopeDecoder {
             }
             return true
         }
+        // A `client` that is not a valid client name is not named by the record's denial line or audit entry
+        // (whichever code it gets), and is `invalid_field` in its turn below.
+        let client = envelope.client
+        let clientProblem = client >= 0 ? checkClient(view, client) : nil
+        if clientProblem != nil { envelope.client = -1 }
         // missing_field
         if envelope.id < 0 { throw RecordError(.missingField, "missing field \"id\"") }
         if envelope.ts < 0 { throw RecordError(.missingField, "missing field \"ts\"") }
         if envelope.model < 0 { throw RecordError(.missingField, "missing field \"model\"") }
-        if clientRequired && envelope.client < 0 {
+        if clientRequired && client < 0 {
             throw RecordError(.missingField, "missing field \"client\" (the policy's auth mode is trusted)")
         }
         if envelope.request < 0 && envelope.response < 0 {
@@ -118,7 +123,7 @@ package struct EnvelopeDecoder {
                     + view.quoted(envelope.ts))
         }
         envelope.eventTimeMilliseconds = millis
-        if envelope.client >= 0 { try checkName(view, envelope.client, "client") }
+        if let clientProblem { throw clientProblem }
         try checkName(view, envelope.model, "model")
         if envelope.version >= 0 { try checkName(view, envelope.version, "version") }
         if envelope.credentials >= 0 { try checkCredentials(view, envelope.credentials) }
@@ -170,6 +175,16 @@ package struct EnvelopeDecoder {
         guard (1...128).contains(length) else {
             throw RecordError(.invalidField, "\(field): must be 1-128 bytes, got \(length)")
         }
+    }
+
+    /// The `invalid_field` problem of the `client` member `node`, or nil when it is a valid client name
+    /// (``ClientName``).
+    private func checkClient(_ view: JSONView, _ node: Int) -> RecordError? {
+        guard view.kind(node) == .string else {
+            return RecordError(.invalidField, "client: must be a string, got \(view.kind(node).article)")
+        }
+        guard let problem = view.withUnescapedString(node, { ClientName.problem(utf8: $0) }) else { return nil }
+        return RecordError(.invalidField, "client: not a valid client name (docs/auth.md): \(problem)")
     }
 
     private func checkCredentials(_ view: JSONView, _ node: Int) throws(RecordError) {

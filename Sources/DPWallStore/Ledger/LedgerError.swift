@@ -10,6 +10,8 @@ public struct LedgerError: Error, CustomStringConvertible {
         case io
         /// The client or window asked for is not in the ledger (exit 65).
         case notFound
+        /// The change asked for would break a rule of the ledger, such as a limit out of range (exit 65).
+        case invalid
     }
 
     /// What kind of failure.
@@ -22,7 +24,7 @@ public struct LedgerError: Error, CustomStringConvertible {
     public var exitStatus: Int32 {
         switch kind {
         case .locked: 75
-        case .notFound: 65
+        case .notFound, .invalid: 65
         case .unusable, .io: 74
         }
     }

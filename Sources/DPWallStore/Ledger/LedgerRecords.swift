@@ -17,12 +17,15 @@ public struct ChargedRecord: Sendable, Equatable {
     /// Whether it was released with consistent noise (`--noise-key`): a repeat of its content in the same window
     /// is then answered identically and not charged again.
     public var keyed: Bool
+    /// The record's own accounting state (its rows): a span's spend is the sum of these over the charges in it.
+    public var account: PrivacyAccount
 
     /// Creates a charged record.
     public init(
         client: String, id: String, digest: [UInt8], eventTime: Int64, windowStart: Int64, epsilon: Double,
-        delta: Double, keyed: Bool = false
+        delta: Double, keyed: Bool = false, account: PrivacyAccount = PrivacyAccount()
     ) {
+        self.account = account
         self.client = client
         self.id = id
         self.digest = digest
@@ -96,8 +99,10 @@ public struct BudgetAdjustment: Sendable, Equatable {
     public var kind: Kind
     /// The client.
     public var client: String
-    /// The window changed (for a reset: the new window's start).
+    /// The window changed (for a reset: the instant from which spans start anew).
     public var windowStart: Int64
+    /// The end of the window a grant raised (exclusive; `Int64.max` for a reset and for a lifetime window).
+    public var windowEnd: Int64
     /// What a grant added (0 for a reset).
     public var epsilon: Double, delta: Double
     /// Wall-clock time of the change, in milliseconds since 1970.
@@ -109,9 +114,10 @@ public struct BudgetAdjustment: Sendable, Equatable {
 
     /// Creates an adjustment.
     public init(
-        kind: Kind, client: String, windowStart: Int64, epsilon: Double, delta: Double, at: Int64, by: String,
-        reason: String
+        kind: Kind, client: String, windowStart: Int64, windowEnd: Int64 = .max, epsilon: Double, delta: Double,
+        at: Int64, by: String, reason: String
     ) {
+        self.windowEnd = windowEnd
         self.kind = kind
         self.client = client
         self.windowStart = windowStart

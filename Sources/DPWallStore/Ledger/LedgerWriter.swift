@@ -1,4 +1,4 @@
-import DPWallPrivacy
+public import DPWallPrivacy
 import Foundation
 internal import GRDB
 internal import GRDBSQLite
@@ -49,8 +49,8 @@ public struct LedgerWriter {
     /// Charges `record` in the open transaction, or says which earlier charge stands in its way.
     public func insert(_ record: ChargedRecord) throws -> InsertOutcome {
         let statement = try db.cachedStatement(
-            sql: "INSERT INTO charges (client, id, digest, event_time, window_start, epsilon, delta, keyed) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            sql: "INSERT INTO charges (client, id, digest, event_time, window_start, epsilon, delta, keyed, rows, "
+                + "rho, mu_squared, laplace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).sqliteStatement
         sqlite3_reset(statement)
         Self.bind(statement, 1, record.client)
@@ -63,6 +63,14 @@ public struct LedgerWriter {
         sqlite3_bind_double(statement, 6, record.epsilon)
         sqlite3_bind_double(statement, 7, record.delta)
         sqlite3_bind_int64(statement, 8, record.keyed ? 1 : 0)
+        sqlite3_bind_int64(statement, 9, Int64(record.account.releases))
+        sqlite3_bind_double(statement, 10, record.account.rho)
+        sqlite3_bind_double(statement, 11, record.account.sumMuSquared)
+        if record.account.laplaceCounts.isEmpty {
+            sqlite3_bind_text(statement, 12, "", 0, Self.transient)
+        } else {
+            Self.bind(statement, 12, SQLiteLedger.encode(record.account.laplaceCounts))
+        }
         let status = sqlite3_step(statement)
         sqlite3_reset(statement)
         if status == SQLITE_DONE { return .inserted }
@@ -95,33 +103,87 @@ public struct LedgerWriter {
             arguments: [client, windowStart, Data(digest)])
     }
 
-    /// The window of `client` that holds event time `time`, within the tumbling window `[alignedStart,
-    /// alignedEnd)` that the policy puts it in: a `budget reset` may have split that window, so its span is the
-    /// latest stored start at or before `time` up to the next stored start. Returns the stored state, if any, and
-    /// the span.
-    public func window(client: String, at time: Int64, alignedStart: Int64, alignedEnd: Int64) throws -> (
-        state: WindowState?, start: Int64, end: Int64
-    ) {
-        // Cached statements: a new client costs two index lookups, not two SQL compilations (a run over a
-        // million distinct clients took 107 s with the compilations).
-        let stored = try Row.fetchOne(
+    /// The span of `client`'s budget that holds event time `time` within the tumbling window `[alignedStart,
+    /// alignedEnd)` of the tier in force: the window, cut where a `budget reset` of the client falls inside it
+    /// (a reset at `r` starts every span that holds `r` anew at `r`).
+    public func span(client: String, at time: Int64, alignedStart: Int64, alignedEnd: Int64) throws -> Range<Int64> {
+        // Cached statements: a new client costs index lookups, not SQL compilations (a run over a million
+        // distinct clients took 107 s with the compilations).
+        let row = try Row.fetchOne(
             db.cachedStatement(
-                sql: "SELECT \(Self.windowColumns) FROM windows WHERE client = ? AND window_start >= ? "
-                    + "AND window_start <= ? ORDER BY window_start DESC LIMIT 1"),
-            arguments: [client, alignedStart, time]
-        ).map(Self.windowState)
-        let next = try Int64.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT MIN(window_start) FROM windows WHERE client = ? AND window_start > ? AND window_start < ?"),
-            arguments: [client, time, alignedEnd])
-        return (stored, stored?.windowStart ?? alignedStart, next ?? alignedEnd)
+                sql: "SELECT (SELECT MAX(window_start) FROM adjustments WHERE client = ?1 AND kind = 'reset' "
+                    + "AND window_start > ?2 AND window_start <= ?3), (SELECT MIN(window_start) FROM adjustments "
+                    + "WHERE client = ?1 AND kind = 'reset' AND window_start > ?3 AND window_start < ?4)"),
+            arguments: [client, alignedStart, time, alignedEnd])
+        let start: Int64? = row?[0]
+        let end: Int64? = row?[1]
+        return (start ?? alignedStart)..<(end ?? alignedEnd)
     }
 
-    /// The client's window with the latest start, if any.
+    /// What `client` spent in `span`: the accounting state of its charges with event time in the span, plus
+    /// every window carried over from a ledger before per-charge accounting (v3) that overlaps the span, whole.
+    public func spent(client: String, in span: Range<Int64>) throws -> PrivacyAccount {
+        var account = PrivacyAccount()
+        // One row per distinct Laplace text (few: the policy declares few ε values): its charges' sums, and its
+        // groups times the number of charges that share them.
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: "SELECT laplace, COUNT(*), TOTAL(epsilon), TOTAL(delta), TOTAL(rho), TOTAL(mu_squared), "
+                    + "SUM(rows) FROM charges WHERE client = ? AND event_time >= ? AND event_time < ? AND rows > 0 "
+                    + "GROUP BY laplace"),
+            arguments: [client, span.lowerBound, span.upperBound])
+        while let row = try rows.next() {
+            let count: Int = row[1]
+            let groups = SQLiteLedger.decode(row[0]).map { group in
+                PrivacyAccount.LaplaceGroup(epsilon: group.epsilon, count: group.count * count)
+            }
+            account.add(
+                PrivacyAccount(
+                    sumEpsilon: row[2], sumDelta: row[3], rho: row[4], sumMuSquared: row[5], laplaceCounts: groups,
+                    releases: row[6]))
+        }
+        let carried = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: "SELECT sum_epsilon, sum_delta, rho, sum_mu_squared, releases, laplace FROM carried "
+                    + "WHERE client = ? AND window_start < ? AND window_end > ?"),
+            arguments: [client, span.upperBound, span.lowerBound])
+        while let row = try carried.next() {
+            account.add(
+                PrivacyAccount(
+                    sumEpsilon: row[0], sumDelta: row[1], rho: row[2], sumMuSquared: row[3],
+                    laplaceCounts: SQLiteLedger.decode(row[5]), releases: row[4]))
+        }
+        return account
+    }
+
+    /// What `budget grant` added to `client`'s limit in `span`: the grants made for spans inside it (a grant
+    /// for a day also raises the month that holds the day, never the other way round).
+    public func granted(client: String, in span: Range<Int64>) throws -> (epsilon: Double, delta: Double) {
+        let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT TOTAL(epsilon), TOTAL(delta) FROM adjustments WHERE client = ? AND kind = 'grant' "
+                    + "AND window_start >= ? AND window_end <= ?"),
+            arguments: [client, span.lowerBound, span.upperBound])
+        return (row?[0] ?? 0, row?[1] ?? 0)
+    }
+
+    /// The stored snapshot of `client`'s span, if any: what `budget show` reads (denials, first and last seen).
+    public func snapshot(client: String, span: Range<Int64>) throws -> WindowState? {
+        try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT \(Self.windowColumns) FROM windows WHERE client = ? AND window_start = ? "
+                    + "AND window_end = ?"),
+            arguments: [client, span.lowerBound, span.upperBound]
+        ).map(Self.windowState)
+    }
+
+    /// The client's latest window: the snapshot of the span of its last decision (the latest start, and of
+    /// those the shortest span), if any.
     public func latestWindow(client: String) throws -> WindowState? {
         try Row.fetchOne(
             db,
-            sql: "SELECT \(Self.windowColumns) FROM windows WHERE client = ? ORDER BY window_start DESC LIMIT 1",
+            sql: "SELECT \(Self.windowColumns) FROM windows WHERE client = ? "
+                + "ORDER BY last_seen DESC, window_start DESC, window_end ASC LIMIT 1",
             arguments: [client]
         ).map(Self.windowState)
     }
@@ -225,10 +287,11 @@ public struct LedgerWriter {
     /// Records an operator's change to a budget.
     func record(_ adjustment: BudgetAdjustment) throws {
         try db.execute(
-            sql: "INSERT INTO adjustments (kind, client, window_start, epsilon, delta, at, by, reason) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            sql: "INSERT INTO adjustments (kind, client, window_start, window_end, epsilon, delta, at, by, reason) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [
-                adjustment.kind.rawValue, adjustment.client, adjustment.windowStart, adjustment.epsilon,
+                adjustment.kind.rawValue, adjustment.client, adjustment.windowStart, adjustment.windowEnd,
+                adjustment.epsilon,
                 adjustment.delta, adjustment.at, adjustment.by, adjustment.reason,
             ])
     }

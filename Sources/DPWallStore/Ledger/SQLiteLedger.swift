@@ -149,6 +149,66 @@ public final class SQLiteLedger: @unchecked Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v4: one budget per client across tiers") { db in
+            // privacy.md, "Budgets and the ledger": a client's spend in any span is the sum of its charges with
+            // event time in the span, so each charge keeps its own accounting state (rows > 0), and windows are
+            // snapshots of spans that may overlap (a 1d and a 30d span can start at the same instant). The
+            // windows a v3 ledger holds are kept whole as `carried` accounts: their charges predate the per-charge
+            // state (rows = 0), and a span counts every carried window it overlaps, all of it (the safe side).
+            try db.execute(
+                sql: """
+                    ALTER TABLE charges ADD COLUMN rows INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE charges ADD COLUMN rho REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE charges ADD COLUMN mu_squared REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE charges ADD COLUMN laplace TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX charges_time ON charges (client, event_time);
+                    CREATE TABLE carried (
+                        client TEXT NOT NULL,
+                        window_start INTEGER NOT NULL,
+                        window_end INTEGER NOT NULL,
+                        sum_epsilon REAL NOT NULL,
+                        sum_delta REAL NOT NULL,
+                        rho REAL NOT NULL,
+                        sum_mu_squared REAL NOT NULL,
+                        releases INTEGER NOT NULL,
+                        laplace TEXT NOT NULL,
+                        PRIMARY KEY (client, window_start, window_end)
+                    ) WITHOUT ROWID;
+                    INSERT INTO carried SELECT client, window_start, window_end, sum_epsilon, sum_delta, rho,
+                        sum_mu_squared, releases, laplace FROM windows WHERE releases > 0;
+                    ALTER TABLE adjustments ADD COLUMN window_end INTEGER NOT NULL DEFAULT 9223372036854775807;
+                    UPDATE adjustments SET window_end = COALESCE((SELECT w.window_end FROM windows w
+                        WHERE w.client = adjustments.client AND w.window_start = adjustments.window_start),
+                        window_end) WHERE kind = 'grant';
+                    CREATE INDEX adjustments_client ON adjustments (client, kind, window_start);
+                    CREATE TABLE windows_v4 (
+                        client TEXT NOT NULL,
+                        window_start INTEGER NOT NULL,
+                        window_end INTEGER NOT NULL,
+                        sum_epsilon REAL NOT NULL,
+                        sum_delta REAL NOT NULL,
+                        rho REAL NOT NULL,
+                        sum_mu_squared REAL NOT NULL,
+                        releases INTEGER NOT NULL,
+                        laplace TEXT NOT NULL,
+                        tier TEXT NOT NULL DEFAULT '',
+                        limit_epsilon REAL NOT NULL DEFAULT 0,
+                        limit_delta REAL NOT NULL DEFAULT 0,
+                        granted_epsilon REAL NOT NULL DEFAULT 0,
+                        granted_delta REAL NOT NULL DEFAULT 0,
+                        spent_epsilon REAL NOT NULL DEFAULT 0,
+                        spent_delta REAL NOT NULL DEFAULT 0,
+                        denials INTEGER NOT NULL DEFAULT 0,
+                        first_seen INTEGER NOT NULL DEFAULT 0,
+                        last_seen INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (client, window_start, window_end)
+                    ) WITHOUT ROWID;
+                    INSERT INTO windows_v4 (\(LedgerWriter.windowColumns))
+                        SELECT \(LedgerWriter.windowColumns) FROM windows;
+                    DROP TABLE windows;
+                    ALTER TABLE windows_v4 RENAME TO windows;
+                    """)
+        }
         return migrator
     }
 
@@ -220,11 +280,13 @@ public final class SQLiteLedger: @unchecked Sendable {
     /// Every client's latest window (or those of `clients`), ordered by client: what `budget show` lists.
     public func latestWindows(clients: [String] = []) throws -> [WindowState] {
         try reading { db in
-            let filter = clients.isEmpty ? "" : " AND w.client IN (\(clients.map { _ in "?" }.joined(separator: ",")))"
+            // The snapshot of each client's last decided span (LedgerWriter.latestWindow(client:)'s order).
+            let filter = clients.isEmpty ? "" : " WHERE client IN (\(clients.map { _ in "?" }.joined(separator: ",")))"
             return try Row.fetchAll(
                 db,
-                sql: "SELECT \(LedgerWriter.windowColumns) FROM windows w WHERE w.window_start = "
-                    + "(SELECT MAX(window_start) FROM windows WHERE client = w.client)\(filter) ORDER BY w.client",
+                sql: "SELECT \(LedgerWriter.windowColumns) FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY client "
+                    + "ORDER BY last_seen DESC, window_start DESC, window_end ASC) AS latest FROM windows\(filter)) "
+                    + "WHERE latest = 1 ORDER BY client",
                 arguments: StatementArguments(clients)
             ).map(LedgerWriter.windowState)
         }
@@ -278,23 +340,33 @@ public final class SQLiteLedger: @unchecked Sendable {
         try reading { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT kind, client, window_start, epsilon, delta, at, by, reason FROM adjustments"
+                sql: "SELECT kind, client, window_start, window_end, epsilon, delta, at, by, reason FROM adjustments"
                     + (client == nil ? "" : " WHERE client = ?") + " ORDER BY seq",
                 arguments: client.map { [$0] } ?? []
             ).map { row in
                 BudgetAdjustment(
                     kind: BudgetAdjustment.Kind(rawValue: row[0]) ?? .grant, client: row[1], windowStart: row[2],
-                    epsilon: row[3], delta: row[4], at: row[5], by: row[6], reason: row[7])
+                    windowEnd: row[3], epsilon: row[4], delta: row[5], at: row[6], by: row[7], reason: row[8])
             }
         }
     }
 
+    /// The largest ε limit a window may reach with grants (nats): far past any meaningful privacy, and small
+    /// enough that the accountants' arithmetic stays finite.
+    public static let maxEpsilonLimit = 1e6
+
     /// Raises the limit of `client`'s latest window by `epsilon` and `delta`, and records who did it and why.
-    /// Returns the window as it now stands; throws when the client has no window yet.
+    /// The grant holds for the window's span and for every longer span that holds it (privacy.md, "Budgets and
+    /// the ledger"). Returns the window as it now stands; throws when the client has no window yet, or when the
+    /// limit with every grant inside the span would pass δ < 1 or ``maxEpsilonLimit``.
     public func grant(
         client: String, epsilon: Double, delta: Double, at: Int64, by: String, reason: String
     ) throws -> WindowState {
-        try withWriter { writer in
+        guard epsilon.isFinite && epsilon >= 0 && delta.isFinite && delta >= 0 && epsilon + delta > 0 else {
+            throw LedgerError(
+                kind: .invalid, message: "a grant adds a finite epsilon ≥ 0 and delta ≥ 0, not both 0")
+        }
+        return try withWriter { writer in
             try writer.begin()
             guard var state = try writer.latestWindow(client: client) else {
                 try writer.rollback()
@@ -303,52 +375,68 @@ public final class SQLiteLedger: @unchecked Sendable {
                     message: "client \(client) has no budget window in ledger \(path) yet: nothing to grant "
                         + "(raise its budget under clients in the policy instead)")
             }
-            state.grantedEpsilon += epsilon
-            state.grantedDelta += delta
+            let span = state.windowStart..<state.windowEnd
+            let granted = try writer.granted(client: client, in: span)
+            let total = (
+                epsilon: state.limitEpsilon + granted.epsilon + epsilon, delta: state.limitDelta + granted.delta + delta
+            )
+            guard total.epsilon <= Self.maxEpsilonLimit && total.delta < 1 else {
+                try writer.rollback()
+                throw LedgerError(
+                    kind: .invalid,
+                    message: "the grant would take \(client)'s limit to epsilon \(Self.number(total.epsilon)), delta "
+                        + "\(Self.number(total.delta)) (policy limit plus every grant in the window): a limit must "
+                        + "stay below delta 1 and at most epsilon \(Self.number(Self.maxEpsilonLimit))")
+            }
+            state.grantedEpsilon = granted.epsilon + epsilon
+            state.grantedDelta = granted.delta + delta
             try writer.save(state)
             try writer.record(
                 BudgetAdjustment(
-                    kind: .grant, client: client, windowStart: state.windowStart, epsilon: epsilon, delta: delta,
-                    at: at, by: by, reason: reason))
+                    kind: .grant, client: client, windowStart: state.windowStart, windowEnd: state.windowEnd,
+                    epsilon: epsilon, delta: delta, at: at, by: by, reason: reason))
             try writer.commit()
             return state
         }
     }
 
-    /// Starts a new, empty window for `client` at `at` (milliseconds), splitting the latest window, which must
-    /// contain `at`; records who did it (at wall-clock time `now`) and why. Returns the new window.
-    public func reset(client: String, at: Int64, now: Int64, by: String, reason: String) throws -> WindowState {
+    /// Starts `client`'s budget anew at `at` (milliseconds): every span that holds `at` is cut there, so records
+    /// from `at` on count only what was charged from `at` on. Records who did it (at wall-clock time `now`) and
+    /// why. Returns the new piece of the client's latest window when `at` falls inside it (nil otherwise).
+    public func reset(client: String, at: Int64, now: Int64, by: String, reason: String) throws -> WindowState? {
         try withWriter { writer in
             try writer.begin()
-            guard var old = try writer.latestWindow(client: client) else {
+            guard let old = try writer.latestWindow(client: client) else {
                 try writer.rollback()
                 throw LedgerError(
                     kind: .notFound,
                     message: "client \(client) has no budget window in ledger \(path): nothing to reset")
             }
-            guard old.windowStart < at && at < old.windowEnd else {
-                try writer.rollback()
-                throw LedgerError(
-                    kind: .notFound,
-                    message: "client \(client)'s latest window does not contain the reset time (it runs from "
-                        + "\(old.windowStart) to \(old.windowEnd) ms): records after it start a new window anyway; "
-                        + "give --at inside it to split it")
-            }
-            var fresh = WindowState(
-                client: client, windowStart: at, windowEnd: old.windowEnd, account: PrivacyAccount())
-            fresh.tier = old.tier
-            fresh.limitEpsilon = old.limitEpsilon
-            fresh.limitDelta = old.limitDelta
-            old.windowEnd = at
-            try writer.save(old)
-            try writer.save(fresh)
             try writer.record(
                 BudgetAdjustment(
                     kind: .reset, client: client, windowStart: at, epsilon: 0, delta: 0, at: now, by: by,
                     reason: reason))
+            var fresh: WindowState?
+            if old.windowStart < at && at < old.windowEnd {
+                let span = at..<old.windowEnd
+                var state = WindowState(
+                    client: client, windowStart: at, windowEnd: old.windowEnd,
+                    account: try writer.spent(client: client, in: span))
+                state.tier = old.tier
+                state.limitEpsilon = old.limitEpsilon
+                state.limitDelta = old.limitDelta
+                (state.grantedEpsilon, state.grantedDelta) = try writer.granted(client: client, in: span)
+                state.lastSeen = old.lastSeen
+                try writer.save(state)
+                fresh = state
+            }
             try writer.commit()
             return fresh
         }
+    }
+
+    private static func number(_ value: Double) -> String {
+        String(format: "%.6g", value)
     }
 
     /// The audit archive's head as the ledger last committed it, if an audit was ever written with it.

@@ -1,0 +1,279 @@
+import DPWallPrivacy
+import DPWallRecords
+import DPWallStore
+
+/// Every client's privacy budget as the writing turn decides it (privacy.md, "Budgets and the ledger"): one
+/// budget per client, whose window and limit follow the tier in force for the record being decided.
+///
+/// A record of client `c` under tier `T` at event time `t` is judged in `T`'s tumbling window that holds `t`,
+/// cut where a `budget reset` of `c` falls inside it (its *span*). What was spent in the span is everything
+/// charged to `c` with event time in it, under whichever tier it was charged: the ledger keeps each charge's own
+/// accounting state, so a span is the sum of its charges (``LedgerWriter/spent(client:in:)``). The limit is
+/// `T`'s budget (with `c`'s overrides) plus the grants made for spans inside this one. So no sequence of tier
+/// changes, resets or grants lets a record pass the limit of the tier it is released under, counting all that
+/// the client got in that tier's window; switching from a short window to a long one and back never forgets.
+///
+/// Per client it keeps the spans it has loaded this run, each with its account, and adds every charge to every
+/// kept span that holds it; a span is summed from the ledger once, when a record first needs it. One tier per
+/// client (the common case) keeps one span, and deciding costs what it did before spans could overlap. After a
+/// commit, when more than ``clientLimit`` clients are held, it forgets them all and reloads each from the ledger.
+final class BudgetBook {
+    /// One span of a client's budget, as loaded and charged this run.
+    struct Span {
+        /// The snapshot the ledger keeps of the span (`budget show`): its bounds, account, tier and limit of the
+        /// last record decided in it, grants, position, denials and event times.
+        var state: WindowState
+        /// The tier window the span was cut from (`[aligned start, aligned end)`).
+        var aligned: Range<Int64>
+        /// The tier whose budget last judged a record in it, and that budget.
+        var tierName: String
+        var budget: Policy.Budget
+        /// Whether the snapshot changed since it was saved, and whether its position (`spentEpsilon`,
+        /// `spentDelta`) lags its account (a charge under another span's tier).
+        var isDirty = false
+        var spentIsStale = false
+
+        func holds(_ time: Int64) -> Bool { state.windowStart <= time && time < state.windowEnd }
+    }
+
+    /// A client's kept spans, and the one that decided its last record.
+    struct Client {
+        var spans: [Span]
+        var current: Int
+    }
+
+    static let clientLimit = 1 << 20
+
+    private let policy: Policy
+    private let accountant: Accountant
+    private let keyed: Bool
+    private var clients: [String: Client] = [:]
+    private var dirty: [String] = []
+
+    init(policy: Policy, accountant: Accountant, keyed: Bool) {
+        self.policy = policy
+        self.accountant = accountant
+        self.keyed = keyed
+    }
+
+    /// Relative slack of the limit comparison, for floating-point rounding of sums (privacy-wise negligible).
+    static let slack = 1e-12
+
+    /// Charges a record of `client` under `tierName` at `eventTime`, whose released rows are `costs` (their
+    /// basic sums `epsilon` and `delta`), into the writer's open transaction; or denies it `budget_exhausted`
+    /// or `duplicate_id`, or answers a retry or repeat again at no cost.
+    func decide(
+        client: String, tierName: String, id: String, eventTime: Int64, digest: [UInt8],
+        costs: ArraySlice<(cost: RowCost, rows: Int)>, epsilon: Double, delta: Double,
+        _ writer: inout LedgerWriter
+    ) throws -> BudgetStage.Decision {
+        guard let (key, position) = try load(client, tierName: tierName, at: eventTime, &writer) else {
+            return .deny(
+                RecordError(
+                    .budgetExhausted,
+                    "the client has no privacy budget (its tier sets none): nothing privatized can be released to it"))
+        }
+        // By index: one hash of the client's name per record (no insertion happens until the write-back).
+        var entry = clients.values[key]
+        defer { clients.values[key] = entry }
+        var span = entry.spans[position]
+        defer { entry.spans[position] = span }
+        if span.state.firstSeen == 0 { span.state.firstSeen = eventTime }
+        span.state.lastSeen = max(span.state.lastSeen, eventTime)
+        if !entry.spans.contains(where: \.isDirty) { dirty.append(client) }
+        span.isDirty = true
+        let limit = span.state.effectiveLimit
+        if span.spentIsStale { refresh(&span) }
+        if let problem = Self.outOfRange(limit) {
+            span.state.denials += 1
+            return .deny(problem)
+        }
+        var account = span.state.account
+        for group in costs { account.add(group.cost, count: group.rows) }
+        let spent = accountant.epsilon(account, delta: limit.delta, previous: span.state.spentEpsilon)
+        if spent <= limit.epsilon * (1 + Self.slack) {
+            var own = PrivacyAccount()
+            for group in costs { own.add(group.cost, count: group.rows) }
+            let record = ChargedRecord(
+                client: client, id: id, digest: digest, eventTime: eventTime, windowStart: span.state.windowStart,
+                epsilon: epsilon, delta: delta, keyed: keyed, account: own)
+            switch try writer.insert(record) {
+            case .inserted:
+                span.state.account = account
+                span.state.spentEpsilon = spent
+                span.state.spentDelta = spentDelta(account, limit: limit.delta)
+                // The charge counts in every other kept span that holds it (another tier's window).
+                for other in entry.spans.indices where other != position && entry.spans[other].holds(eventTime) {
+                    entry.spans[other].state.account.add(own)
+                    entry.spans[other].isDirty = true
+                    entry.spans[other].spentIsStale = true
+                }
+                return .release(cost: (epsilon, delta), Self.position(span.state))
+            case .contentTaken:
+                return .release(cost: (0, 0), Self.position(span.state))
+            case .idTaken:
+                break
+            }
+        }
+        // Over the limit, or the id is taken: a retry or repeat is answered again without a charge.
+        if let earlier = try writer.charge(client: client, id: id) {
+            if earlier.digest == digest && earlier.keyed && keyed {
+                return .release(cost: (0, 0), Self.position(span.state))
+            }
+            span.state.denials += 1
+            let when = EventTime.format(milliseconds: earlier.eventTime)
+            return .deny(
+                RecordError(
+                    .duplicateID,
+                    earlier.digest == digest
+                        ? "this id was already charged to the client (event time \(when)); a retry is answered "
+                            + "again only under the --noise-key that answered it"
+                        : "this id was already charged to the client (event time \(when)) with different content"))
+        }
+        if keyed,
+            try writer.keyedCharge(client: client, windowStart: span.state.windowStart, digest: digest) != nil
+        {
+            return .release(cost: (0, 0), Self.position(span.state))
+        }
+        span.state.denials += 1
+        return .deny(
+            RecordError(
+                .budgetExhausted,
+                "releasing this record (epsilon \(Self.number(epsilon))) would take the client to epsilon "
+                    + "\(Self.number(spent)) of its limit \(Self.number(limit.epsilon)) (delta "
+                    + "\(Self.number(limit.delta)), \(policy.accounting.rawValue)) in the window from "
+                    + "\(EventTime.format(milliseconds: span.state.windowStart)) to "
+                    + "\(EventTime.format(milliseconds: span.state.windowEnd))"))
+    }
+
+    /// A limit that no release can be judged against: a δ of 1 or more is no guarantee, and an ε past
+    /// ``SQLiteLedger/maxEpsilonLimit`` (or not finite) is what a hand-edited ledger or a flood of grants gives.
+    static func outOfRange(_ limit: (epsilon: Double, delta: Double)) -> RecordError? {
+        if limit.delta >= 0 && limit.delta < 1 && limit.epsilon >= 0 && limit.epsilon <= SQLiteLedger.maxEpsilonLimit {
+            return nil
+        }
+        return RecordError(
+            .budgetExhausted,
+            "the client's limit in force (epsilon \(number(limit.epsilon)), delta \(number(limit.delta)), grants "
+                + "included) is not a privacy guarantee (delta must be below 1 and epsilon at most "
+                + "\(number(SQLiteLedger.maxEpsilonLimit))): nothing privatized is released until an operator "
+                + "fixes the ledger's grants")
+    }
+
+    /// Makes the span of `client`'s budget that judges a record under `tierName` at `time` current; returns
+    /// where the client is in ``clients`` and the span's position among its kept spans, or nil when the client
+    /// has no budget.
+    private func load(_ client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
+        -> (key: [String: Client].Index, span: Int)?
+    {
+        let key = clients.index(forKey: client)
+        if let key {
+            let entry = clients.values[key]
+            let span = entry.spans[entry.current]
+            if span.holds(time) && span.tierName == tierName { return (key, entry.current) }
+        }
+        let (tier, found) = policy.budget(forClient: client, tierName: tierName)
+        guard let budget = found else { return nil }
+        let aligned = budget.window.span(containing: time)
+        var entry = key.map { clients.values[$0] } ?? Client(spans: [], current: 0)
+        if let kept = entry.spans.firstIndex(where: {
+            $0.holds(time) && $0.aligned == aligned.start..<aligned.end
+        }) {
+            entry.spans[kept].tierName = tierName
+            entry.spans[kept].budget = budget
+            entry.spans[kept].state.tier = tier
+            entry.spans[kept].state.limitEpsilon = budget.epsilon
+            entry.spans[kept].state.limitDelta = budget.delta
+            entry.current = kept
+        } else {
+            // Spans that do not hold this record's time are left behind (stored first if changed, so that the
+            // ledger's snapshot is current); a record that returns to one sums it from the ledger again.
+            var kept: [Span] = []
+            for span in entry.spans {
+                if span.holds(time) {
+                    kept.append(span)
+                } else if span.isDirty {
+                    var span = span
+                    if span.spentIsStale { refresh(&span) }
+                    try writer.save(span.state)
+                }
+            }
+            let bounds = try writer.span(
+                client: client, at: time, alignedStart: aligned.start, alignedEnd: aligned.end)
+            var state =
+                try writer.snapshot(client: client, span: bounds)
+                ?? WindowState(
+                    client: client, windowStart: bounds.lowerBound, windowEnd: bounds.upperBound,
+                    account: PrivacyAccount())
+            state.account = try writer.spent(client: client, in: bounds)
+            (state.grantedEpsilon, state.grantedDelta) = try writer.granted(client: client, in: bounds)
+            state.tier = tier
+            state.limitEpsilon = budget.epsilon
+            state.limitDelta = budget.delta
+            kept.append(
+                Span(
+                    state: state, aligned: aligned.start..<aligned.end, tierName: tierName, budget: budget,
+                    isDirty: false))
+            entry.spans = kept
+            entry.current = kept.count - 1
+        }
+        if let key {
+            clients.values[key] = entry
+            return (key, entry.current)
+        }
+        clients[client] = entry
+        return (clients.index(forKey: client)!, entry.current)
+    }
+
+    /// Stores the snapshot of every span changed since the last save, in the writer's open transaction; after
+    /// it, forgets every client when more than ``clientLimit`` are held.
+    func save(_ writer: inout LedgerWriter) throws {
+        for client in dirty {
+            guard var entry = clients[client] else { continue }
+            for index in entry.spans.indices where entry.spans[index].isDirty {
+                if entry.spans[index].spentIsStale { refresh(&entry.spans[index]) }
+                try writer.save(entry.spans[index].state)
+                entry.spans[index].isDirty = false
+            }
+            clients[client] = entry
+        }
+        dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// Forgets every client when more than ``clientLimit`` are held (call after a commit).
+    func trim() {
+        if clients.count > Self.clientLimit { clients.removeAll() }
+    }
+
+    /// Whether a snapshot changed since the last save.
+    var hasChanges: Bool { !dirty.isEmpty }
+
+    /// Brings a span's position up to date with its account (it was charged under another span's tier).
+    private func refresh(_ span: inout Span) {
+        let limit = span.state.effectiveLimit
+        if Self.outOfRange(limit) == nil {
+            span.state.spentEpsilon = accountant.epsilon(
+                span.state.account, delta: limit.delta, previous: span.state.spentEpsilon)
+            span.state.spentDelta = spentDelta(span.state.account, limit: limit.delta)
+        }
+        span.spentIsStale = false
+    }
+
+    private func spentDelta(_ account: PrivacyAccount, limit: Double) -> Double {
+        guard account.releases > 0 else { return 0 }
+        return policy.accounting == .basic ? account.sumDelta : limit
+    }
+
+    private static func position(_ state: WindowState) -> BudgetStage.Position {
+        let limit = state.effectiveLimit
+        return BudgetStage.Position(
+            spentEpsilon: state.spentEpsilon, spentDelta: state.spentDelta, limitEpsilon: limit.epsilon,
+            limitDelta: limit.delta)
+    }
+
+    static func number(_ value: Double) -> String {
+        var writer = JSONWriter(capacity: 32)
+        writer.append(value)
+        return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+}
