@@ -62,6 +62,10 @@ struct BudgetCommand: ParsableCommand {
         @Option(help: "table, json or csv.")
         var format: Format = .table
 
+        func validate() throws {
+            try ClientArgument.validate(clients, as: "CLIENT")
+        }
+
         func run() throws {
             let opened = try BudgetCommand.open(ledger, readOnly: true)
             let windows = try BudgetCommand.ledgerCall { try opened.latestWindows(clients: clients) }
@@ -106,6 +110,7 @@ struct BudgetCommand: ParsableCommand {
         var ledger = "dpwall.db"
 
         func validate() throws {
+            try ClientArgument.validate([client], as: "CLIENT")
             guard epsilon.isFinite && epsilon > 0 else { throw ValidationError("--epsilon must be > 0") }
             guard delta.isFinite && delta >= 0 && delta < 1 else { throw ValidationError("--delta must be in [0, 1)") }
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -166,6 +171,7 @@ struct BudgetCommand: ParsableCommand {
         }
 
         func validate() throws {
+            try ClientArgument.validate([client], as: "CLIENT")
             guard yes else { throw ValidationError("budget reset forgets spent budget: confirm with --yes") }
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw ValidationError("--reason must say why")
