@@ -1,9 +1,9 @@
 import DPWallPrivacy
-import DPWallStore
 import Foundation
 import Testing
 
 @testable import DPWall
+@testable import DPWallStore
 
 /// One budget per client across tiers (privacy.md, "Budgets and the ledger"), on a real SQLite ledger: the
 /// budget book driven in-process with random interleavings of tiers, windows, late events, restarts, resets and
@@ -184,6 +184,57 @@ struct BudgetBookTests {
         }
     }
 
+    @Test("grants edited past δ = 1 or to an infinite ε deny budget_exhausted, and a δ limit of 0 denies Gaussian")
+    func limitsOutOfRange() throws {
+        let policy = try Policy.parse(yaml: Self.yaml, source: "budgets.yaml")
+        let ledger = try SQLiteLedger(path: ":memory:")
+        var run = Run(policy: policy)
+        guard
+            case .release = try run.decide(
+                ledger, client: "c", tier: "day", id: "a", at: Self.t0, rows: 1, epsilon: 0.5)
+        else { Issue.record("the first record was not released"); return }
+        try run.finish(ledger)
+        // As `sqlite3` would: two grants whose δ sums past 1 (budget grant refuses the second), and ε = 1e308 twice.
+        for (epsilon, delta) in [(0.0, 0.6), (0.0, 0.6), (1e308, 0.0), (1e308, 0.0)] {
+            try ledger.withWriter { (writer: inout LedgerWriter) throws in
+                try writer.begin()
+                try writer.record(
+                    BudgetAdjustment(
+                        kind: .grant, client: "c", windowStart: Self.t0, windowEnd: Self.t0 + 24 * Self.hour,
+                        epsilon: epsilon, delta: delta, at: 0, by: "sqlite3", reason: "edit"))
+                try writer.commit()
+            }
+            run = Run(policy: policy)
+            let decision = try run.decide(
+                ledger, client: "c", tier: "day", id: "b\(epsilon)\(delta)", at: Self.t0 + 1, rows: 1,
+                epsilon: 0.5)
+            try run.finish(ledger)
+            if delta > 0 && epsilon == 0 && decision.isRelease { continue }  // the first δ grant: δ 0.6 is fine
+            guard case .deny(let problem) = decision else {
+                Issue.record("released under the limit edited by \(epsilon), \(delta)")
+                continue
+            }
+            #expect(problem.code == .budgetExhausted)
+            #expect(problem.message.contains("not a privacy guarantee"), "\(problem.message)")
+        }
+        // A Gaussian row against a δ limit of 0 (the `day` tier sets none): denied, not trapped, under rdp.
+        let rdp = try Policy.parse(
+            yaml: Self.yaml.replacingOccurrences(of: "accounting: basic", with: "accounting: rdp"), source: "rdp.yaml")
+        let book = BudgetBook(policy: rdp, accountant: Accountant(method: .rdp), keyed: false)
+        let decision = try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.begin()
+            return try book.decide(
+                client: "g", tierName: "day", id: "g1", eventTime: Self.t0, digest: Array(repeating: 1, count: 32),
+                costs: [(cost: RowCost.gaussian(mu: 0.2, epsilon: 0.5, delta: 1e-7), rows: 1)][...], epsilon: 0.5,
+                delta: 1e-7, &writer)
+        }
+        guard case .deny(let problem) = decision else {
+            Issue.record("a Gaussian release passed a δ limit of 0")
+            return
+        }
+        #expect(problem.code == .budgetExhausted)
+    }
+
     @Test("the issue's switch: one free record a day (1/1d) never resets the 30-day pro budget (10/30d)")
     func freeThenPro() throws {
         let policy = try Policy.parse(
@@ -227,5 +278,12 @@ struct BudgetBookTests {
         #expect(pro == 9)
         #expect(free == 5)
         #expect(try ledger.totals(client: "alice").charges == 14)
+    }
+}
+
+extension BudgetStage.Decision {
+    var isRelease: Bool {
+        if case .release = self { return true }
+        return false
     }
 }

@@ -136,6 +136,13 @@ final class BudgetBook {
             return .release(cost: (0, 0), Self.position(span.state))
         }
         span.state.denials += 1
+        if limit.delta == 0 && account.sumDelta > 0 {
+            return .deny(
+                RecordError(
+                    .budgetExhausted,
+                    "this record's release has a delta (\(Self.number(delta))), and the client's delta limit is 0: "
+                        + "only releases without one (Laplace) can fit its budget"))
+        }
         return .deny(
             RecordError(
                 .budgetExhausted,
@@ -146,18 +153,16 @@ final class BudgetBook {
                     + "\(EventTime.format(milliseconds: span.state.windowEnd))"))
     }
 
-    /// A limit that no release can be judged against: a δ of 1 or more is no guarantee, and an ε past
-    /// ``SQLiteLedger/maxEpsilonLimit`` (or not finite) is what a hand-edited ledger or a flood of grants gives.
+    /// A limit that no release can be judged against: a δ of 1 or more is no guarantee, and an ε that is not
+    /// finite is what a hand-edited ledger gives (``SQLiteLedger/grant(client:epsilon:delta:at:by:reason:)``
+    /// keeps grants within ``SQLiteLedger/maxEpsilonLimit``; a policy may set a larger ε of its own).
     static func outOfRange(_ limit: (epsilon: Double, delta: Double)) -> RecordError? {
-        if limit.delta >= 0 && limit.delta < 1 && limit.epsilon >= 0 && limit.epsilon <= SQLiteLedger.maxEpsilonLimit {
-            return nil
-        }
+        if limit.delta >= 0 && limit.delta < 1 && limit.epsilon >= 0 && limit.epsilon.isFinite { return nil }
         return RecordError(
             .budgetExhausted,
             "the client's limit in force (epsilon \(number(limit.epsilon)), delta \(number(limit.delta)), grants "
-                + "included) is not a privacy guarantee (delta must be below 1 and epsilon at most "
-                + "\(number(SQLiteLedger.maxEpsilonLimit))): nothing privatized is released until an operator "
-                + "fixes the ledger's grants")
+                + "included) is not a privacy guarantee (delta must be below 1 and epsilon finite): nothing "
+                + "privatized is released until an operator fixes the ledger's grants")
     }
 
     /// Makes the span of `client`'s budget that judges a record under `tierName` at `time` current; returns
@@ -271,7 +276,11 @@ final class BudgetBook {
             limitDelta: limit.delta)
     }
 
+    /// `value` in its shortest round-tripping form, for messages; `infinity` or `nan` when not finite (the
+    /// JSON writer takes finite numbers only, and an exhausted δ makes ε infinite).
     static func number(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-infinity" : "infinity" }
         var writer = JSONWriter(capacity: 32)
         writer.append(value)
         return writer.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
