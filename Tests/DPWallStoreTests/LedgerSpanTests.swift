@@ -52,6 +52,26 @@ import Testing
         #expect(other.releases == 0, "another client's name (by bytes) sees nothing")
     }
 
+    @Test("a charge whose Laplace groups were edited into nonsense is refused as a damaged ledger, not trapped on")
+    func damagedGroups() throws {
+        for text in ["-1:3", "0:1", "nan:1", "inf:2", "0.5:-4", "0.5:x", "0.5:2;junk"] {
+            let ledger = try SQLiteLedger(path: ":memory:")
+            try ledger.withWriter { (writer: inout LedgerWriter) throws in
+                try writer.begin()
+                try writer.db.execute(
+                    sql: "INSERT INTO charges (client, id, digest, event_time, window_start, epsilon, delta, keyed, "
+                        + "rows, rho, mu_squared, laplace) VALUES ('c', 'x', x'00', 5, 0, 1, 0, 0, 1, 0, 0, ?)",
+                    arguments: [text])
+                try writer.commit()
+            }
+            #expect(throws: LedgerError.self, "\(text)") {
+                _ = try ledger.withWriter { (writer: inout LedgerWriter) throws in
+                    try writer.spent(client: "c", in: 0..<Self.day)
+                }
+            }
+        }
+    }
+
     /// A snapshot of client `c`'s window `[start, end)` with limit `epsilon`, `delta`.
     static func window(_ ledger: SQLiteLedger, _ span: Range<Int64>, epsilon: Double, delta: Double, seen: Int64) throws
     {

@@ -134,7 +134,7 @@ public struct LedgerWriter {
             arguments: [client, span.lowerBound, span.upperBound])
         while let row = try rows.next() {
             let count: Int = row[1]
-            let groups = SQLiteLedger.decode(row[0]).map { group in
+            let groups = try checkedGroups(row[0], client: client).map { group in
                 PrivacyAccount.LaplaceGroup(epsilon: group.epsilon, count: group.count * count)
             }
             account.add(
@@ -151,9 +151,25 @@ public struct LedgerWriter {
             account.add(
                 PrivacyAccount(
                     sumEpsilon: row[0], sumDelta: row[1], rho: row[2], sumMuSquared: row[3],
-                    laplaceCounts: SQLiteLedger.decode(row[5]), releases: row[4]))
+                    laplaceCounts: try checkedGroups(row[5], client: client), releases: row[4]))
         }
         return account
+    }
+
+    /// The Laplace groups of `text` as a ledger stores them, each with a finite ε > 0 and a count > 0: a ledger
+    /// edited into anything else is refused here, before an accountant could trap on it.
+    private func checkedGroups(_ text: String, client: String) throws -> [PrivacyAccount.LaplaceGroup] {
+        let groups = SQLiteLedger.decode(text)
+        let pairs = text.split(separator: ";").count
+        guard groups.count == pairs,
+            groups.allSatisfy({ $0.epsilon.isFinite && $0.epsilon > 0 && $0.count > 0 && $0.count < 1 << 40 })
+        else {
+            throw LedgerError(
+                kind: .unusable,
+                message: "ledger \(path): client \(client) has a charge or window whose Laplace groups are not "
+                    + "readable (\(text.prefix(64))): the ledger was edited or damaged")
+        }
+        return groups
     }
 
     /// What `budget grant` added to `client`'s limit in `span`: the grants made for spans inside it (a grant
