@@ -284,7 +284,8 @@ struct PolicyValidationTests {
             "must be one of laplace, gaussian, none"),
         .init(
             "unknown privacy key", T.privacy("{mechanism: none, sigma: 1}"), "\(privacy).sigma",
-            "allowed: mechanism, epsilon, delta, sensitivity, clamp, normalize, round, top_k, label_only"),
+            "allowed: mechanism, epsilon, delta, sensitivity, sensitivity_reason, clamp, normalize, round, top_k, "
+                + "label_only"),
         .init(
             "laplace epsilon negative", T.privacy("{mechanism: laplace, epsilon: -1, clamp: [0, 1]}"),
             "\(privacy).epsilon", "must be > 0, got -1"),
@@ -418,7 +419,7 @@ struct PolicyValidationTests {
         #expect(
             error.description
                 == "models.m.outputs[0].privacy.noise: unknown key; allowed: mechanism, epsilon, delta, sensitivity, "
-                + "clamp, normalize, round, top_k, label_only"
+                + "sensitivity_reason, clamp, normalize, round, top_k, label_only"
         )
     }
 

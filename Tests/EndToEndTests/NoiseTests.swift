@@ -37,7 +37,13 @@ struct NoiseTests {
               - name: p
                 datatype: FP32
                 shape: [-1, -1]
-                privacy: { mechanism: laplace, epsilon: 1, sensitivity: 1, clamp: [0, 1], label_only: true }
+                privacy:
+                  mechanism: laplace
+                  epsilon: 1
+                  sensitivity: 1
+                  sensitivity_reason: "test rows: one value of a row changes per person, by at most 1"
+                  clamp: [0, 1]
+                  label_only: true
 
         """
 

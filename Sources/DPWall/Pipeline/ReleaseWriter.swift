@@ -164,10 +164,19 @@ enum ReleaseWriter {
         into out: inout JSONWriter
     ) {
         switch tensor.style {
-        case .asFloat: out.append(Float(released[tensor.valuesStart + k]))
+        case .asFloat: out.append(fp32(released[tensor.valuesStart + k]))
         case .asDouble: out.append(released[tensor.valuesStart + k])
         case .asRounded(let decimals): out.append(released[tensor.valuesStart + k], decimals: decimals)
         case .asText: out.append(raw: raw(view, checker.leaves[tensor.leavesStart + k]))
         }
+    }
+
+    /// `value` (finite) as an FP32, saturating at ±`Float.greatestFiniteMagnitude`: a clamp wider than FP32's
+    /// range, or noise past its end, would otherwise give an infinity, which JSON cannot hold. Post-processing of
+    /// a released value, so it costs no privacy.
+    static func fp32(_ value: Double) -> Float {
+        let narrowed = Float(value)
+        guard narrowed.isInfinite else { return narrowed }
+        return value < 0 ? -.greatestFiniteMagnitude : .greatestFiniteMagnitude
     }
 }

@@ -71,8 +71,13 @@ extension Policy {
         public var clientClaim: String
         /// The claim naming the client's tier, if any.
         public var tierClaim: String?
-        /// The tolerance on `exp` and `nbf`, in seconds, checked against the record's `ts`.
+        /// The tolerance on `exp` and `nbf`, in seconds, checked against the record's `ts` (at most
+        /// ``longestLeewaySeconds``).
         public var leewaySeconds: Double
+
+        /// The largest leeway a policy may set, in seconds (about 31 years): a token's times moved by it stay
+        /// far inside the milliseconds event time is counted in.
+        public static let longestLeewaySeconds = 1e9
 
         /// Creates JWT settings.
         public init(

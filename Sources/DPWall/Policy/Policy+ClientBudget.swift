@@ -19,15 +19,28 @@ extension Policy {
 extension Policy.BudgetWindow {
     /// The tumbling window holding event time `time` (milliseconds since 1970), aligned to UTC:
     /// `[⌊time / L⌋·L, ⌊time / L⌋·L + L)`; the whole time line for `lifetime`.
+    ///
+    /// A bound beyond the Int64 milliseconds stops at `Int64.min` or `Int64.max` (only a window longer than a
+    /// policy may set, or a time at the ends of the range, gets there), so no time makes the arithmetic trap.
     public func span(containing time: Int64) -> (start: Int64, end: Int64) {
         switch self {
         case .lifetime:
             return (.min, .max)
         case .seconds(let seconds):
-            let length = Int64(seconds) * 1000
-            var start = time / length * length
-            if start > time { start -= length }
-            return (start, start + length)
+            let (length, overflow) = Int64(clamping: seconds).multipliedReportingOverflow(by: 1000)
+            guard !overflow, length > 0 else { return (.min, .max) }
+            return Self.aligned(time, length: length)
         }
+    }
+
+    /// `[⌊time / length⌋·length, … + length)`, each bound saturating at the ends of Int64.
+    static func aligned(_ time: Int64, length: Int64) -> (start: Int64, end: Int64) {
+        var start = time / length * length
+        if start > time {
+            let (earlier, overflow) = start.subtractingReportingOverflow(length)
+            start = overflow ? .min : earlier
+        }
+        let (end, overflow) = start.addingReportingOverflow(length)
+        return (start, overflow ? .max : end)
     }
 }

@@ -51,10 +51,7 @@ extension Policy.QuotaWindow {
     public func span(containing time: Int64) -> (start: Int64, end: Int64) {
         switch self {
         case .hour, .day:
-            let length: Int64 = self == .hour ? 3_600_000 : 86_400_000
-            var start = time / length * length
-            if start > time { start -= length }
-            return (start, start + length)
+            return Policy.BudgetWindow.aligned(time, length: self == .hour ? 3_600_000 : 86_400_000)
         case .month:
             return EventTime.monthSpan(containing: time)
         }

@@ -106,8 +106,13 @@ extension Policy {
     public enum BudgetWindow: Sendable, Equatable {
         /// The budget never resets.
         case lifetime
-        /// Windows of this many seconds (`1h` = 3600, `1d` = 86400, `30d` = 2592000).
+        /// Windows of this many seconds (`1h` = 3600, `1d` = 86400, `30d` = 2592000), at most
+        /// ``longestSeconds``.
         case seconds(Int)
+
+        /// The longest window a policy may set, in seconds: 3652425 days, 10000 Gregorian years, all the event
+        /// times a record's `ts` can name (years 0000 to 9999).
+        public static let longestSeconds = 3_652_425 * 86_400
 
         /// The window as written in a policy: `lifetime`, `12h`, `7d`.
         public var text: String {

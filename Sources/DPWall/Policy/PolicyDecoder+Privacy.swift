@@ -1,6 +1,7 @@
 extension PolicyDecoder {
     static let privacyKeys = [
-        "mechanism", "epsilon", "delta", "sensitivity", "clamp", "normalize", "round", "top_k", "label_only",
+        "mechanism", "epsilon", "delta", "sensitivity", "sensitivity_reason", "clamp", "normalize", "round", "top_k",
+        "label_only",
     ]
     /// The keys mechanism `none` accepts besides `mechanism`.
     static let keysAllowedWithNone: Set<String> = ["clamp", "round"]
@@ -70,6 +71,14 @@ extension PolicyDecoder {
             if let sensitivity = map["sensitivity"] {
                 spec.sensitivity = check(sensitivity.number("> 0", { $0 > 0 }))
             }
+            if let reason = map["sensitivity_reason"] {
+                if map["sensitivity"] == nil {
+                    reason.report("only with sensitivity (it says why a given sensitivity holds)")
+                    valid = false
+                } else {
+                    spec.sensitivityReason = check(decodeReason(reason))
+                }
+            }
             if let normalize = map["normalize"] {
                 spec.normalize = check(normalize.bool()) ?? false
             }
@@ -118,6 +127,62 @@ extension PolicyDecoder {
                 valid = false
             }
         }
+        if valid, mechanism != .none {
+            valid = checkSensitivity(spec, map, tensor: tensor) && checkCalibration(spec, map, tensor: tensor)
+        }
         return valid ? spec : nil
+    }
+
+    /// A non-empty `sensitivity_reason`: some text that is not only white space.
+    private func decodeReason(_ value: YAMLValue) -> String? {
+        guard let text = value.nonEmptyString() else { return nil }
+        guard text.contains(where: { !$0.isWhitespace }) else {
+            value.report("must say why the sensitivity holds, got only white space")
+            return nil
+        }
+        return text
+    }
+
+    /// Whether a given sensitivity is at least the bound the clamp implies, or says why it holds: one below it,
+    /// unexplained, would make every release cost more than it is charged (privacy.md, "The guarantee").
+    private func checkSensitivity(_ spec: PrivacySpec, _ map: YAMLMapping, tensor: TensorSpec) -> Bool {
+        guard let given = spec.sensitivity, spec.sensitivityReason == nil,
+            let implied = spec.impliedSensitivity(for: tensor, maxRowElements: limits.maxRowElements),
+            given < implied.value
+        else { return true }
+        let norm = implied.norm.rawValue
+        let rows = tensor.rowElementCount.map { "d = \($0)" } ?? "d = \(limits.maxRowElements), the most a record holds"
+        let bound =
+            implied.source == .simplex
+            ? "the probability simplex bound of normalize"
+            : "\(implied.norm == .l1 ? "d·(hi−lo)" : "√d·(hi−lo)"), \(rows)"
+        diagnostics.report(
+            map.path.key("sensitivity"),
+            "\(norm) \(PolicyValueSyntax.format(given)) is below the \(norm) \(PolicyValueSyntax.format(implied.value)) "
+                + "that the clamp implies (\(bound)): noise calibrated to it is too small for what a row can change. "
+                + "Omit sensitivity to use the clamp's bound, or add sensitivity_reason saying why it holds")
+        return false
+    }
+
+    /// Whether the output's numbers calibrate into noise the samplers draw exactly (finite scale, grid and steps).
+    private func checkCalibration(_ spec: PrivacySpec, _ map: YAMLMapping, tensor: TensorSpec) -> Bool {
+        do {
+            _ = try spec.checkedCalibration(for: tensor, maxRowElements: limits.maxRowElements)
+            return true
+        } catch {
+            let sensitivity = spec.resolvedSensitivity(for: tensor)
+            let numbers = [
+                spec.epsilon.map { "epsilon \(PolicyValueSyntax.format($0))" },
+                spec.delta.map { "delta \(PolicyValueSyntax.format($0))" },
+                sensitivity.map {
+                    "sensitivity \($0.norm.rawValue) \(PolicyValueSyntax.format($0.value))"
+                        + ($0.source == .given ? "" : " (derived from clamp)")
+                },
+                "rows of \(tensor.rowElementCount ?? limits.maxRowElements) elements",
+            ].compactMap { $0 }
+            diagnostics.report(
+                map.path, "cannot calibrate the noise: \(error) (\(numbers.joined(separator: ", ")))")
+            return false
+        }
     }
 }

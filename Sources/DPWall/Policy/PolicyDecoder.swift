@@ -10,6 +10,8 @@ final class PolicyDecoder {
     var tierReferences: [(path: PolicyPath, name: String)] = []
     /// Model names used somewhere, checked once all models are known.
     var modelReferences: [(path: PolicyPath, name: String)] = []
+    /// The policy's `limits`, decoded before the models (a row's most elements depend on them).
+    var limits = Policy.Limits()
 
     init(diagnostics: PolicyDiagnostics) {
         self.diagnostics = diagnostics
@@ -28,6 +30,7 @@ final class PolicyDecoder {
         }
         if let value = map["passthrough"] { policy.passthrough = decodePassthrough(value) }
         if let value = map["limits"] { policy.limits = decodeLimits(value) }
+        limits = policy.limits
         if let value = map["auth"] { policy.auth = decodeAuth(value) }
         if let value = map["tiers"] { policy.tiers = decodeTiers(value) }
         if let value = map["clients"] { policy.clients = decodeClients(value) }
@@ -38,6 +41,7 @@ final class PolicyDecoder {
             policy.models = decodeModels(value, limits: policy.limits)
         }
         checkReferences(policy)
+        checkBudgets(policy)
         return policy
     }
 

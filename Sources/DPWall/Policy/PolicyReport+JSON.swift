@@ -114,7 +114,7 @@ extension PolicyReport {
             "outputs": model.outputs.map { output -> [String: Any] in
                 var object = Self.json(output.tensor)
                 if let privacy = output.privacy {
-                    var described = Self.json(privacy, tensor: output.tensor)
+                    var described = Self.json(privacy, tensor: output.tensor, maxRowElements: policy.maxRowElements)
                     if let calibration = privacy.calibration(for: output.tensor, maxRowElements: policy.maxRowElements)
                     {
                         var numbers = Self.json(calibration)
@@ -153,17 +153,24 @@ extension PolicyReport {
         return object
     }
 
-    private static func json(_ privacy: PrivacySpec, tensor: TensorSpec) -> [String: Any] {
+    private static func json(_ privacy: PrivacySpec, tensor: TensorSpec, maxRowElements: Int) -> [String: Any] {
         var object: [String: Any] = ["mechanism": privacy.mechanism.rawValue]
         if let epsilon = privacy.epsilon { object["epsilon"] = epsilon }
         if let delta = privacy.delta { object["delta"] = delta }
+        func json(_ sensitivity: ResolvedSensitivity) -> [String: Any] {
+            ["value": sensitivity.value, "norm": sensitivity.norm.rawValue, "source": sensitivity.source.rawValue]
+        }
         if let sensitivity = privacy.resolvedSensitivity(for: tensor) {
-            object["sensitivity"] =
-                [
-                    "value": sensitivity.value,
-                    "norm": sensitivity.norm.rawValue,
-                    "source": sensitivity.source.rawValue,
-                ] as [String: Any]
+            var described = json(sensitivity)
+            if privacy.sensitivity != nil,
+                let implied = privacy.impliedSensitivity(for: tensor, maxRowElements: maxRowElements)
+            {
+                var bound = json(implied)
+                if tensor.rowElementCount == nil, implied.source == .clamp { bound["row_length"] = maxRowElements }
+                described["implied_by_clamp"] = bound
+            }
+            if let reason = privacy.sensitivityReason { described["reason"] = reason }
+            object["sensitivity"] = described
         }
         if let clamp = privacy.clamp { object["clamp"] = [clamp.lowerBound, clamp.upperBound] }
         if let round = privacy.round { object["round"] = round }

@@ -165,6 +165,16 @@ public struct PolicyReport: Sendable {
         if let sensitivity = privacy.resolvedSensitivity(for: output.tensor) {
             lines.append("sensitivity: " + Self.text(sensitivity))
         }
+        if privacy.sensitivity != nil,
+            let implied = privacy.impliedSensitivity(for: output.tensor, maxRowElements: policy.maxRowElements)
+        {
+            let variable = output.tensor.rowElementCount == nil && implied.source == .clamp
+            let rows = variable ? ", d = \(policy.maxRowElements), the most a record holds" : ""
+            lines.append("sensitivity the clamp implies: " + Self.text(implied) + rows)
+        }
+        if let reason = privacy.sensitivityReason {
+            lines.append("sensitivity reason: " + reason)
+        }
         var post: [String] = []
         post.append(
             "clamp "
@@ -186,14 +196,22 @@ public struct PolicyReport: Sendable {
 
     /// For every tier with a budget, how many single-row releases of `calibration` fit one window under the
     /// policy's accounting.
+    ///
+    /// The RDP and zCDP conversions need a delta in (0, 1). Under a budget of delta 0 only pure epsilon-DP
+    /// composes, by the sum (basic composition), and no Gaussian release fits at all (validation keeps such a
+    /// tier from calling a Gaussian output, but every tier is listed).
     func releasesPerBudget(_ calibration: NoiseCalibration) -> [(tier: String, releases: Int)] {
         let accountant = Accountant(method: policy.accounting)
         return policy.tiers.compactMap { tier in
             guard let budget = tier.budget else { return nil }
-            return (
-                tier.name,
-                accountant.releasesThatFit(calibration.rowCost, epsilon: budget.epsilon, delta: budget.delta)
-            )
+            let cost = calibration.rowCost
+            guard budget.delta > 0 else {
+                let fit =
+                    calibration.mechanism == .gaussian
+                    ? 0 : Accountant(method: .basic).releasesThatFit(cost, epsilon: budget.epsilon, delta: 0)
+                return (tier.name, fit)
+            }
+            return (tier.name, accountant.releasesThatFit(cost, epsilon: budget.epsilon, delta: budget.delta))
         }
     }
 

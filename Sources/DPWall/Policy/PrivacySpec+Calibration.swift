@@ -7,6 +7,33 @@ extension PrivacySpec {
     /// the most a record can carry (`maxRowElements`, from `limits.max_record_bytes`: every element takes at
     /// least two bytes of JSON).
     public func calibration(for tensor: TensorSpec, maxRowElements: Int) -> NoiseCalibration? {
+        guard let inputs = calibrationInputs(for: tensor, maxRowElements: maxRowElements) else { return nil }
+        return NoiseCalibration(
+            mechanism: inputs.mechanism, epsilon: inputs.epsilon, delta: inputs.delta,
+            sensitivity: inputs.sensitivity, rowLength: inputs.rowLength, largestValue: inputs.largestValue)
+    }
+
+    /// ``calibration(for:maxRowElements:)``, or why the numbers cannot be calibrated into noise the samplers
+    /// draw exactly (the policy loader refuses such an output).
+    ///
+    /// - Throws: ``CalibrationProblem`` when epsilon, delta, the sensitivity or the clamp is so extreme that the
+    ///   scale, the grid or the scale in grid steps leaves what the release path can represent.
+    public func checkedCalibration(
+        for tensor: TensorSpec, maxRowElements: Int
+    ) throws(CalibrationProblem) -> NoiseCalibration? {
+        guard let inputs = calibrationInputs(for: tensor, maxRowElements: maxRowElements) else { return nil }
+        return try NoiseCalibration.checked(
+            mechanism: inputs.mechanism, epsilon: inputs.epsilon, delta: inputs.delta,
+            sensitivity: inputs.sensitivity, rowLength: inputs.rowLength, largestValue: inputs.largestValue)
+    }
+
+    /// The numbers the calibration starts from, or `nil` for mechanism `none`.
+    private func calibrationInputs(
+        for tensor: TensorSpec, maxRowElements: Int
+    ) -> (
+        mechanism: NoiseCalibration.Mechanism, epsilon: Double, delta: Double, sensitivity: Double, rowLength: Int,
+        largestValue: Double?
+    )? {
         let mechanism: NoiseCalibration.Mechanism
         switch self.mechanism {
         case .laplace: mechanism = .laplace
@@ -18,9 +45,9 @@ extension PrivacySpec {
             preconditionFailure("a \(self.mechanism.rawValue) output without epsilon or a sensitivity")
         }
         let largest = clamp.map { max($0.lowerBound.magnitude, $0.upperBound.magnitude) }
-        return NoiseCalibration(
-            mechanism: mechanism, epsilon: epsilon, delta: delta ?? 0, sensitivity: sensitivity,
-            rowLength: tensor.rowElementCount ?? max(1, maxRowElements), largestValue: largest)
+        return (
+            mechanism, epsilon, delta ?? 0, sensitivity, tensor.rowElementCount ?? max(1, maxRowElements), largest
+        )
     }
 
     /// The release procedure of this output.
@@ -28,11 +55,16 @@ extension PrivacySpec {
         OutputPrivatizer(
             calibration: calibration(for: tensor, maxRowElements: maxRowElements), clamp: clamp,
             normalize: normalize, topK: topK, labelOnly: labelOnly, round: round,
-            projectToSimplex: resolvedSensitivity(for: tensor)?.source == .simplex)
+            projectToSimplex: projectsToSimplex(for: tensor, maxRowElements: maxRowElements))
     }
 }
 
 extension Policy {
     /// The most elements one row can have in a record of `limits.max_record_bytes` (two bytes each at least).
-    public var maxRowElements: Int { max(1, limits.maxRecordBytes / 2) }
+    public var maxRowElements: Int { limits.maxRowElements }
+}
+
+extension Policy.Limits {
+    /// The most elements one row can have in a record of ``maxRecordBytes`` (two bytes each at least).
+    public var maxRowElements: Int { max(1, maxRecordBytes / 2) }
 }

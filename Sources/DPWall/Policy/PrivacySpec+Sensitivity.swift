@@ -40,26 +40,64 @@ extension PrivacySpec {
     /// With `normalize` and a clamp inside [0, 1], rows are probability vectors and the simplex bound applies;
     /// when the row length is known too, the smaller of the simplex and clamp bounds is used.
     public func resolvedSensitivity(for tensor: TensorSpec) -> ResolvedSensitivity? {
-        let norm: ResolvedSensitivity.Norm
-        switch mechanism {
-        case .laplace: norm = .l1
-        case .gaussian: norm = .l2
-        case .none: return nil
-        }
+        guard let norm else { return nil }
         if let sensitivity {
             return ResolvedSensitivity(value: sensitivity, norm: norm, source: .given)
         }
+        return clampBound(norm: norm, rowLength: tensor.rowElementCount)
+    }
+
+    /// The sensitivity the clamp makes true for rows of `tensor` (what ``resolvedSensitivity(for:)`` would derive
+    /// without a given `sensitivity`), counting a row whose length is not fixed at `maxRowElements`, the most a
+    /// record can hold; `nil` without a clamp or for mechanism `none`.
+    ///
+    /// A given `sensitivity` below it is a promise the clamp does not keep: the policy must say why it holds
+    /// (`sensitivity_reason`). `top_k` and `label_only` do not lower it: they act after the noise.
+    public func impliedSensitivity(for tensor: TensorSpec, maxRowElements: Int) -> ResolvedSensitivity? {
+        guard let norm else { return nil }
+        return clampBound(norm: norm, rowLength: tensor.rowElementCount ?? max(1, maxRowElements))
+    }
+
+    /// Whether each clamped raw row is projected onto the probability simplex before the noise: when the
+    /// sensitivity used is below what the clamp alone keeps and the simplex bound applies (`normalize`, a clamp
+    /// inside [0, 1]). The projection is what makes the simplex bound (L1 2, L2 √2) true for any raw row.
+    func projectsToSimplex(for tensor: TensorSpec, maxRowElements: Int) -> Bool {
+        guard let norm, let clamp, simplexApplies else { return false }
+        guard let sensitivity else { return resolvedSensitivity(for: tensor)?.source == .simplex }
+        let d = Double(tensor.rowElementCount ?? max(1, maxRowElements))
+        let width = clamp.upperBound - clamp.lowerBound
+        return sensitivity < (norm == .l1 ? d * width : d.squareRoot() * width)
+    }
+
+    /// The norm of the mechanism's sensitivity; `nil` for mechanism `none`.
+    private var norm: ResolvedSensitivity.Norm? {
+        switch mechanism {
+        case .laplace: .l1
+        case .gaussian: .l2
+        case .none: nil
+        }
+    }
+
+    /// `normalize` with a clamp inside [0, 1]: rows can be made probability vectors.
+    private var simplexApplies: Bool {
+        guard normalize, let clamp else { return false }
+        return clamp.lowerBound >= 0 && clamp.upperBound <= 1
+    }
+
+    /// The clamp's bound for rows of `rowLength` elements (none when `nil`), or the simplex bound when it applies
+    /// and is smaller.
+    private func clampBound(norm: ResolvedSensitivity.Norm, rowLength: Int?) -> ResolvedSensitivity? {
         guard let clamp else { return nil }
         let width = clamp.upperBound - clamp.lowerBound
         var best: ResolvedSensitivity?
-        if let count = tensor.rowElementCount {
-            let d = Double(count)
+        if let rowLength {
+            let d = Double(rowLength)
             let value = norm == .l1 ? d * width : d.squareRoot() * width
             best = ResolvedSensitivity(value: value, norm: norm, source: .clamp)
         }
-        if normalize, clamp.lowerBound >= 0, clamp.upperBound <= 1 {
+        if simplexApplies {
             let value = norm == .l1 ? 2 : Double(2).squareRoot()
-            if best == nil || value < best!.value {
+            if best.map({ value < $0.value }) ?? true {
                 best = ResolvedSensitivity(value: value, norm: norm, source: .simplex)
             }
         }

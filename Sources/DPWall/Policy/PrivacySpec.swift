@@ -19,6 +19,9 @@ public struct PrivacySpec: Sendable, Equatable {
     /// The sensitivity of one row after clamping: L1 for laplace, L2 for gaussian (> 0); `nil`: derived from
     /// ``clamp`` (see ``PrivacySpec/resolvedSensitivity(for:)``).
     public var sensitivity: Double?
+    /// Why a given ``sensitivity`` below the bound the clamp implies holds (`sensitivity_reason`, non-empty);
+    /// the policy is refused without one (see ``PrivacySpec/impliedSensitivity(for:maxRowElements:)``).
+    public var sensitivityReason: String?
     /// The range raw values are clamped to before noise and released values after it (lo < hi, finite).
     public var clamp: ClosedRange<Double>?
     /// Rows are probabilities: renormalise them to sum 1 after noise.
@@ -36,6 +39,7 @@ public struct PrivacySpec: Sendable, Equatable {
         epsilon: Double? = nil,
         delta: Double? = nil,
         sensitivity: Double? = nil,
+        sensitivityReason: String? = nil,
         clamp: ClosedRange<Double>? = nil,
         normalize: Bool = false,
         round: Int? = nil,
@@ -46,10 +50,28 @@ public struct PrivacySpec: Sendable, Equatable {
         self.epsilon = epsilon
         self.delta = delta
         self.sensitivity = sensitivity
+        self.sensitivityReason = sensitivityReason
         self.clamp = clamp
         self.normalize = normalize
         self.round = round
         self.topK = topK
         self.labelOnly = labelOnly
+    }
+}
+
+extension PrivacySpec: CustomReflectable {
+    /// Every stored property but ``sensitivityReason``, in declaration order. The content digest's context
+    /// reflects the model's outputs (`ContentDigest.context`, "how the record was answered"); the reason changes
+    /// no release, so editing it, or adding the key to a policy, leaves the digests of records already decided as
+    /// they were, and a redelivered retry is still recognised.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "mechanism": mechanism, "epsilon": epsilon as Any, "delta": delta as Any,
+                "sensitivity": sensitivity as Any, "clamp": clamp as Any, "normalize": normalize,
+                "round": round as Any, "topK": topK, "labelOnly": labelOnly,
+            ],
+            displayStyle: .struct)
     }
 }

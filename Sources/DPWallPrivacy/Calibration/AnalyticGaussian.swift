@@ -29,14 +29,24 @@ public enum AnalyticGaussian {
     ///
     /// The δ of σ falls as σ grows, so the root is bracketed by doubling and halving, then bisected in
     /// binary64 until the bracket is 2^-44 of σ wide (≈ 6e-14).
+    ///
+    /// Returns +∞ when no σ of binary64 can be found: at the ends of the ranges (ε or Δ near the smallest or
+    /// largest doubles, δ below the subnormal range of Φ) the first guess or the bracket leaves the finite
+    /// numbers. ``NoiseCalibration/checked(mechanism:epsilon:delta:sensitivity:rowLength:largestValue:)`` turns
+    /// that into a ``CalibrationProblem``.
     public static func sigma(epsilon: Double, delta target: Double, sensitivity: Double) -> Double {
         precondition(epsilon > 0 && target > 0 && target < 1 && sensitivity > 0, "invalid analytic Gaussian input")
         func tooSmall(_ sigma: Double) -> Bool {
             delta(epsilon: epsilon, sigma: sigma, sensitivity: sensitivity) > target
         }
-        // The classic bound √(2 ln(1.25/δ))·Δ/ε is a good first guess; bracket around it.
+        // The classic bound √(2 ln(1.25/δ))·Δ/ε is a good first guess; bracket around it. A guess of 0 or ∞ (Δ/ε
+        // out of range) would make the doubling and the halving below loop forever.
         var high = (2 * log(1.25 / target)).squareRoot() * sensitivity / epsilon
-        while tooSmall(high) { high *= 2 }
+        guard high > 0, high.isFinite else { return .infinity }
+        while tooSmall(high) {
+            high *= 2
+            if !high.isFinite { return .infinity }
+        }
         var low = high
         while !tooSmall(low) && low > sensitivity * 1e-12 { low /= 2 }
         while high - low > high * 0x1p-44 {
