@@ -47,9 +47,10 @@ struct LeakyBucket: Sendable, Equatable {
         } else if ms < 0 {
             ms = 0
         }
-        // rate·ms cannot overflow for any rate below 9e15 and a gap below 1000 years; clamp beyond that.
+        // rate·ms cannot overflow for any rate below 9e15 and a gap below 1000 years; clamp beyond that. The
+        // excess read from a ledger may be anything: the sums saturate.
         let drained = ms > (Int64.max / 2) / rate ? Int64.max / 2 : rate * ms / 1000
-        var excess = state.rateExcess - drained + 1000
+        var excess = state.rateExcess.subtractingSaturating(drained).addingSaturating(1000)
         if excess < 0 { excess = 0 }
         return Look(excess: excess, ms: ms, passes: excess <= burst)
     }
@@ -65,10 +66,11 @@ struct LeakyBucket: Sendable, Equatable {
     func retryAfter(_ state: LimitState, now: Int64) -> Int64 {
         guard state.rateSeen else { return 0 }
         // Passing needs rate·ms/1000 ≥ excess + 1000 − burst, i.e. ms ≥ ⌈(excess + 1000 − burst)·1000 / rate⌉.
-        let needed = state.rateExcess + 1000 - burst
+        let needed = state.rateExcess.addingSaturating(1000).subtractingSaturating(burst)
         guard needed > 0 else { return 0 }
-        let wait = (needed * 1000 + rate - 1) / rate
-        let elapsed = max(0, now - state.rateLast)
+        let (scaled, overflow) = needed.multipliedReportingOverflow(by: 1000)
+        let wait = overflow ? Int64.max / rate : scaled.addingSaturating(rate - 1) / rate
+        let elapsed = max(0, now.subtractingSaturating(state.rateLast))
         return max(0, wait - elapsed)
     }
 }

@@ -67,7 +67,7 @@ struct LimitStage {
     {
         let look = entry.bucket.map { $0.look(entry.state, now: time) }
         if let bucket = entry.bucket, let look, !look.passes {
-            entry.state.rateDenials += 1
+            entry.state.rateDenials = entry.state.rateDenials.addingSaturating(1)
             let wait = bucket.retryAfter(entry.state, now: time)
             return RecordError(
                 .rateLimited,
@@ -76,7 +76,7 @@ struct LimitStage {
         }
         let globalLook = global.flatMap { limits in limits.bucket.map { $0.look(limits.state, now: time) } }
         if let bucket = global?.bucket, let globalLook, !globalLook.passes {
-            global!.state.rateDenials += 1
+            global!.state.rateDenials = global!.state.rateDenials.addingSaturating(1)
             global!.isDirty = true
             let wait = bucket.retryAfter(global!.state, now: time)
             return RecordError(
@@ -92,7 +92,8 @@ struct LimitStage {
         }
         guard let quota = entry.quota else { return nil }
         if time >= entry.state.quotaWindowEnd
-            || !quota.window.fits(length: entry.state.quotaWindowEnd - entry.state.quotaWindowStart)
+            || !quota.window.fits(
+                length: entry.state.quotaWindowEnd.subtractingSaturating(entry.state.quotaWindowStart))
         {
             // A new window; or the quota's unit changed (another tier, an edited policy): start one of the new unit.
             let span = quota.window.span(containing: time)
@@ -104,7 +105,7 @@ struct LimitStage {
         // window's count is no longer held, and counting it here can only be stricter.
         entry.state.quotaLimit = Int64(quota.requests)
         if entry.state.quotaCount >= Int64(quota.requests) {
-            entry.state.quotaDenials += 1
+            entry.state.quotaDenials = entry.state.quotaDenials.addingSaturating(1)
             return RecordError(
                 .quotaExceeded,
                 "the client's quota of \(quota.requests) requests per \(quota.window.rawValue) is used up in the "

@@ -187,8 +187,11 @@ extension BudgetReport {
             if state.rateDenials > 0 { clients[k].denials.append((.rateLimited, Int(state.rateDenials))) }
             if state.quotaDenials > 0 { clients[k].denials.append((.quotaExceeded, Int(state.quotaDenials))) }
         }
+        // Counts read from the ledger may be anything: their sums saturate.
         for client in clients {
-            for (code, count) in client.denials { denialsByCode[code.index] += count }
+            for (code, count) in client.denials {
+                denialsByCode[code.index] = denialsByCode[code.index].addingSaturating(count)
+            }
         }
     }
 

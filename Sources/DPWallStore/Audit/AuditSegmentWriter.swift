@@ -121,12 +121,15 @@ public final class AuditSegmentWriter: @unchecked Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap(segmentNumber)
     }
 
-    /// The counter of a segment's file name (`audit-…-NNNNNN.zst`), or nil for another name.
+    /// The counter of a segment's file name (`audit-…-NNNNNN.zst`: decimal digits, never negative), or nil for
+    /// another name.
     public static func segmentNumber(_ name: String) -> Int? {
         guard name.hasPrefix("audit-"), name.hasSuffix(".zst") else { return nil }
         let stem = name.dropLast(4)
         guard let dash = stem.lastIndex(of: "-") else { return nil }
-        return Int(stem[stem.index(after: dash)...])
+        let digits = stem[stem.index(after: dash)...]
+        guard digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return Int(digits)
     }
 
     /// Appends entries (JSON Lines, each `\n`-terminated, numbered from `head.nextSeq` on) to the open frame,
@@ -247,7 +250,14 @@ public final class AuditSegmentWriter: @unchecked Sendable {
     // MARK: Files
 
     private func openSegment(now: Double) throws {
-        segmentNumber += 1
+        // The counter continues from the largest one in the directory, whatever file gave it.
+        let (next, overflow) = segmentNumber.addingReportingOverflow(1)
+        guard !overflow else {
+            throw AuditError(
+                message: "audit directory \(directory) holds a segment numbered \(segmentNumber), the last a counter "
+                    + "can reach: no segment can follow it; move that file away, or use another --audit directory")
+        }
+        segmentNumber = next
         var time = time_t(now)
         var parts = tm()
         gmtime_r(&time, &parts)

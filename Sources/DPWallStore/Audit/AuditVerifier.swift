@@ -80,10 +80,12 @@ public struct AuditVerifier {
         for (k, file) in files.enumerated() {
             let name = (file as NSString).lastPathComponent
             let number = AuditSegmentWriter.segmentNumber(name)
-            if let previousNumber, let number, number != previousNumber + 1 {
+            // Counters are never negative (digits after the name's last dash), so their difference cannot overflow,
+            // where `previousNumber + 1` did for a name ending in Int.max.
+            if let previousNumber, let number, number - previousNumber != 1 {
                 report.problems.append(
                     "\(name): segment \(number) follows segment \(previousNumber): "
-                        + "\(number > previousNumber + 1 ? "segments are missing" : "segments are out of order")")
+                        + "\(number - previousNumber > 1 ? "segments are missing" : "segments are out of order")")
             }
             previousNumber = number ?? previousNumber
             guard let mapped = MappedFile(path: file) else {
