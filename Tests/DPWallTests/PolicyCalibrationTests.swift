@@ -74,6 +74,16 @@ struct PolicyCalibrationTests {
         #expect(first.message.contains(testCase.message), "\(error)")
     }
 
+    @Test("a row whose element count overflows Int is named as such")
+    func rowOverflow() throws {
+        let yaml = T.privacy("{mechanism: laplace, epsilon: 1, clamp: [0, 1]}", shape: "[-1, 4294967296, 4294967296]")
+        let error = try #require(policyError(yaml))
+        #expect(
+            error.description
+                == "\(Self.privacy).sensitivity: required: a row of shape [-1, 4294967296, 4294967296] has more "
+                + "elements than an Int holds, so it cannot be derived from clamp")
+    }
+
     /// Wide but workable numbers still load, and their report prints finite numbers.
     @Test(
         "edges that calibrate load and report",

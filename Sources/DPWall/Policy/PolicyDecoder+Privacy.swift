@@ -120,10 +120,13 @@ extension PolicyDecoder {
                 )
                 valid = false
             } else if spec.resolvedSensitivity(for: tensor) == nil {
+                // Every axis after the batch fixed, and still no row length: their product overflows.
+                let why =
+                    tensor.shape.dropFirst().allSatisfy { $0 > 0 }
+                    ? "has more elements than an Int holds" : "has no fixed length"
                 diagnostics.report(
                     map.path.key("sensitivity"),
-                    "required: a row of shape \(tensor.shape) has no fixed length, so it cannot be derived from clamp"
-                )
+                    "required: a row of shape \(tensor.shape) \(why), so it cannot be derived from clamp")
                 valid = false
             }
         }
