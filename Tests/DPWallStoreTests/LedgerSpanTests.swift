@@ -21,8 +21,10 @@ import Testing
             delta: cost.delta * Double(rows), account: account)
     }
 
-    @Test("a span's spend is the sum of its charges' own states: Laplace groups, Σμ², ρ and sums, nothing outside")
-    func spentIsTheSumOfCharges() throws {
+    static let hour: Int64 = 3_600_000
+
+    @Test("a span's spend is the sum of its buckets; a reset splits a bucket exactly from the charges' own states")
+    func spentIsTheSumOfBuckets() throws {
         let ledger = try SQLiteLedger(path: ":memory:")
         let gaussian = RowCost.gaussian(mu: 0.3, epsilon: 0.5, delta: 1e-6)
         var batch = LedgerBatch()
@@ -30,37 +32,65 @@ import Testing
             Self.charge("a", at: 10, .laplace(epsilon: 0.5), rows: 3),
             Self.charge("b", at: 20, gaussian, rows: 2),
             Self.charge("c", at: 30, .laplace(epsilon: 0.25)),
-            Self.charge("d", at: 40, .laplace(epsilon: 0.5)),
+            Self.charge("d", at: Self.hour + 40, .laplace(epsilon: 0.5)),
             Self.charge("e", at: Self.day + 5, .laplace(epsilon: 1)),  // the next day: outside
         ]
         try ledger.commit(batch)
+        // The buckets as the budget book keeps them: each hour's charges summed.
+        try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.begin()
+            for hour: Int64 in [0, 1, 24] {
+                let span = (hour * Self.hour)..<((hour + 1) * Self.hour)
+                try writer.saveBucket(client: "c", span: span, writer.chargesAccount(client: "c", in: span))
+            }
+            try writer.commit()
+        }
         var expected = PrivacyAccount()
         expected.add(.laplace(epsilon: 0.5), count: 3)
         expected.add(gaussian, count: 2)
         expected.add(.laplace(epsilon: 0.25))
         expected.add(.laplace(epsilon: 0.5))
-        let account = try ledger.withWriter { writer in try writer.spent(client: "c", in: 0..<Self.day) }
+        let account = try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.spent(client: "c", in: 0..<Self.day)
+        }
         #expect(account.releases == expected.releases)
         #expect(Set(account.laplaceCounts.map { "\($0.epsilon):\($0.count)" }) == ["0.5:4", "0.25:1"])
         #expect(abs(account.sumMuSquared - expected.sumMuSquared) < 1e-15)
         #expect(abs(account.rho - expected.rho) < 1e-15)
         #expect(abs(account.sumEpsilon - expected.sumEpsilon) < 1e-12)
         #expect(abs(account.sumDelta - expected.sumDelta) < 1e-18)
-        let only = try ledger.withWriter { writer in try writer.spent(client: "c", in: 25..<35) }
-        #expect(only.releases == 1 && only.laplaceCounts == [.init(epsilon: 0.25, count: 1)])
-        let other = try ledger.withWriter { writer in try writer.spent(client: "C", in: 0..<Self.day) }
+        let hourTwo = try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.spent(client: "c", in: Self.hour..<(2 * Self.hour))
+        }
+        #expect(hourTwo.releases == 1 && hourTwo.laplaceCounts == [.init(epsilon: 0.5, count: 1)])
+        let other = try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.spent(client: "C", in: 0..<Self.day)
+        }
         #expect(other.releases == 0, "another client's name (by bytes) sees nothing")
+        // A reset at 25 ms cuts the first hour: what came after it is what "c" (at 30) spent, exactly.
+        var window = WindowState(client: "c", windowStart: 0, windowEnd: Self.day, account: account)
+        window.lastSeen = 40
+        var snapshot = LedgerBatch()
+        snapshot.windows = [window]
+        try ledger.commit(snapshot)
+        _ = try ledger.reset(client: "c", at: 25, now: 1, by: "t", reason: "r")
+        let (before, after) = try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            (try writer.spent(client: "c", in: 0..<25), try writer.spent(client: "c", in: 25..<Self.hour))
+        }
+        #expect(before.releases == 5 && before.laplaceCounts == [.init(epsilon: 0.5, count: 3)])
+        #expect(after.releases == 1 && after.laplaceCounts == [.init(epsilon: 0.25, count: 1)])
+        #expect(after.sumMuSquared == 0)
     }
 
-    @Test("a charge whose Laplace groups were edited into nonsense is refused as a damaged ledger, not trapped on")
+    @Test("a bucket whose Laplace groups were edited into nonsense is refused as a damaged ledger, not trapped on")
     func damagedGroups() throws {
         for text in ["-1:3", "0:1", "nan:1", "inf:2", "0.5:-4", "0.5:x", "0.5:2;junk"] {
             let ledger = try SQLiteLedger(path: ":memory:")
             try ledger.withWriter { (writer: inout LedgerWriter) throws in
                 try writer.begin()
                 try writer.db.execute(
-                    sql: "INSERT INTO charges (client, id, digest, event_time, window_start, epsilon, delta, keyed, "
-                        + "rows, rho, mu_squared, laplace) VALUES ('c', 'x', x'00', 5, 0, 1, 0, 0, 1, 0, 0, ?)",
+                    sql: "INSERT INTO buckets (client, bucket_start, bucket_end, sum_epsilon, sum_delta, rho, "
+                        + "sum_mu_squared, releases, laplace) VALUES ('c', 0, 3600000, 1, 0, 0, 0, 1, ?)",
                     arguments: [text])
                 try writer.commit()
             }

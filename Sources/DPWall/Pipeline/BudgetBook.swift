@@ -7,14 +7,17 @@ import DPWallStore
 ///
 /// A record of client `c` under tier `T` at event time `t` is judged in `T`'s tumbling window that holds `t`,
 /// cut where a `budget reset` of `c` falls inside it (its *span*). What was spent in the span is everything
-/// charged to `c` with event time in it, under whichever tier it was charged: the ledger keeps each charge's own
-/// accounting state, so a span is the sum of its charges (``LedgerWriter/spent(client:in:)``). The limit is
+/// charged to `c` with event time in it, under whichever tier it was charged. The ledger keeps what a client
+/// spent per hour (a *bucket*: an hour cut where a reset falls), and every window is whole hours aligned to
+/// hours, so a span is the sum of its buckets (``LedgerWriter/spent(client:in:)``); a secondary index on the
+/// charges by time, the other way to sum a span, made every charge's insert a quarter slower. The limit is
 /// `T`'s budget (with `c`'s overrides) plus the grants made for spans inside this one. So no sequence of tier
 /// changes, resets or grants lets a record pass the limit of the tier it is released under, counting all that
 /// the client got in that tier's window; switching from a short window to a long one and back never forgets.
 ///
 /// Per client it keeps the spans it has loaded this run, each with its account, and adds every charge to every
-/// kept span that holds it; a span is summed from the ledger once, when a record first needs it. One tier per
+/// kept span that holds it and to its bucket; a span is summed from the ledger once, when a record first needs
+/// it, and a bucket is stored at the group's commit (or before a span is summed). One tier per
 /// client (the common case) keeps one span, and deciding costs what it did before spans could overlap. After a
 /// commit, when more than ``clientLimit`` clients are held, it forgets them all and reloads each from the ledger.
 final class BudgetBook {
@@ -36,11 +39,26 @@ final class BudgetBook {
         func holds(_ time: Int64) -> Bool { state.windowStart <= time && time < state.windowEnd }
     }
 
-    /// A client's kept spans, and the one that decided its last record.
+    /// One of a client's hourly buckets (an hour, cut where a reset falls), as loaded and charged this run: the
+    /// ledger's record of what was spent when, from which every span is summed.
+    struct Bucket {
+        var span: Range<Int64>
+        var account: PrivacyAccount
+        var isDirty = false
+    }
+
+    /// A client's kept spans, the one that decided its last record, its kept buckets, and whether it is in
+    /// ``dirty``.
     struct Client {
         var spans: [Span]
         var current: Int
+        var buckets: [Bucket] = []
+        var isListed = false
     }
+
+    /// Every budget window is a whole number of hours, aligned to hours (policy.md), so a span is a union of
+    /// hourly buckets.
+    static let bucketWindow = Policy.BudgetWindow.seconds(3_600)
 
     static let clientLimit = 1 << 20
 
@@ -80,7 +98,10 @@ final class BudgetBook {
         defer { entry.spans[position] = span }
         if span.state.firstSeen == 0 { span.state.firstSeen = eventTime }
         span.state.lastSeen = max(span.state.lastSeen, eventTime)
-        if !entry.spans.contains(where: \.isDirty) { dirty.append(client) }
+        if !entry.isListed {
+            entry.isListed = true
+            dirty.append(client)
+        }
         span.isDirty = true
         let limit = span.state.effectiveLimit
         if span.spentIsStale { refresh(&span) }
@@ -102,6 +123,7 @@ final class BudgetBook {
                 span.state.account = account
                 span.state.spentEpsilon = spent
                 span.state.spentDelta = spentDelta(account, limit: limit.delta)
+                try Self.addToBucket(&entry, client, at: eventTime, own, &writer)
                 // The charge counts in every other kept span that holds it (another tier's window).
                 for other in entry.spans.indices where other != position && entry.spans[other].holds(eventTime) {
                     entry.spans[other].state.account.add(own)
@@ -203,6 +225,8 @@ final class BudgetBook {
                     try writer.save(span.state)
                 }
             }
+            // The span is summed from the ledger's buckets: this client's changed ones are stored first.
+            try Self.saveBuckets(&entry, client, &writer)
             let bounds = try writer.span(
                 client: client, at: time, alignedStart: aligned.start, alignedEnd: aligned.end)
             var state =
@@ -240,9 +264,40 @@ final class BudgetBook {
                 try writer.save(entry.spans[index].state)
                 entry.spans[index].isDirty = false
             }
+            try Self.saveBuckets(&entry, client, &writer)
+            entry.isListed = false
             clients[client] = entry
         }
         dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds a charge's own account at `time` to `client`'s bucket holding it, loading the bucket from the ledger
+    /// when it is not kept (buckets that do not hold `time` are stored and left behind past a few).
+    private static func addToBucket(
+        _ entry: inout Client, _ client: String, at time: Int64, _ own: PrivacyAccount, _ writer: inout LedgerWriter
+    ) throws {
+        if let kept = entry.buckets.firstIndex(where: { $0.span.contains(time) }) {
+            entry.buckets[kept].account.add(own)
+            entry.buckets[kept].isDirty = true
+            return
+        }
+        if entry.buckets.count >= 4 {
+            try saveBuckets(&entry, client, &writer)
+            entry.buckets.removeAll(keepingCapacity: true)
+        }
+        let hour = bucketWindow.span(containing: time)
+        let span = try writer.span(client: client, at: time, alignedStart: hour.start, alignedEnd: hour.end)
+        var account = try writer.bucket(client: client, start: span.lowerBound) ?? PrivacyAccount()
+        account.add(own)
+        entry.buckets.append(Bucket(span: span, account: account, isDirty: true))
+    }
+
+    /// Stores `client`'s changed buckets in the writer's open transaction.
+    private static func saveBuckets(_ entry: inout Client, _ client: String, _ writer: inout LedgerWriter) throws {
+        for index in entry.buckets.indices where entry.buckets[index].isDirty {
+            try writer.saveBucket(client: client, span: entry.buckets[index].span, entry.buckets[index].account)
+            entry.buckets[index].isDirty = false
+        }
     }
 
     /// Forgets every client when more than ``clientLimit`` are held (call after a commit).

@@ -120,40 +120,111 @@ public struct LedgerWriter {
         return (start ?? alignedStart)..<(end ?? alignedEnd)
     }
 
-    /// What `client` spent in `span`: the accounting state of its charges with event time in the span, plus
-    /// every window carried over from a ledger before per-charge accounting (v3) that overlaps the span, whole.
+    /// What `client` spent in `span` (whole hours, or cut where a reset falls): the sum of its buckets that
+    /// start in the span, plus every window carried over from a ledger before per-charge accounting (v3) that
+    /// overlaps the span, whole. Buckets changed in memory must be saved first.
     public func spent(client: String, in span: Range<Int64>) throws -> PrivacyAccount {
         var account = PrivacyAccount()
-        // One row per distinct Laplace text (few: the policy declares few ε values): its charges' sums, and its
-        // groups times the number of charges that share them.
-        let rows = try Row.fetchCursor(
+        let buckets = try Row.fetchCursor(
             db.cachedStatement(
-                sql: "SELECT laplace, COUNT(*), TOTAL(epsilon), TOTAL(delta), TOTAL(rho), TOTAL(mu_squared), "
-                    + "SUM(rows) FROM charges WHERE client = ? AND event_time >= ? AND event_time < ? AND rows > 0 "
-                    + "GROUP BY laplace"),
+                sql: "SELECT sum_epsilon, sum_delta, rho, sum_mu_squared, releases, laplace FROM buckets "
+                    + "WHERE client = ? AND bucket_start >= ? AND bucket_start < ?"),
             arguments: [client, span.lowerBound, span.upperBound])
-        while let row = try rows.next() {
-            let count: Int = row[1]
-            let groups = try checkedGroups(row[0], client: client).map { group in
-                PrivacyAccount.LaplaceGroup(epsilon: group.epsilon, count: group.count * count)
-            }
-            account.add(
-                PrivacyAccount(
-                    sumEpsilon: row[2], sumDelta: row[3], rho: row[4], sumMuSquared: row[5], laplaceCounts: groups,
-                    releases: row[6]))
-        }
+        while let row = try buckets.next() { account.add(try stored(row, client: client)) }
         let carried = try Row.fetchCursor(
             db.cachedStatement(
                 sql: "SELECT sum_epsilon, sum_delta, rho, sum_mu_squared, releases, laplace FROM carried "
                     + "WHERE client = ? AND window_start < ? AND window_end > ?"),
             arguments: [client, span.upperBound, span.lowerBound])
-        while let row = try carried.next() {
+        while let row = try carried.next() { account.add(try stored(row, client: client)) }
+        return account
+    }
+
+    /// The stored account of `client`'s bucket starting at `start`, if any.
+    public func bucket(client: String, start: Int64) throws -> PrivacyAccount? {
+        try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT sum_epsilon, sum_delta, rho, sum_mu_squared, releases, laplace FROM buckets "
+                    + "WHERE client = ? AND bucket_start = ?"),
+            arguments: [client, start]
+        ).map { try stored($0, client: client) }
+    }
+
+    /// Stores `client`'s bucket `span` with `account` (inserting or replacing its row) in the open transaction.
+    public func saveBucket(client: String, span: Range<Int64>, _ account: PrivacyAccount) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO buckets (client, bucket_start, bucket_end, sum_epsilon, sum_delta, rho, "
+                + "sum_mu_squared, releases, laplace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ).sqliteStatement
+        sqlite3_reset(statement)
+        Self.bind(statement, 1, client)
+        sqlite3_bind_int64(statement, 2, span.lowerBound)
+        sqlite3_bind_int64(statement, 3, span.upperBound)
+        sqlite3_bind_double(statement, 4, account.sumEpsilon)
+        sqlite3_bind_double(statement, 5, account.sumDelta)
+        sqlite3_bind_double(statement, 6, account.rho)
+        sqlite3_bind_double(statement, 7, account.sumMuSquared)
+        sqlite3_bind_int64(statement, 8, Int64(account.releases))
+        Self.bind(statement, 9, SQLiteLedger.encode(account.laplaceCounts))
+        let status = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard status == SQLITE_DONE else { throw failure(status) }
+    }
+
+    /// The sum of the own accounting states of `client`'s charges with event time in `span`: what a reset
+    /// splits a bucket with (it reads every charge of the client: an operator's command, not the filter's).
+    func chargesAccount(client: String, in span: Range<Int64>) throws -> PrivacyAccount {
+        var account = PrivacyAccount()
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT TOTAL(epsilon), TOTAL(delta), TOTAL(rho), TOTAL(mu_squared), SUM(rows), laplace, COUNT(*) "
+                + "FROM charges WHERE client = ? AND event_time >= ? AND event_time < ? AND rows > 0 "
+                + "GROUP BY laplace",
+            arguments: [client, span.lowerBound, span.upperBound])
+        while let row = try rows.next() {
+            let count: Int = row[6]
+            let groups = try checkedGroups(row[5], client: client).map { group in
+                PrivacyAccount.LaplaceGroup(epsilon: group.epsilon, count: group.count * count)
+            }
             account.add(
                 PrivacyAccount(
-                    sumEpsilon: row[0], sumDelta: row[1], rho: row[2], sumMuSquared: row[3],
-                    laplaceCounts: try checkedGroups(row[5], client: client), releases: row[4]))
+                    sumEpsilon: row[0], sumDelta: row[1], rho: row[2], sumMuSquared: row[3], laplaceCounts: groups,
+                    releases: row[4]))
         }
         return account
+    }
+
+    /// Cuts `client`'s bucket that holds `time` in two at `time` (a reset), each part summed exactly from the
+    /// charges' own states.
+    func splitBucket(client: String, at time: Int64) throws {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT bucket_start, bucket_end FROM buckets WHERE client = ? AND bucket_start < ? "
+                    + "AND bucket_end > ? ORDER BY bucket_start DESC LIMIT 1",
+                arguments: [client, time, time])
+        else { return }
+        let start: Int64 = row[0]
+        let end: Int64 = row[1]
+        try db.execute(
+            sql: "DELETE FROM buckets WHERE client = ? AND bucket_start = ?", arguments: [client, start])
+        try saveBucket(client: client, span: start..<time, chargesAccount(client: client, in: start..<time))
+        let after = try chargesAccount(client: client, in: time..<end)
+        if after.releases > 0 { try saveBucket(client: client, span: time..<end, after) }
+    }
+
+    /// An account as `buckets` and `carried` store it, its counts and groups checked.
+    private func stored(_ row: Row, client: String) throws -> PrivacyAccount {
+        let releases: Int64 = row[4]
+        guard releases >= 0 && releases < 1 << 40 else {
+            throw LedgerError(
+                kind: .unusable,
+                message: "ledger \(path): client \(client) has an account of \(releases) releases: the ledger was "
+                    + "edited or damaged")
+        }
+        return PrivacyAccount(
+            sumEpsilon: row[0], sumDelta: row[1], rho: row[2], sumMuSquared: row[3],
+            laplaceCounts: try checkedGroups(row[5], client: client), releases: Int(releases))
     }
 
     /// The Laplace groups of `text` as a ledger stores them, each with a finite ε > 0 and a count > 0: a ledger

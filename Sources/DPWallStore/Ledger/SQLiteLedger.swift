@@ -150,18 +150,31 @@ public final class SQLiteLedger: @unchecked Sendable {
                     """)
         }
         migrator.registerMigration("v4: one budget per client across tiers") { db in
-            // privacy.md, "Budgets and the ledger": a client's spend in any span is the sum of its charges with
-            // event time in the span, so each charge keeps its own accounting state (rows > 0), and windows are
-            // snapshots of spans that may overlap (a 1d and a 30d span can start at the same instant). The
-            // windows a v3 ledger holds are kept whole as `carried` accounts: their charges predate the per-charge
-            // state (rows = 0), and a span counts every carried window it overlaps, all of it (the safe side).
+            // privacy.md, "Budgets and the ledger": a client's spend in any span is the sum of its hourly buckets
+            // (an hour cut where a reset falls) in the span, since every budget window is whole hours aligned
+            // to hours; each charge also keeps its own accounting state (rows > 0), from which a bucket that a
+            // reset cuts is split exactly. Windows are snapshots of spans that may overlap (a 1d and a 30d span
+            // can start at the same instant). The windows a v3 ledger holds are kept whole as `carried` accounts:
+            // their charges predate the per-charge state (rows = 0), and a span counts every carried window it
+            // overlaps, all of it (the safe side).
             try db.execute(
                 sql: """
                     ALTER TABLE charges ADD COLUMN rows INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE charges ADD COLUMN rho REAL NOT NULL DEFAULT 0;
                     ALTER TABLE charges ADD COLUMN mu_squared REAL NOT NULL DEFAULT 0;
                     ALTER TABLE charges ADD COLUMN laplace TEXT NOT NULL DEFAULT '';
-                    CREATE INDEX charges_time ON charges (client, event_time);
+                    CREATE TABLE buckets (
+                        client TEXT NOT NULL,
+                        bucket_start INTEGER NOT NULL,
+                        bucket_end INTEGER NOT NULL,
+                        sum_epsilon REAL NOT NULL,
+                        sum_delta REAL NOT NULL,
+                        rho REAL NOT NULL,
+                        sum_mu_squared REAL NOT NULL,
+                        releases INTEGER NOT NULL,
+                        laplace TEXT NOT NULL,
+                        PRIMARY KEY (client, bucket_start)
+                    ) WITHOUT ROWID;
                     CREATE TABLE carried (
                         client TEXT NOT NULL,
                         window_start INTEGER NOT NULL,
@@ -416,6 +429,7 @@ public final class SQLiteLedger: @unchecked Sendable {
                 BudgetAdjustment(
                     kind: .reset, client: client, windowStart: at, epsilon: 0, delta: 0, at: now, by: by,
                     reason: reason))
+            try writer.splitBucket(client: client, at: at)
             var fresh: WindowState?
             if old.windowStart < at && at < old.windowEnd {
                 let span = at..<old.windowEnd
