@@ -102,6 +102,36 @@ import Testing
         }
     }
 
+    @Test(
+        "text where a ledger holds numbers is refused as a damaged ledger, not trapped on",
+        arguments: [
+            "UPDATE windows SET spent_epsilon = 'nan'", "UPDATE windows SET releases = 'x'",
+            "UPDATE limits SET rate_excess = 'x'", "UPDATE buckets SET releases = 'many'",
+            "UPDATE buckets SET sum_epsilon = 'x'", "UPDATE charges SET event_time = 'soon'",
+        ])
+    func wrongTypes(edit: String) throws {
+        let ledger = try SQLiteLedger(path: ":memory:")
+        try Self.window(ledger, 0..<Self.day, epsilon: 1, delta: 0, seen: 5)
+        var batch = LedgerBatch()
+        batch.charges = [Self.charge("a", at: 10, .laplace(epsilon: 0.5))]
+        try ledger.commit(batch)
+        try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.begin()
+            try writer.saveBucket(client: "c", span: 0..<Self.hour, batch.charges[0].account)
+            try writer.save(LimitState(client: "c"))
+            try writer.db.execute(sql: edit)
+            try writer.commit()
+        }
+        #expect(throws: LedgerError.self, "\(edit)") {
+            _ = try ledger.latestWindows()
+            _ = try ledger.limitStates()
+            _ = try ledger.withWriter { (writer: inout LedgerWriter) throws in
+                _ = try writer.spent(client: "c", in: 0..<Self.day)
+                _ = try writer.charge(client: "c", id: "a")
+            }
+        }
+    }
+
     /// A snapshot of client `c`'s window `[start, end)` with limit `epsilon`, `delta`.
     static func window(_ ledger: SQLiteLedger, _ span: Range<Int64>, epsilon: Double, delta: Double, seen: Int64) throws
     {

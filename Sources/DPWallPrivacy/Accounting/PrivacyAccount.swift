@@ -66,20 +66,26 @@ public struct PrivacyAccount: Sendable, Equatable {
         }
     }
 
-    /// Adds every release of `other` (accounts compose by adding their sums and counts).
+    /// Adds every release of `other` (accounts compose by adding their sums and counts). Counts saturate at
+    /// `Int.max` rather than trap: a ledger edited to hold absurd counts can only make the account larger.
     public mutating func add(_ other: PrivacyAccount) {
         sumEpsilon += other.sumEpsilon
         sumDelta += other.sumDelta
         rho += other.rho
         sumMuSquared += other.sumMuSquared
-        releases += other.releases
+        releases = Self.saturating(releases, other.releases)
         for group in other.laplaceCounts {
             if let k = laplaceCounts.firstIndex(where: { $0.epsilon == group.epsilon }) {
-                laplaceCounts[k].count += group.count
+                laplaceCounts[k].count = Self.saturating(laplaceCounts[k].count, group.count)
             } else {
                 laplaceCounts.append(group)
             }
         }
+    }
+
+    private static func saturating(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     /// The RDP of the releases at ``RenyiDP/orders``[k].

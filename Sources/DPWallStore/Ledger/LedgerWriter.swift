@@ -88,10 +88,11 @@ public struct LedgerWriter {
                     + "WHERE client = ? AND id = ?"),
             arguments: [client, id]
         ).map { row in
-            let digest: Data = row[0]
+            let digest: Data = try Self.column(row, 0)
             return ChargedRecord(
-                client: client, id: id, digest: Array(digest), eventTime: row[1], windowStart: row[2],
-                epsilon: row[3], delta: row[4], keyed: row[5])
+                client: client, id: id, digest: Array(digest), eventTime: try Self.column(row, 1),
+                windowStart: try Self.column(row, 2),
+                epsilon: try Self.column(row, 3), delta: try Self.column(row, 4), keyed: try Self.column(row, 5))
         }
     }
 
@@ -182,14 +183,16 @@ public struct LedgerWriter {
                 + "GROUP BY laplace",
             arguments: [client, span.lowerBound, span.upperBound])
         while let row = try rows.next() {
-            let count: Int = row[6]
-            let groups = try checkedGroups(row[5], client: client).map { group in
-                PrivacyAccount.LaplaceGroup(epsilon: group.epsilon, count: group.count * count)
+            let count: Int = try Self.column(row, 6)
+            let groups = try checkedGroups(try Self.column(row, 5), client: client).map { group in
+                let (product, overflow) = group.count.multipliedReportingOverflow(by: count)
+                return PrivacyAccount.LaplaceGroup(epsilon: group.epsilon, count: overflow ? .max : product)
             }
             account.add(
                 PrivacyAccount(
-                    sumEpsilon: row[0], sumDelta: row[1], rho: row[2], sumMuSquared: row[3], laplaceCounts: groups,
-                    releases: row[4]))
+                    sumEpsilon: try Self.column(row, 0), sumDelta: try Self.column(row, 1),
+                    rho: try Self.column(row, 2), sumMuSquared: try Self.column(row, 3), laplaceCounts: groups,
+                    releases: try Self.column(row, 4)))
         }
         return account
     }
@@ -215,7 +218,7 @@ public struct LedgerWriter {
 
     /// An account as `buckets` and `carried` store it, its counts and groups checked.
     private func stored(_ row: Row, client: String) throws -> PrivacyAccount {
-        let releases: Int64 = row[4]
+        let releases: Int64 = try Self.column(row, 4)
         guard releases >= 0 && releases < 1 << 40 else {
             throw LedgerError(
                 kind: .unusable,
@@ -223,8 +226,9 @@ public struct LedgerWriter {
                     + "edited or damaged")
         }
         return PrivacyAccount(
-            sumEpsilon: row[0], sumDelta: row[1], rho: row[2], sumMuSquared: row[3],
-            laplaceCounts: try checkedGroups(row[5], client: client), releases: Int(releases))
+            sumEpsilon: try Self.column(row, 0), sumDelta: try Self.column(row, 1), rho: try Self.column(row, 2),
+            sumMuSquared: try Self.column(row, 3),
+            laplaceCounts: try checkedGroups(try Self.column(row, 5), client: client), releases: Int(releases))
     }
 
     /// The Laplace groups of `text` as a ledger stores them, each with a finite ε > 0 and a count > 0: a ledger
@@ -261,7 +265,7 @@ public struct LedgerWriter {
                 sql: "SELECT \(Self.windowColumns) FROM windows WHERE client = ? AND window_start = ? "
                     + "AND window_end = ?"),
             arguments: [client, span.lowerBound, span.upperBound]
-        ).map(Self.windowState)
+        ).map { try Self.windowState($0) }
     }
 
     /// The client's latest window: the snapshot of the span of its last decision (the latest start, and of
@@ -272,7 +276,7 @@ public struct LedgerWriter {
             sql: "SELECT \(Self.windowColumns) FROM windows WHERE client = ? "
                 + "ORDER BY last_seen DESC, window_start DESC, window_end ASC LIMIT 1",
             arguments: [client]
-        ).map(Self.windowState)
+        ).map { try Self.windowState($0) }
     }
 
     /// Stores `state` (inserting or replacing its row).
@@ -315,7 +319,7 @@ public struct LedgerWriter {
     public func limitState(client: String) throws -> LimitState? {
         try Row.fetchOne(
             db.cachedStatement(sql: "SELECT \(Self.limitColumns) FROM limits WHERE client = ?"), arguments: [client]
-        ).map(Self.limitState)
+        ).map { try Self.limitState($0) }
     }
 
     /// Stores `state` (inserting or replacing its row) in the open transaction.
@@ -340,18 +344,18 @@ public struct LedgerWriter {
         guard status == SQLITE_DONE else { throw failure(status) }
     }
 
-    static func limitState(_ row: Row) -> LimitState {
-        var state = LimitState(client: row[0])
-        state.tier = row[1]
-        state.rateExcess = row[2]
-        state.rateLast = row[3]
-        state.rateSeen = row[4]
-        state.quotaWindowStart = row[5]
-        state.quotaWindowEnd = row[6]
-        state.quotaCount = row[7]
-        state.quotaLimit = row[8]
-        state.rateDenials = row[9]
-        state.quotaDenials = row[10]
+    static func limitState(_ row: Row) throws -> LimitState {
+        var state = LimitState(client: try Self.column(row, 0))
+        state.tier = try Self.column(row, 1)
+        state.rateExcess = try Self.column(row, 2)
+        state.rateLast = try Self.column(row, 3)
+        state.rateSeen = try Self.column(row, 4)
+        state.quotaWindowStart = try Self.column(row, 5)
+        state.quotaWindowEnd = try Self.column(row, 6)
+        state.quotaCount = try Self.column(row, 7)
+        state.quotaLimit = try Self.column(row, 8)
+        state.rateDenials = try Self.column(row, 9)
+        state.quotaDenials = try Self.column(row, 10)
         return state
     }
 
@@ -383,23 +387,38 @@ public struct LedgerWriter {
             ])
     }
 
-    static func windowState(_ row: Row) -> WindowState {
+    static func windowState(_ row: Row) throws -> WindowState {
         var state = WindowState(
-            client: row[0], windowStart: row[1], windowEnd: row[2],
+            client: try Self.column(row, 0), windowStart: try Self.column(row, 1), windowEnd: try Self.column(row, 2),
             account: PrivacyAccount(
-                sumEpsilon: row[3], sumDelta: row[4], rho: row[5], sumMuSquared: row[6],
-                laplaceCounts: SQLiteLedger.decode(row[8]), releases: row[7]))
-        state.tier = row[9]
-        state.limitEpsilon = row[10]
-        state.limitDelta = row[11]
-        state.grantedEpsilon = row[12]
-        state.grantedDelta = row[13]
-        state.spentEpsilon = row[14]
-        state.spentDelta = row[15]
-        state.denials = row[16]
-        state.firstSeen = row[17]
-        state.lastSeen = row[18]
+                sumEpsilon: try Self.column(row, 3), sumDelta: try Self.column(row, 4), rho: try Self.column(row, 5),
+                sumMuSquared: try Self.column(row, 6),
+                laplaceCounts: SQLiteLedger.decode(try Self.column(row, 8)), releases: try Self.column(row, 7)))
+        state.tier = try Self.column(row, 9)
+        state.limitEpsilon = try Self.column(row, 10)
+        state.limitDelta = try Self.column(row, 11)
+        state.grantedEpsilon = try Self.column(row, 12)
+        state.grantedDelta = try Self.column(row, 13)
+        state.spentEpsilon = try Self.column(row, 14)
+        state.spentDelta = try Self.column(row, 15)
+        state.denials = try Self.column(row, 16)
+        state.firstSeen = try Self.column(row, 17)
+        state.lastSeen = try Self.column(row, 18)
         return state
+    }
+
+    /// Column `index` of `row` as a `T`, or a ``LedgerError`` naming it: a ledger edited to hold text where a
+    /// number belongs (or NULL) is refused here, where GRDB's subscript would trap.
+    static func column<T: DatabaseValueConvertible>(_ row: Row, _ index: Int) throws -> T {
+        let value: DatabaseValue = row[index]
+        guard let decoded = T.fromDatabaseValue(value) else {
+            throw LedgerError(
+                kind: .unusable,
+                message: "ledger: column \(row.columnNames.dropFirst(index).first ?? "\(index)") holds "
+                    + "\(String(describing: value).prefix(40)) where \(T.self) belongs: the ledger was edited or damaged"
+            )
+        }
+        return decoded
     }
 
     private func execute(_ sql: String) throws {

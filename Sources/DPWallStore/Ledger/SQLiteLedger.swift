@@ -270,12 +270,12 @@ public final class SQLiteLedger: @unchecked Sendable {
         try reading { db in
             if clients.isEmpty {
                 return try Row.fetchAll(db, sql: "SELECT \(LedgerWriter.limitColumns) FROM limits ORDER BY client")
-                    .map(LedgerWriter.limitState)
+                    .map { try LedgerWriter.limitState($0) }
             }
             return try clients.compactMap { client in
                 try Row.fetchOne(
                     db, sql: "SELECT \(LedgerWriter.limitColumns) FROM limits WHERE client = ?", arguments: [client]
-                ).map(LedgerWriter.limitState)
+                ).map { try LedgerWriter.limitState($0) }
             }
         }
     }
@@ -286,7 +286,7 @@ public final class SQLiteLedger: @unchecked Sendable {
             try Row.fetchOne(
                 db, sql: "SELECT \(LedgerWriter.windowColumns) FROM windows WHERE client = ? AND window_start = ?",
                 arguments: [client, windowStart]
-            ).map { LedgerWriter.windowState($0).account }
+            ).map { try LedgerWriter.windowState($0).account }
         }
     }
 
@@ -301,7 +301,7 @@ public final class SQLiteLedger: @unchecked Sendable {
                     + "ORDER BY last_seen DESC, window_start DESC, window_end ASC) AS latest FROM windows\(filter)) "
                     + "WHERE latest = 1 ORDER BY client",
                 arguments: StatementArguments(clients)
-            ).map(LedgerWriter.windowState)
+            ).map { try LedgerWriter.windowState($0) }
         }
     }
 
@@ -310,7 +310,7 @@ public final class SQLiteLedger: @unchecked Sendable {
         try reading { db in
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT \(LedgerWriter.windowColumns) FROM windows ORDER BY client, window_start")
-            while let row = try rows.next() { try body(LedgerWriter.windowState(row)) }
+            while let row = try rows.next() { try body(try LedgerWriter.windowState(row)) }
         }
     }
 
@@ -319,7 +319,7 @@ public final class SQLiteLedger: @unchecked Sendable {
         try reading { db in
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT \(LedgerWriter.limitColumns) FROM limits ORDER BY client")
-            while let row = try rows.next() { try body(LedgerWriter.limitState(row)) }
+            while let row = try rows.next() { try body(try LedgerWriter.limitState(row)) }
         }
     }
 
