@@ -85,7 +85,7 @@ struct BudgetCommand: ParsableCommand {
             abstract: "Raise a client's limit for its latest window (recorded with who, when and why).",
             discussion: """
                 The grant holds in the window of the client's last decision and in every longer window that \
-                holds it. The window's limit with all its grants must stay below delta 1 and at most epsilon \
+                holds it. The window's limit with all its grants must stay at most delta 0.5 and epsilon \
                 1000000. Takes the ledger's lock: it waits for no one, and exits 75 while a filter runs on the \
                 ledger. Exit status: 0, 64 bad usage, 65 the client has no window yet or the limit would be out \
                 of range, 74 ledger error, 75 locked.

@@ -107,7 +107,9 @@ import Testing
         arguments: [
             "UPDATE windows SET spent_epsilon = 'nan'", "UPDATE windows SET releases = 'x'",
             "UPDATE limits SET rate_excess = 'x'", "UPDATE buckets SET releases = 'many'",
-            "UPDATE buckets SET sum_epsilon = 'x'", "UPDATE charges SET event_time = 'soon'",
+            "UPDATE buckets SET sum_epsilon = 'x'",
+            "UPDATE buckets SET sum_epsilon = -1", "UPDATE buckets SET rho = -1e308 * 10",
+            "UPDATE charges SET event_time = 'soon'",
         ])
     func wrongTypes(edit: String) throws {
         let ledger = try SQLiteLedger(path: ":memory:")
@@ -149,18 +151,20 @@ import Testing
     func grantTotals() throws {
         let ledger = try SQLiteLedger(path: ":memory:")
         try Self.window(ledger, 0..<Self.day, epsilon: 1, delta: 0.3, seen: 5)
-        let first = try ledger.grant(client: "c", epsilon: 1, delta: 0.6, at: 1, by: "t", reason: "r")
-        #expect(first.effectiveLimit.delta == 0.3 + 0.6)
-        for (epsilon, delta) in [(0.0, 0.6), (1e308, 0.0), (999_999.5, 0.0), (Double.infinity, 0), (-1, 0), (0, 0)] {
+        let first = try ledger.grant(client: "c", epsilon: 1, delta: 0.1, at: 1, by: "t", reason: "r")
+        #expect(first.effectiveLimit.delta == 0.3 + 0.1)
+        for (epsilon, delta) in [(0.0, 0.2), (1e308, 0.0), (999_999.5, 0.0), (Double.infinity, 0), (-1, 0), (0, 0)] {
             #expect(throws: LedgerError.self, "epsilon \(epsilon) delta \(delta)") {
                 _ = try ledger.grant(client: "c", epsilon: epsilon, delta: delta, at: 2, by: "t", reason: "r")
             }
         }
-        let second = try ledger.grant(client: "c", epsilon: 999_997, delta: 0.09, at: 3, by: "t", reason: "r")
+        let second = try ledger.grant(client: "c", epsilon: 999_997, delta: 0.05, at: 3, by: "t", reason: "r")
         #expect(second.effectiveLimit.epsilon == 999_999)
         #expect(try ledger.adjustments(client: "c").map(\.epsilon) == [1, 999_997])
-        let granted = try ledger.withWriter { writer in try writer.granted(client: "c", in: 0..<Self.day) }
-        #expect(granted.epsilon == 999_998 && abs(granted.delta - 0.69) < 1e-15)
+        let granted = try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.granted(client: "c", in: 0..<Self.day)
+        }
+        #expect(granted.epsilon == 999_998 && abs(granted.delta - 0.15) < 1e-15)
     }
 
     @Test("a grant counts in every span that holds its own, never in a shorter one; a reset cuts every span")

@@ -184,39 +184,69 @@ struct BudgetBookTests {
         }
     }
 
-    @Test("grants edited past δ = 1 or to an infinite ε deny budget_exhausted, and a δ limit of 0 denies Gaussian")
-    func limitsOutOfRange() throws {
+    @Test("grants, edited or made for many short spans, add at most up to ε 1e6 and δ 0.5 to any span")
+    func grantsCapped() throws {
         let policy = try Policy.parse(yaml: Self.yaml, source: "budgets.yaml")
         let ledger = try SQLiteLedger(path: ":memory:")
-        var run = Run(policy: policy)
-        guard
-            case .release = try run.decide(
-                ledger, client: "c", tier: "day", id: "a", at: Self.t0, rows: 1, epsilon: 0.5)
-        else { Issue.record("the first record was not released"); return }
-        try run.finish(ledger)
-        // As `sqlite3` would: two grants whose δ sums past 1 (budget grant refuses the second), and ε = 1e308 twice.
-        for (epsilon, delta) in [(0.0, 0.6), (0.0, 0.6), (1e308, 0.0), (1e308, 0.0)] {
-            try ledger.withWriter { (writer: inout LedgerWriter) throws in
-                try writer.begin()
-                try writer.record(
-                    BudgetAdjustment(
-                        kind: .grant, client: "c", windowStart: Self.t0, windowEnd: Self.t0 + 24 * Self.hour,
-                        epsilon: epsilon, delta: delta, at: 0, by: "sqlite3", reason: "edit"))
-                try writer.commit()
-            }
-            run = Run(policy: policy)
-            let decision = try run.decide(
-                ledger, client: "c", tier: "day", id: "b\(epsilon)\(delta)", at: Self.t0 + 1, rows: 1,
+        // Three hours, each granted just under the cap (budget grant checks each span alone), all inside one
+        // 30-day span.
+        let month = Policy.BudgetWindow.seconds(30 * 86_400).span(containing: Self.t0).start
+        for hour in 0..<3 {
+            let run = Run(policy: policy)
+            _ = try run.decide(
+                ledger, client: "c", tier: "hour", id: "h\(hour)", at: month + Int64(hour) * Self.hour, rows: 1,
                 epsilon: 0.5)
             try run.finish(ledger)
-            if delta > 0 && epsilon == 0 && decision.isRelease { continue }  // the first δ grant: δ 0.6 is fine
-            guard case .deny(let problem) = decision else {
-                Issue.record("released under the limit edited by \(epsilon), \(delta)")
-                continue
-            }
-            #expect(problem.code == .budgetExhausted)
-            #expect(problem.message.contains("not a privacy guarantee"), "\(problem.message)")
+            _ = try ledger.grant(client: "c", epsilon: 999_990, delta: 0.4, at: 0, by: "t", reason: "r")
         }
+        // As `sqlite3` would: grants past any cap.
+        try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.begin()
+            for (epsilon, delta) in [(1e308, 0.6), (1e308, 0.6)] {
+                try writer.record(
+                    BudgetAdjustment(
+                        kind: .grant, client: "c", windowStart: month, windowEnd: month + Self.hour,
+                        epsilon: epsilon, delta: delta, at: 0, by: "sqlite3", reason: "edit"))
+            }
+            try writer.commit()
+        }
+        let run = Run(policy: policy)
+        let decision = try run.decide(
+            ledger, client: "c", tier: "month", id: "m", at: month + 5 * Self.hour, rows: 1, epsilon: 0.5)
+        guard case .release(_, let position) = decision else {
+            Issue.record("the month's record was not released: \(decision)")
+            return
+        }
+        #expect(position.limitEpsilon == 1e6)
+        #expect(position.limitDelta == 0.5)
+    }
+
+    @Test("a limit of ε near the largest double never lets an infinite spend through (basic, δ exhausted)")
+    func hugeLimit() throws {
+        let policy = try Policy.parse(
+            yaml: Self.yaml.replacingOccurrences(
+                of: "hour: { models: \"*\", budget: { epsilon: 1, window: 1h } }",
+                with: "hour: { models: \"*\", budget: { epsilon: 1.7976931348623157e308, delta: 1.0e-6, window: 1h } }"),
+            source: "huge.yaml")
+        let ledger = try SQLiteLedger(path: ":memory:")
+        let book = BudgetBook(policy: policy, accountant: Accountant(method: .basic), keyed: false)
+        let decision = try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.begin()
+            return try book.decide(
+                client: "g", tierName: "hour", id: "g1", eventTime: Self.t0, digest: Array(repeating: 1, count: 32),
+                costs: [(cost: RowCost.gaussian(mu: 0.2, epsilon: 0.5, delta: 1e-6), rows: 2)][...], epsilon: 1,
+                delta: 2e-6, &writer)
+        }
+        guard case .deny(let problem) = decision else {
+            Issue.record("a release of spent +infinity passed a limit of the largest double: \(decision)")
+            return
+        }
+        #expect(problem.code == .budgetExhausted)
+    }
+
+    @Test("a δ-bearing release against a δ limit of 0 is denied budget_exhausted, not trapped, under rdp")
+    func gaussianAgainstZeroDelta() throws {
+        let ledger = try SQLiteLedger(path: ":memory:")
         // A Gaussian row against a δ limit of 0 (the `day` tier sets none): denied, not trapped, under rdp.
         let rdp = try Policy.parse(
             yaml: Self.yaml.replacingOccurrences(of: "accounting: basic", with: "accounting: rdp"), source: "rdp.yaml")

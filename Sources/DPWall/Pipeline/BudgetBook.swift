@@ -112,7 +112,9 @@ final class BudgetBook {
         var account = span.state.account
         for group in costs { account.add(group.cost, count: group.rows) }
         let spent = accountant.epsilon(account, delta: limit.delta, previous: span.state.spentEpsilon)
-        if spent <= limit.epsilon * (1 + Self.slack) {
+        // `spent` must be finite: an exhausted δ makes it +∞, which a limit near the largest double would let
+        // through once multiplied by the slack.
+        if spent.isFinite && spent <= limit.epsilon * (1 + Self.slack) {
             var own = PrivacyAccount()
             for group in costs { own.add(group.cost, count: group.rows) }
             let record = ChargedRecord(
@@ -235,7 +237,11 @@ final class BudgetBook {
                     client: client, windowStart: bounds.lowerBound, windowEnd: bounds.upperBound,
                     account: PrivacyAccount())
             state.account = try writer.spent(client: client, in: bounds)
-            (state.grantedEpsilon, state.grantedDelta) = try writer.granted(client: client, in: bounds)
+            // Grants are capped here as well as at `budget grant`: grants for many short spans all count in a
+            // long span that holds them, and their sum must not pass the caps either.
+            let granted = try writer.granted(client: client, in: bounds)
+            state.grantedEpsilon = min(granted.epsilon, max(0, SQLiteLedger.maxEpsilonLimit - budget.epsilon))
+            state.grantedDelta = min(granted.delta, max(0, SQLiteLedger.maxDeltaLimit - budget.delta))
             state.tier = tier
             state.limitEpsilon = budget.epsilon
             state.limitDelta = budget.delta

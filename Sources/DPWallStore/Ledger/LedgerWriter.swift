@@ -225,9 +225,19 @@ public struct LedgerWriter {
                 message: "ledger \(path): client \(client) has an account of \(releases) releases: the ledger was "
                     + "edited or damaged")
         }
+        let sums: [Double] = [
+            try Self.column(row, 0), try Self.column(row, 1), try Self.column(row, 2), try Self.column(row, 3),
+        ]
+        // Sums are of costs, each finite and ≥ 0: a negative sum would hand budget back, and a non-finite one
+        // would reach the output's annotation.
+        guard sums.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw LedgerError(
+                kind: .unusable,
+                message: "ledger \(path): client \(client) has an account with sums \(sums) (each must be a finite "
+                    + "number ≥ 0): the ledger was edited or damaged")
+        }
         return PrivacyAccount(
-            sumEpsilon: try Self.column(row, 0), sumDelta: try Self.column(row, 1), rho: try Self.column(row, 2),
-            sumMuSquared: try Self.column(row, 3),
+            sumEpsilon: sums[0], sumDelta: sums[1], rho: sums[2], sumMuSquared: sums[3],
             laplaceCounts: try checkedGroups(try Self.column(row, 5), client: client), releases: Int(releases))
     }
 

@@ -367,6 +367,8 @@ public final class SQLiteLedger: @unchecked Sendable {
     /// The largest ε limit a window may reach with grants (nats): far past any meaningful privacy, and small
     /// enough that the accountants' arithmetic stays finite.
     public static let maxEpsilonLimit = 1e6
+    /// The largest δ limit a window may reach with grants: a δ near 1 is no guarantee at all.
+    public static let maxDeltaLimit = 0.5
 
     /// Raises the limit of `client`'s latest window by `epsilon` and `delta`, and records who did it and why.
     /// The grant holds for the window's span and for every longer span that holds it (privacy.md, "Budgets and
@@ -393,13 +395,14 @@ public final class SQLiteLedger: @unchecked Sendable {
             let total = (
                 epsilon: state.limitEpsilon + granted.epsilon + epsilon, delta: state.limitDelta + granted.delta + delta
             )
-            guard total.epsilon <= Self.maxEpsilonLimit && total.delta < 1 else {
+            guard total.epsilon <= Self.maxEpsilonLimit && total.delta <= Self.maxDeltaLimit else {
                 try writer.rollback()
                 throw LedgerError(
                     kind: .invalid,
                     message: "the grant would take \(client)'s limit to epsilon \(Self.number(total.epsilon)), delta "
                         + "\(Self.number(total.delta)) (policy limit plus every grant in the window): a limit must "
-                        + "stay below delta 1 and at most epsilon \(Self.number(Self.maxEpsilonLimit))")
+                        + "stay at most delta \(Self.number(Self.maxDeltaLimit)) and epsilon "
+                        + "\(Self.number(Self.maxEpsilonLimit))")
             }
             state.grantedEpsilon = granted.epsilon + epsilon
             state.grantedDelta = granted.delta + delta
