@@ -53,11 +53,33 @@ import Testing
     }
 
     enum OtherPath: String, CaseIterable, Sendable {
-        case symbolicLink, hardLink, linkedFolder
+        case symbolicLink, linkedFolder
     }
 
     @Test(
-        "a second writer through a symbolic link, a hard link or a linked folder is refused",
+        "a ledger with a second hard link, in its folder or another, is refused by every writer (SQLite's WAL is per path)",
+        arguments: [false, true])
+    func hardLinks(elsewhere: Bool) throws {
+        let scratch = try Scratch()
+        try FileManager.default.createDirectory(atPath: scratch.file("real"), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(atPath: scratch.file("other"), withIntermediateDirectories: false)
+        let path = scratch.file("real/dpwall.db")
+        var first: SQLiteLedger? = try SQLiteLedger(path: path)
+        let other = scratch.file(elsewhere ? "other/dpwall.db" : "real/hard.db")
+        try #require(link(path, other) == 0)
+        let error = Self.failure { try SQLiteLedger(path: other) }
+        #expect(error?.kind == .unusable, "\(error?.message ?? "opened")")
+        #expect(error?.message.contains("2 hard links") == true, "\(error?.message ?? "opened")")
+        _ = first
+        first = nil
+        #expect(Self.failure { try SQLiteLedger(path: path) }?.kind == .unusable)
+        #expect(Self.failure { try SQLiteLedger(path: other) }?.kind == .unusable)
+        try #require(unlink(other) == 0)
+        #expect(try SQLiteLedger(path: path).integrityCheck() == "ok")
+    }
+
+    @Test(
+        "a second writer through a symbolic link or a linked folder is refused",
         arguments: OtherPath.allCases)
     func otherPaths(kind: OtherPath) throws {
         let scratch = try Scratch()
@@ -69,9 +91,6 @@ import Testing
         case .symbolicLink:
             other = scratch.file("real/link.db")
             try #require(symlink(path, other) == 0)
-        case .hardLink:
-            other = scratch.file("real/hard.db")
-            try #require(link(path, other) == 0)
         case .linkedFolder:
             try #require(symlink(scratch.file("real"), scratch.file("alias")) == 0)
             other = scratch.file("alias/dpwall.db")

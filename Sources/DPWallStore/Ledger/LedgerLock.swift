@@ -7,11 +7,11 @@
 /// One writer per ledger file: an exclusive `flock` on `dpwall-ledger-INODE.lock`, a file beside the ledger
 /// (in the directory of its real path) named after the ledger's inode number, which holds the owner's pid.
 ///
-/// - **Per file, not per path.** Every path to one ledger, through a symbolic link, a bind mount, or a hard link in
-///   the same directory, leads to one directory and one inode, so to one lock file. (A hard link in another
-///   directory cannot be found from this one; SQLite cannot be used safely through one either, as it names its
-///   journal and WAL after the path it was given.) The inode alone names the lock: the lock file is on the
-///   ledger's file system, and NFS clients agree on inode numbers but not on device numbers.
+/// - **Per file, not per path.** Every path to one ledger, through a symbolic link or a bind mount, leads to one
+///   directory and one inode, so to one lock file. A ledger with more than one hard link is refused: a link in
+///   another directory cannot be found from this one, and SQLite cannot be used safely through one anyway, as
+///   it names its journal and WAL after the path it was given. The inode alone names the lock: the lock file is
+///   on the ledger's file system, and NFS clients agree on inode numbers but not on device numbers.
 /// - **Not the database file itself.** SQLite holds POSIX (`fcntl`) locks on it, and closing any descriptor of a
 ///   file drops all of the process's `fcntl` locks on that file, so a descriptor of our own would have to outlive
 ///   every connection the process has to it; on NFS, Linux also emulates `flock` with `fcntl` locks, which would
@@ -134,6 +134,15 @@ final class LedgerLock {
         guard fstatat(directory, base, &status, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
         guard status.st_mode & S_IFMT == S_IFREG else {
             throw unusable("ledger \(ledgerPath) (\(real)) is not a regular file")
+        }
+        // A hard link elsewhere would have its own lock here, and SQLite names its journal and WAL after the path
+        // it is given: two writers through two links each committed into their own WAL, and charges of released
+        // lines were lost. A ledger has exactly one name (a symbolic link to it is fine).
+        guard status.st_nlink == 1 else {
+            throw unusable(
+                "ledger \(ledgerPath) (\(real)) has \(status.st_nlink) hard links: SQLite keeps its journal and WAL "
+                    + "by path, so writers through two links would each commit into their own and lose charges; "
+                    + "remove the extra links (a symbolic link is fine)")
         }
         let ledger = FileID(status)
         let name = "dpwall-ledger-\(ledger.inode).lock"
