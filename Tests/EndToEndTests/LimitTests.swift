@@ -256,7 +256,7 @@ struct LimitTests {
         #expect(result.stderrText.contains("rate_limited 2") && result.stderrText.contains("invalid_shape 2"))
     }
 
-    @Test("broken bodies keep their invalid_field but count against the rate; a quota of another unit starts afresh")
+    @Test("broken bodies keep their invalid_field but count against the rate; a quota of another unit counts it all")
     func brokenBodiesAndQuotaUnits() throws {
         let scratch = try TemporaryDirectory()
         let policy = try scratch.write(
@@ -277,8 +277,8 @@ struct LimitTests {
             result.lines.compactMap(OutputLine.init).map { $0.code ?? "ok" } == [
                 "invalid_field", "invalid_field", "invalid_field", "rate_limited",
             ])
-        // Five allowed this month; then the policy's quota becomes 2 an hour: a fresh hourly window, not a
-        // month-long one with 5 counted in it.
+        // Six allowed this month, all in one hour; then the policy's quota becomes 2 an hour: the hour already
+        // holds six, so nothing more passes in it (a change of unit never starts a count afresh).
         input = (1...5).map { Self.record(id: "m\($0)", client: "x", ms: t + 10_000 * Int64($0)) }.joined()
         result = try DPWall.run(
             ["filter", "--policy", policy, "--ledger", ledger, "--no-audit"], stdin: Data(input.utf8), in: scratch)
@@ -288,7 +288,15 @@ struct LimitTests {
         input = (6...8).map { Self.record(id: "m\($0)", client: "x", ms: t + 100_000 + 10_000 * Int64($0)) }.joined()
         result = try DPWall.run(
             ["filter", "--policy", hourly, "--ledger", ledger, "--no-audit"], stdin: Data(input.utf8), in: scratch)
-        #expect(result.lines.compactMap(OutputLine.init).map { $0.code ?? "ok" } == ["ok", "ok", "quota_exceeded"])
+        #expect(
+            result.lines.compactMap(OutputLine.init).map { $0.code ?? "ok" } == [
+                "quota_exceeded", "quota_exceeded", "quota_exceeded",
+            ])
+        // An hour later, the hourly quota has a window of its own.
+        input = Self.record(id: "m9", client: "x", ms: t + 3_600_000)
+        result = try DPWall.run(
+            ["filter", "--policy", hourly, "--ledger", ledger, "--no-audit"], stdin: Data(input.utf8), in: scratch)
+        #expect(result.lines.compactMap(OutputLine.init).map { $0.code ?? "ok" } == ["ok"])
     }
 
     @Test("a dry run reports would-be denials in the annotation and the audit, and denies nothing")

@@ -16,6 +16,8 @@ struct LimitStage {
         var bucket: LeakyBucket?
         var quota: Policy.Quota?
         var isDirty = false
+        /// The end of the month counted in `state` (calendar arithmetic, kept rather than redone per record).
+        var monthEnd: Int64 = .min
     }
 
     /// Clients held before a save forgets them all (``save(_:)``).
@@ -32,8 +34,9 @@ struct LimitStage {
     private var dirty: [Int] = []
     private var global: ClientLimits?
     private var globalLoaded = false
-    /// The position of the last admitted request's entry.
+    /// The position of the last admitted request's entry, and its event time.
     private var lastAdmitted: Int?
+    private var lastAdmittedTime: Int64 = 0
     /// The last client looked up and its position: traffic repeats its clients, and this skips hashing the name.
     private var lastClient = ""
     private var lastSlot = -1
@@ -53,6 +56,7 @@ struct LimitStage {
         lastAdmitted = nil
         let slot = try load(client, tierName: tierName, writer: &writer)
         lastAdmitted = slot
+        lastAdmittedTime = time
         if !entries[slot].isDirty {
             entries[slot].isDirty = true
             dirty.append(slot)
@@ -91,20 +95,16 @@ struct LimitStage {
             global!.isDirty = true
         }
         guard let quota = entry.quota else { return nil }
-        if time >= entry.state.quotaWindowEnd
-            || !quota.window.fits(
-                length: entry.state.quotaWindowEnd.subtractingSaturating(entry.state.quotaWindowStart))
-        {
-            // A new window; or the quota's unit changed (another tier, an edited policy): start one of the new unit.
-            let span = quota.window.span(containing: time)
-            entry.state.quotaWindowStart = span.start
-            entry.state.quotaWindowEnd = span.end
-            entry.state.quotaCount = 0
-        }
-        // A record from before the current window (out of order) counts against the current window: its own
-        // window's count is no longer held, and counting it here can only be stricter.
+        // The count is the client's, whatever its tier: its allowed requests in the window of the quota's unit
+        // that holds `time` (a record from before the current window, out of order, counts against the current
+        // one, which can only be stricter).
+        let (start, count) = Self.counter(&entry, quota.window, at: time)
+        let span = quota.window.span(containing: start)
+        entry.state.quotaWindowStart = span.start
+        entry.state.quotaWindowEnd = span.end
+        entry.state.quotaCount = count
         entry.state.quotaLimit = Int64(quota.requests)
-        if entry.state.quotaCount >= Int64(quota.requests) {
+        if count >= Int64(quota.requests) {
             entry.state.quotaDenials = entry.state.quotaDenials.addingSaturating(1)
             return RecordError(
                 .quotaExceeded,
@@ -116,11 +116,53 @@ struct LimitStage {
         return nil
     }
 
+    /// The client's count for `unit` at `time`, its window moved on (and its count emptied) when `time` is past
+    /// it: the window's start and the count.
+    private static func counter(_ entry: inout ClientLimits, _ unit: Policy.QuotaWindow, at time: Int64) -> (
+        start: Int64, count: Int64
+    ) {
+        switch unit {
+        case .hour:
+            if entry.state.hourStart == .min || time >= entry.state.hourStart.addingSaturating(3_600_000) {
+                entry.state.hourStart = unit.span(containing: time).start
+                entry.state.hourCount = 0
+            }
+            return (entry.state.hourStart, entry.state.hourCount)
+        case .day:
+            if entry.state.dayStart == .min || time >= entry.state.dayStart.addingSaturating(86_400_000) {
+                entry.state.dayStart = unit.span(containing: time).start
+                entry.state.dayCount = 0
+            }
+            return (entry.state.dayStart, entry.state.dayCount)
+        case .month:
+            if entry.monthEnd == .min && entry.state.monthStart != .min {
+                entry.monthEnd = unit.span(containing: entry.state.monthStart).end
+            }
+            if entry.state.monthStart == .min || time >= entry.monthEnd {
+                let span = unit.span(containing: time)
+                entry.state.monthStart = span.start
+                entry.monthEnd = span.end
+                entry.state.monthCount = 0
+            }
+            return (entry.state.monthStart, entry.state.monthCount)
+        }
+    }
+
     /// Counts the request that ``admit(client:tierName:at:_:)`` passed last against its client's quota, once
     /// the request is allowed (before any other is admitted).
     mutating func countAllowed() {
-        guard let slot = lastAdmitted, entries[slot].quota != nil else { return }
-        entries[slot].state.quotaCount += 1
+        guard let slot = lastAdmitted else { return }
+        // Every unit counts every allowed request, quota or not, so that a later tier of another unit finds
+        // them (policy.md, `quota`).
+        _ = Self.counter(&entries[slot], .hour, at: lastAdmittedTime)
+        _ = Self.counter(&entries[slot], .day, at: lastAdmittedTime)
+        _ = Self.counter(&entries[slot], .month, at: lastAdmittedTime)
+        entries[slot].state.hourCount = entries[slot].state.hourCount.addingSaturating(1)
+        entries[slot].state.dayCount = entries[slot].state.dayCount.addingSaturating(1)
+        entries[slot].state.monthCount = entries[slot].state.monthCount.addingSaturating(1)
+        if entries[slot].quota != nil {
+            entries[slot].state.quotaCount = entries[slot].state.quotaCount.addingSaturating(1)
+        }
     }
 
     /// Writes what changed into the open transaction.
@@ -158,11 +200,22 @@ struct LimitStage {
         let limits = policy.requestLimits(forClient: client, tierName: tierName)
         var state =
             try held.map { entries[$0].state } ?? writer.limitState(client: client) ?? LimitState(client: client)
+        if state.hourStart == .min && state.dayStart == .min && state.monthStart == .min
+            && state.quotaWindowStart != .min && state.quotaCount > 0
+        {
+            // A count from a ledger before per-unit counts (one unit only): every unit starts from it, in the
+            // window holding its start.
+            state.hourStart = Policy.QuotaWindow.hour.span(containing: state.quotaWindowStart).start
+            state.dayStart = Policy.QuotaWindow.day.span(containing: state.quotaWindowStart).start
+            state.monthStart = Policy.QuotaWindow.month.span(containing: state.quotaWindowStart).start
+            (state.hourCount, state.dayCount, state.monthCount) = (state.quotaCount, state.quotaCount, state.quotaCount)
+        }
         state.tier = tierName
         let entry = ClientLimits(
             state: state,
             bucket: limits.rate.map { LeakyBucket(requestsPerSecond: $0.requestsPerSecond, burst: limits.burst) },
-            quota: limits.quota, isDirty: held.map { entries[$0].isDirty } ?? false)
+            quota: limits.quota, isDirty: held.map { entries[$0].isDirty } ?? false,
+            monthEnd: held.map { entries[$0].monthEnd } ?? .min)
         let slot: Int
         if let held {
             // Another tier: the entry is replaced where it is (and stays on the dirty list if it was there).

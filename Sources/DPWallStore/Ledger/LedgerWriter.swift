@@ -323,7 +323,8 @@ public struct LedgerWriter {
 
     static let limitColumns =
         "client, tier, rate_excess, rate_last, rate_seen, quota_window_start, quota_window_end, quota_count, "
-        + "quota_limit, rate_denials, quota_denials"
+        + "quota_limit, rate_denials, quota_denials, hour_start, hour_count, day_start, day_count, month_start, "
+        + "month_count"
 
     /// The stored request-limit state of `client` (``LimitState/globalKey`` for the global limit), if any.
     public func limitState(client: String) throws -> LimitState? {
@@ -335,7 +336,8 @@ public struct LedgerWriter {
     /// Stores `state` (inserting or replacing its row) in the open transaction.
     public func save(_ state: LimitState) throws {
         let statement = try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO limits (\(Self.limitColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            sql: "INSERT OR REPLACE INTO limits (\(Self.limitColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                + "?, ?, ?, ?)"
         ).sqliteStatement
         sqlite3_reset(statement)
         Self.bind(statement, 1, state.client)
@@ -349,6 +351,12 @@ public struct LedgerWriter {
         sqlite3_bind_int64(statement, 9, state.quotaLimit)
         sqlite3_bind_int64(statement, 10, state.rateDenials)
         sqlite3_bind_int64(statement, 11, state.quotaDenials)
+        sqlite3_bind_int64(statement, 12, state.hourStart)
+        sqlite3_bind_int64(statement, 13, state.hourCount)
+        sqlite3_bind_int64(statement, 14, state.dayStart)
+        sqlite3_bind_int64(statement, 15, state.dayCount)
+        sqlite3_bind_int64(statement, 16, state.monthStart)
+        sqlite3_bind_int64(statement, 17, state.monthCount)
         let status = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard status == SQLITE_DONE else { throw failure(status) }
@@ -366,6 +374,12 @@ public struct LedgerWriter {
         state.quotaLimit = try Self.column(row, 8)
         state.rateDenials = try Self.column(row, 9)
         state.quotaDenials = try Self.column(row, 10)
+        state.hourStart = try Self.column(row, 11)
+        state.hourCount = try Self.column(row, 12)
+        state.dayStart = try Self.column(row, 13)
+        state.dayCount = try Self.column(row, 14)
+        state.monthStart = try Self.column(row, 15)
+        state.monthCount = try Self.column(row, 16)
         return state
     }
 

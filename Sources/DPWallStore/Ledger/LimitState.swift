@@ -20,6 +20,12 @@ public struct LimitState: Sendable, Equatable {
     public var tier = "", quotaLimit: Int64 = 0
     /// The quota window's end (exclusive), in milliseconds since 1970.
     public var quotaWindowEnd: Int64 = .min
+    /// The client's allowed requests in its current hour, day and month (UTC), under whichever tier: a quota of any
+    /// unit is judged on these, so a change of tier (and of unit) never starts a count afresh. Each is the start
+    /// of its window (`Int64.min`: none yet) and the count in it.
+    public var hourStart: Int64 = .min, hourCount: Int64 = 0
+    public var dayStart: Int64 = .min, dayCount: Int64 = 0
+    public var monthStart: Int64 = .min, monthCount: Int64 = 0
 
     /// Creates the state of a client never seen.
     public init(client: String) { self.client = client }

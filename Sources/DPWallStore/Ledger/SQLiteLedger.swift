@@ -163,6 +163,12 @@ public final class SQLiteLedger: @unchecked Sendable {
                     ALTER TABLE charges ADD COLUMN rho REAL NOT NULL DEFAULT 0;
                     ALTER TABLE charges ADD COLUMN mu_squared REAL NOT NULL DEFAULT 0;
                     ALTER TABLE charges ADD COLUMN laplace TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE limits ADD COLUMN hour_start INTEGER NOT NULL DEFAULT -9223372036854775808;
+                    ALTER TABLE limits ADD COLUMN hour_count INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE limits ADD COLUMN day_start INTEGER NOT NULL DEFAULT -9223372036854775808;
+                    ALTER TABLE limits ADD COLUMN day_count INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE limits ADD COLUMN month_start INTEGER NOT NULL DEFAULT -9223372036854775808;
+                    ALTER TABLE limits ADD COLUMN month_count INTEGER NOT NULL DEFAULT 0;
                     CREATE TABLE buckets (
                         client TEXT NOT NULL,
                         bucket_start INTEGER NOT NULL,
