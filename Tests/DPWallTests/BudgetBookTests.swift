@@ -221,6 +221,21 @@ struct BudgetBookTests {
         #expect(position.limitDelta == 0.5)
     }
 
+    /// One record of `rows` rows of `cost` for a new client under `tier`, decided by a fresh book on a fresh ledger.
+    static func decideGaussian(
+        _ policy: Policy, _ method: AccountingMethod, tier: String, _ cost: RowCost, rows: Int
+    ) throws -> BudgetStage.Decision {
+        let ledger = try SQLiteLedger(path: ":memory:")
+        let book = BudgetBook(policy: policy, accountant: Accountant(method: method), keyed: false)
+        return try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.begin()
+            return try book.decide(
+                client: "g", tierName: tier, id: "g1", eventTime: Self.t0, digest: Array(repeating: 1, count: 32),
+                costs: [(cost: cost, rows: rows)][...], epsilon: cost.epsilon * Double(rows),
+                delta: cost.delta * Double(rows), &writer)
+        }
+    }
+
     @Test("a limit of ε near the largest double never lets an infinite spend through (basic, δ exhausted)")
     func hugeLimit() throws {
         let policy = try Policy.parse(
@@ -228,15 +243,8 @@ struct BudgetBookTests {
                 of: "hour: { models: \"*\", budget: { epsilon: 1, window: 1h } }",
                 with: "hour: { models: \"*\", budget: { epsilon: 1.7976931348623157e308, delta: 1.0e-6, window: 1h } }"),
             source: "huge.yaml")
-        let ledger = try SQLiteLedger(path: ":memory:")
-        let book = BudgetBook(policy: policy, accountant: Accountant(method: .basic), keyed: false)
-        let decision = try ledger.withWriter { (writer: inout LedgerWriter) throws in
-            try writer.begin()
-            return try book.decide(
-                client: "g", tierName: "hour", id: "g1", eventTime: Self.t0, digest: Array(repeating: 1, count: 32),
-                costs: [(cost: RowCost.gaussian(mu: 0.2, epsilon: 0.5, delta: 1e-6), rows: 2)][...], epsilon: 1,
-                delta: 2e-6, &writer)
-        }
+        let decision = try Self.decideGaussian(
+            policy, .basic, tier: "hour", RowCost.gaussian(mu: 0.2, epsilon: 0.5, delta: 1e-6), rows: 2)
         guard case .deny(let problem) = decision else {
             Issue.record("a release of spent +infinity passed a limit of the largest double: \(decision)")
             return
@@ -246,18 +254,11 @@ struct BudgetBookTests {
 
     @Test("a δ-bearing release against a δ limit of 0 is denied budget_exhausted, not trapped, under rdp")
     func gaussianAgainstZeroDelta() throws {
-        let ledger = try SQLiteLedger(path: ":memory:")
         // A Gaussian row against a δ limit of 0 (the `day` tier sets none): denied, not trapped, under rdp.
         let rdp = try Policy.parse(
             yaml: Self.yaml.replacingOccurrences(of: "accounting: basic", with: "accounting: rdp"), source: "rdp.yaml")
-        let book = BudgetBook(policy: rdp, accountant: Accountant(method: .rdp), keyed: false)
-        let decision = try ledger.withWriter { (writer: inout LedgerWriter) throws in
-            try writer.begin()
-            return try book.decide(
-                client: "g", tierName: "day", id: "g1", eventTime: Self.t0, digest: Array(repeating: 1, count: 32),
-                costs: [(cost: RowCost.gaussian(mu: 0.2, epsilon: 0.5, delta: 1e-7), rows: 1)][...], epsilon: 0.5,
-                delta: 1e-7, &writer)
-        }
+        let decision = try Self.decideGaussian(
+            rdp, .rdp, tier: "day", RowCost.gaussian(mu: 0.2, epsilon: 0.5, delta: 1e-7), rows: 1)
         guard case .deny(let problem) = decision else {
             Issue.record("a Gaussian release passed a δ limit of 0")
             return

@@ -92,8 +92,11 @@ final class BudgetBook {
                     "the client has no privacy budget (its tier sets none): nothing privatized can be released to it"))
         }
         // By index: one hash of the client's name per record (no insertion happens until the write-back).
-        var entry = clients.values[key]
-        defer { clients.values[key] = entry }
+        // Moved out of the table and back (not copied): the entry's arrays stay uniquely referenced, so that
+        // writing a span back does not copy them.
+        var entry = Client(spans: [], current: 0)
+        swap(&entry, &clients.values[key])
+        defer { swap(&entry, &clients.values[key]) }
         var span = entry.spans[position]
         defer { entry.spans[position] = span }
         if span.state.firstSeen == 0 { span.state.firstSeen = eventTime }
@@ -197,9 +200,12 @@ final class BudgetBook {
     {
         let key = clients.index(forKey: client)
         if let key {
-            let entry = clients.values[key]
-            let span = entry.spans[entry.current]
-            if span.holds(time) && span.tierName == tierName { return (key, entry.current) }
+            // Read in place: the common case (the span of the client's last record) copies nothing.
+            let current = clients.values[key].current
+            if clients.values[key].spans[current].holds(time) && clients.values[key].spans[current].tierName == tierName
+            {
+                return (key, current)
+            }
         }
         let (tier, found) = policy.budget(forClient: client, tierName: tierName)
         guard let budget = found else { return nil }

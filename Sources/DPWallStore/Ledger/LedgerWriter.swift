@@ -158,15 +158,7 @@ public struct LedgerWriter {
                 + "sum_mu_squared, releases, laplace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).sqliteStatement
         sqlite3_reset(statement)
-        Self.bind(statement, 1, client)
-        sqlite3_bind_int64(statement, 2, span.lowerBound)
-        sqlite3_bind_int64(statement, 3, span.upperBound)
-        sqlite3_bind_double(statement, 4, account.sumEpsilon)
-        sqlite3_bind_double(statement, 5, account.sumDelta)
-        sqlite3_bind_double(statement, 6, account.rho)
-        sqlite3_bind_double(statement, 7, account.sumMuSquared)
-        sqlite3_bind_int64(statement, 8, Int64(account.releases))
-        Self.bind(statement, 9, SQLiteLedger.encode(account.laplaceCounts))
+        Self.bind(statement, client, span, account)
         let status = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard status == SQLITE_DONE else { throw failure(status) }
@@ -295,17 +287,8 @@ public struct LedgerWriter {
             sql: "INSERT OR REPLACE INTO windows (\(Self.windowColumns)) VALUES "
                 + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).sqliteStatement
-        let account = state.account
         sqlite3_reset(statement)
-        Self.bind(statement, 1, state.client)
-        sqlite3_bind_int64(statement, 2, state.windowStart)
-        sqlite3_bind_int64(statement, 3, state.windowEnd)
-        sqlite3_bind_double(statement, 4, account.sumEpsilon)
-        sqlite3_bind_double(statement, 5, account.sumDelta)
-        sqlite3_bind_double(statement, 6, account.rho)
-        sqlite3_bind_double(statement, 7, account.sumMuSquared)
-        sqlite3_bind_int64(statement, 8, Int64(account.releases))
-        Self.bind(statement, 9, SQLiteLedger.encode(account.laplaceCounts))
+        Self.bind(statement, state.client, state.windowStart..<state.windowEnd, state.account)
         Self.bind(statement, 10, state.tier)
         sqlite3_bind_double(statement, 11, state.limitEpsilon)
         sqlite3_bind_double(statement, 12, state.limitDelta)
@@ -461,6 +444,21 @@ public struct LedgerWriter {
 
     /// SQLite copies bound values (`SQLITE_TRANSIENT`).
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    /// Binds parameters 1 to 9 of a `windows` or `buckets` row: the client, the span, and the account.
+    private static func bind(
+        _ statement: OpaquePointer, _ client: String, _ span: Range<Int64>, _ account: PrivacyAccount
+    ) {
+        bind(statement, 1, client)
+        sqlite3_bind_int64(statement, 2, span.lowerBound)
+        sqlite3_bind_int64(statement, 3, span.upperBound)
+        sqlite3_bind_double(statement, 4, account.sumEpsilon)
+        sqlite3_bind_double(statement, 5, account.sumDelta)
+        sqlite3_bind_double(statement, 6, account.rho)
+        sqlite3_bind_double(statement, 7, account.sumMuSquared)
+        sqlite3_bind_int64(statement, 8, Int64(account.releases))
+        bind(statement, 9, SQLiteLedger.encode(account.laplaceCounts))
+    }
 
     private static func bind(_ statement: OpaquePointer, _ index: Int32, _ text: String) {
         var text = text
