@@ -99,9 +99,15 @@ struct LimitStage {
         // that holds `time` (a record from before the current window, out of order, counts against the current
         // one, which can only be stricter).
         let (start, count) = Self.counter(&entry, quota.window, at: time)
-        let span = quota.window.span(containing: start)
-        entry.state.quotaWindowStart = span.start
-        entry.state.quotaWindowEnd = span.end
+        // The window shown by `quota show`, worked out again only when it moved (a month's is calendar work).
+        if start != entry.state.quotaWindowStart
+            || !quota.window.fits(
+                length: entry.state.quotaWindowEnd.subtractingSaturating(entry.state.quotaWindowStart))
+        {
+            let span = quota.window.span(containing: start)
+            entry.state.quotaWindowStart = span.start
+            entry.state.quotaWindowEnd = span.end
+        }
         entry.state.quotaCount = count
         entry.state.quotaLimit = Int64(quota.requests)
         if count >= Int64(quota.requests) {
