@@ -109,6 +109,8 @@ import Testing
             "UPDATE limits SET rate_excess = 'x'", "UPDATE buckets SET releases = 'many'",
             "UPDATE buckets SET sum_epsilon = 'x'",
             "UPDATE buckets SET sum_epsilon = -1", "UPDATE buckets SET rho = -1e308 * 10",
+            "UPDATE limits SET month_start = 9223372036854775807",
+            "UPDATE limits SET hour_start = -9223372036854775807",
             "UPDATE charges SET event_time = 'soon'",
         ])
     func wrongTypes(edit: String) throws {
@@ -131,6 +133,22 @@ import Testing
                 _ = try writer.spent(client: "c", in: 0..<Self.day)
                 _ = try writer.charge(client: "c", id: "a")
             }
+        }
+    }
+
+    @Test("a bucket whose end was edited into text stops a reset with a damaged-ledger error, not a trap")
+    func resetOverEditedBucket() throws {
+        let ledger = try SQLiteLedger(path: ":memory:")
+        try Self.window(ledger, 0..<Self.day, epsilon: 1, delta: 0, seen: 5)
+        try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.begin()
+            try writer.saveBucket(
+                client: "c", span: 0..<Self.hour, Self.charge("a", at: 10, .laplace(epsilon: 1)).account)
+            try writer.db.execute(sql: "UPDATE buckets SET bucket_end = 'x'")
+            try writer.commit()
+        }
+        #expect(throws: LedgerError.self) {
+            _ = try ledger.reset(client: "c", at: 100, now: 1, by: "t", reason: "r")
         }
     }
 

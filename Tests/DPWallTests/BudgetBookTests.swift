@@ -221,6 +221,33 @@ struct BudgetBookTests {
         #expect(position.limitDelta == 0.5)
     }
 
+    @Test("a denial count edited to the largest integer stops counting there instead of trapping")
+    func denialsSaturate() throws {
+        let policy = try Policy.parse(yaml: Self.yaml, source: "budgets.yaml")
+        let ledger = try SQLiteLedger(path: ":memory:")
+        var run = Run(policy: policy)
+        for n in 0..<3 {
+            _ = try run.decide(
+                ledger, client: "c", tier: "hour", id: "a\(n)", at: Self.t0 + Int64(n), rows: 1, epsilon: 0.5)
+        }
+        try run.finish(ledger)
+        try ledger.withWriter { (writer: inout LedgerWriter) throws in
+            try writer.begin()
+            try writer.db.execute(sql: "UPDATE windows SET denials = 9223372036854775807")
+            try writer.commit()
+        }
+        run = Run(policy: policy)
+        let decision = try run.decide(
+            ledger, client: "c", tier: "hour", id: "b", at: Self.t0 + 9, rows: 1, epsilon: 0.5)
+        try run.finish(ledger)
+        guard case .deny(let problem) = decision else {
+            Issue.record("released past the hour's limit: \(decision)")
+            return
+        }
+        #expect(problem.code == .budgetExhausted)
+        #expect(try ledger.latestWindows().first?.denials == Int.max)
+    }
+
     /// One record of `rows` rows of `cost` for a new client under `tier`, decided by a fresh book on a fresh ledger.
     static func decideGaussian(
         _ policy: Policy, _ method: AccountingMethod, tier: String, _ cost: RowCost, rows: Int

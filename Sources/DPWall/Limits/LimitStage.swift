@@ -207,7 +207,7 @@ struct LimitStage {
         var state =
             try held.map { entries[$0].state } ?? writer.limitState(client: client) ?? LimitState(client: client)
         if state.hourStart == .min && state.dayStart == .min && state.monthStart == .min
-            && state.quotaWindowStart != .min && state.quotaCount > 0
+            && state.quotaCount > 0 && (-62_167_219_200_000...253_402_300_800_000).contains(state.quotaWindowStart)
         {
             // A count from a ledger before per-unit counts (one unit only): every unit starts from it, in the
             // window holding its start.

@@ -109,7 +109,7 @@ final class BudgetBook {
         let limit = span.state.effectiveLimit
         if span.spentIsStale { refresh(&span) }
         if let problem = Self.outOfRange(limit) {
-            span.state.denials += 1
+            span.state.denials = span.state.denials.addingReportingOverflow(1).overflow ? .max : span.state.denials + 1
             return .deny(problem)
         }
         var account = span.state.account
@@ -147,7 +147,7 @@ final class BudgetBook {
             if earlier.digest == digest && earlier.keyed && keyed {
                 return .release(cost: (0, 0), Self.position(span.state))
             }
-            span.state.denials += 1
+            span.state.denials = span.state.denials.addingReportingOverflow(1).overflow ? .max : span.state.denials + 1
             let when = EventTime.format(milliseconds: earlier.eventTime)
             return .deny(
                 RecordError(
@@ -162,7 +162,7 @@ final class BudgetBook {
         {
             return .release(cost: (0, 0), Self.position(span.state))
         }
-        span.state.denials += 1
+        span.state.denials = span.state.denials.addingReportingOverflow(1).overflow ? .max : span.state.denials + 1
         if limit.delta == 0 && account.sumDelta > 0 {
             return .deny(
                 RecordError(

@@ -116,8 +116,8 @@ public struct LedgerWriter {
                     + "AND window_start > ?2 AND window_start <= ?3), (SELECT MIN(window_start) FROM adjustments "
                     + "WHERE client = ?1 AND kind = 'reset' AND window_start > ?3 AND window_start < ?4)"),
             arguments: [client, alignedStart, time, alignedEnd])
-        let start: Int64? = row?[0]
-        let end: Int64? = row?[1]
+        let start: Int64? = try row.flatMap { try Self.optionalColumn($0, 0) }
+        let end: Int64? = try row.flatMap { try Self.optionalColumn($0, 1) }
         return (start ?? alignedStart)..<(end ?? alignedEnd)
     }
 
@@ -199,8 +199,8 @@ public struct LedgerWriter {
                     + "AND bucket_end > ? ORDER BY bucket_start DESC LIMIT 1",
                 arguments: [client, time, time])
         else { return }
-        let start: Int64 = row[0]
-        let end: Int64 = row[1]
+        let start: Int64 = try Self.column(row, 0)
+        let end: Int64 = try Self.column(row, 1)
         try db.execute(
             sql: "DELETE FROM buckets WHERE client = ? AND bucket_start = ?", arguments: [client, start])
         try saveBucket(client: client, span: start..<time, chargesAccount(client: client, in: start..<time))
@@ -257,7 +257,7 @@ public struct LedgerWriter {
                 sql: "SELECT TOTAL(epsilon), TOTAL(delta) FROM adjustments WHERE client = ? AND kind = 'grant' "
                     + "AND window_start >= ? AND window_end <= ?"),
             arguments: [client, span.lowerBound, span.upperBound])
-        return (row?[0] ?? 0, row?[1] ?? 0)
+        return (try row.map { try Self.column($0, 0) } ?? 0, try row.map { try Self.column($0, 1) } ?? 0)
     }
 
     /// The stored snapshot of `client`'s span, if any: what `budget show` reads (denials, first and last seen).
@@ -363,6 +363,16 @@ public struct LedgerWriter {
         state.dayCount = try Self.column(row, 14)
         state.monthStart = try Self.column(row, 15)
         state.monthCount = try Self.column(row, 16)
+        // A window start is an instant of years 0000 to 9999 (or none): anything else is an edit, and the
+        // calendar arithmetic of a month would overflow on it.
+        for start in [state.hourStart, state.dayStart, state.monthStart] where start != .min {
+            guard (-62_167_219_200_000...253_402_300_800_000).contains(start) else {
+                throw LedgerError(
+                    kind: .unusable,
+                    message: "ledger: client \(state.client)'s quota counts start at \(start) ms, outside years 0000 "
+                        + "to 9999: the ledger was edited or damaged")
+            }
+        }
         return state
     }
 
@@ -412,6 +422,12 @@ public struct LedgerWriter {
         state.firstSeen = try Self.column(row, 17)
         state.lastSeen = try Self.column(row, 18)
         return state
+    }
+
+    /// Column `index` of `row` as a `T`, nil for NULL, or a ``LedgerError`` for a value of another type.
+    static func optionalColumn<T: DatabaseValueConvertible>(_ row: Row, _ index: Int) throws -> T? {
+        let value: DatabaseValue = row[index]
+        return value.isNull ? nil : try column(row, index) as T
     }
 
     /// Column `index` of `row` as a `T`, or a ``LedgerError`` naming it: a ledger edited to hold text where a

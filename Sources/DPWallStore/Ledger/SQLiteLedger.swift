@@ -338,7 +338,7 @@ public final class SQLiteLedger: @unchecked Sendable {
                 sql: "SELECT event_time, epsilon FROM charges WHERE client = ? AND window_start = ? "
                     + "ORDER BY event_time",
                 arguments: [client, windowStart])
-            while let row = try rows.next() { try body(row[0], row[1]) }
+            while let row = try rows.next() { try body(LedgerWriter.column(row, 0), LedgerWriter.column(row, 1)) }
         }
     }
 
@@ -350,7 +350,12 @@ public final class SQLiteLedger: @unchecked Sendable {
                 db,
                 sql: "SELECT tier, COUNT(DISTINCT client), TOTAL(spent_epsilon), TOTAL(spent_delta) FROM windows "
                     + "GROUP BY tier ORDER BY tier"
-            ).map { row in (row[0], row[1], row[2], row[3]) }
+            ).map { row in
+                (
+                    try LedgerWriter.column(row, 0), try LedgerWriter.column(row, 1), try LedgerWriter.column(row, 2),
+                    try LedgerWriter.column(row, 3)
+                )
+            }
         }
     }
 
@@ -364,8 +369,11 @@ public final class SQLiteLedger: @unchecked Sendable {
                 arguments: client.map { [$0] } ?? []
             ).map { row in
                 BudgetAdjustment(
-                    kind: BudgetAdjustment.Kind(rawValue: row[0]) ?? .grant, client: row[1], windowStart: row[2],
-                    windowEnd: row[3], epsilon: row[4], delta: row[5], at: row[6], by: row[7], reason: row[8])
+                    kind: BudgetAdjustment.Kind(rawValue: try LedgerWriter.column(row, 0)) ?? .grant,
+                    client: try LedgerWriter.column(row, 1), windowStart: try LedgerWriter.column(row, 2),
+                    windowEnd: try LedgerWriter.column(row, 3), epsilon: try LedgerWriter.column(row, 4),
+                    delta: try LedgerWriter.column(row, 5), at: try LedgerWriter.column(row, 6),
+                    by: try LedgerWriter.column(row, 7), reason: try LedgerWriter.column(row, 8))
             }
         }
     }
@@ -466,8 +474,8 @@ public final class SQLiteLedger: @unchecked Sendable {
     public func auditHead() throws -> AuditHead? {
         try reading { db in
             try Row.fetchOne(db, sql: "SELECT chain, seq FROM audit_head WHERE id = 1").map { row in
-                let chain: Data = row[0]
-                let seq: Int64 = row[1]
+                let chain: Data = try LedgerWriter.column(row, 0)
+                let seq: Int64 = try LedgerWriter.column(row, 1)
                 return AuditHead(chain: Array(chain), nextSeq: UInt64(seq))
             }
         }
@@ -477,7 +485,7 @@ public final class SQLiteLedger: @unchecked Sendable {
     public func chargedRecords(_ body: (String, String) throws -> Void) throws {
         try reading { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT client, id FROM charges")
-            while let row = try rows.next() { try body(row[0], row[1]) }
+            while let row = try rows.next() { try body(LedgerWriter.column(row, 0), LedgerWriter.column(row, 1)) }
         }
     }
 
@@ -502,7 +510,7 @@ public final class SQLiteLedger: @unchecked Sendable {
                 sql: "SELECT COALESCE(SUM(epsilon), 0), COUNT(*) FROM charges"
                     + (client == nil ? "" : " WHERE client = ?"),
                 arguments: client.map { [$0] } ?? [])!
-            return (row[0], row[1])
+            return (try LedgerWriter.column(row, 0), try LedgerWriter.column(row, 1))
         }
     }
 
