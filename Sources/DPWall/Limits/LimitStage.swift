@@ -158,17 +158,19 @@ struct LimitStage {
     /// the request is allowed (before any other is admitted).
     mutating func countAllowed() {
         guard let slot = lastAdmitted else { return }
-        // Every unit counts every allowed request, quota or not, so that a later tier of another unit finds
-        // them (policy.md, `quota`).
-        _ = Self.counter(&entries[slot], .hour, at: lastAdmittedTime)
-        _ = Self.counter(&entries[slot], .day, at: lastAdmittedTime)
-        _ = Self.counter(&entries[slot], .month, at: lastAdmittedTime)
-        entries[slot].state.hourCount = entries[slot].state.hourCount.addingSaturating(1)
-        entries[slot].state.dayCount = entries[slot].state.dayCount.addingSaturating(1)
-        entries[slot].state.monthCount = entries[slot].state.monthCount.addingSaturating(1)
-        if entries[slot].quota != nil {
-            entries[slot].state.quotaCount = entries[slot].state.quotaCount.addingSaturating(1)
-        }
+        Self.count(&entries[slot], at: lastAdmittedTime)
+    }
+
+    /// Counts an allowed request at `time` in every unit, quota or not, so that a later tier of another unit
+    /// finds it (policy.md, `quota`). One access to the entry: each `entries[slot]` is a uniqueness check.
+    private static func count(_ entry: inout ClientLimits, at time: Int64) {
+        _ = counter(&entry, .hour, at: time)
+        _ = counter(&entry, .day, at: time)
+        _ = counter(&entry, .month, at: time)
+        entry.state.hourCount = entry.state.hourCount.addingSaturating(1)
+        entry.state.dayCount = entry.state.dayCount.addingSaturating(1)
+        entry.state.monthCount = entry.state.monthCount.addingSaturating(1)
+        if entry.quota != nil { entry.state.quotaCount = entry.state.quotaCount.addingSaturating(1) }
     }
 
     /// Writes what changed into the open transaction.
