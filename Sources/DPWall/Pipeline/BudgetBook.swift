@@ -54,6 +54,9 @@ final class BudgetBook {
         var current: Int
         var buckets: [Bucket] = []
         var isListed = false
+        /// Whether the ledger held nothing of the client when it was first seen this run (no snapshot: it never
+        /// had a decision, so no bucket, grant or reset either), until a bucket of its is stored and let go.
+        var isNew = false
     }
 
     /// Every budget window is a whole number of hours, aligned to hours (policy.md), so a span is a union of
@@ -233,21 +236,29 @@ final class BudgetBook {
                     try writer.save(span.state)
                 }
             }
-            // The span is summed from the ledger's buckets: this client's changed ones are stored first.
-            try Self.saveBuckets(&entry, client, &writer)
-            let bounds = try writer.span(
-                client: client, at: time, alignedStart: aligned.start, alignedEnd: aligned.end)
-            var state =
-                try writer.snapshot(client: client, span: bounds)
-                ?? WindowState(
-                    client: client, windowStart: bounds.lowerBound, windowEnd: bounds.upperBound,
-                    account: PrivacyAccount())
-            state.account = try writer.spent(client: client, in: bounds)
-            // Grants are capped here as well as at `budget grant`: grants for many short spans all count in a
-            // long span that holds them, and their sum must not pass the caps either.
-            let granted = try writer.granted(client: client, in: bounds)
-            state.grantedEpsilon = min(granted.epsilon, max(0, SQLiteLedger.maxEpsilonLimit - budget.epsilon))
-            state.grantedDelta = min(granted.delta, max(0, SQLiteLedger.maxDeltaLimit - budget.delta))
+            var state: WindowState
+            if key == nil, try !writer.hasWindows(client: client) {
+                // A client the ledger has never decided: nothing to sum (one lookup instead of six).
+                entry.isNew = true
+                state = WindowState(
+                    client: client, windowStart: aligned.start, windowEnd: aligned.end, account: PrivacyAccount())
+            } else {
+                // The span is summed from the ledger's buckets: this client's changed ones are stored first.
+                try Self.saveBuckets(&entry, client, &writer)
+                let bounds = try writer.span(
+                    client: client, at: time, alignedStart: aligned.start, alignedEnd: aligned.end)
+                state =
+                    try writer.snapshot(client: client, span: bounds)
+                    ?? WindowState(
+                        client: client, windowStart: bounds.lowerBound, windowEnd: bounds.upperBound,
+                        account: PrivacyAccount())
+                state.account = try writer.spent(client: client, in: bounds)
+                // Grants are capped here as well as at `budget grant`: grants for many short spans all count in a
+                // long span that holds them, and their sum must not pass the caps either.
+                let granted = try writer.granted(client: client, in: bounds)
+                state.grantedEpsilon = min(granted.epsilon, max(0, SQLiteLedger.maxEpsilonLimit - budget.epsilon))
+                state.grantedDelta = min(granted.delta, max(0, SQLiteLedger.maxDeltaLimit - budget.delta))
+            }
             state.tier = tier
             state.limitEpsilon = budget.epsilon
             state.limitDelta = budget.delta
@@ -296,10 +307,15 @@ final class BudgetBook {
         if entry.buckets.count >= 4 {
             try saveBuckets(&entry, client, &writer)
             entry.buckets.removeAll(keepingCapacity: true)
+            entry.isNew = false  // a bucket of its is now only in the ledger
         }
         let hour = bucketWindow.span(containing: time)
-        let span = try writer.span(client: client, at: time, alignedStart: hour.start, alignedEnd: hour.end)
-        var account = try writer.bucket(client: client, start: span.lowerBound) ?? PrivacyAccount()
+        var account = PrivacyAccount()
+        var span = hour.start..<hour.end
+        if !entry.isNew {
+            span = try writer.span(client: client, at: time, alignedStart: hour.start, alignedEnd: hour.end)
+            account = try writer.bucket(client: client, start: span.lowerBound) ?? PrivacyAccount()
+        }
         account.add(own)
         entry.buckets.append(Bucket(span: span, account: account, isDirty: true))
     }

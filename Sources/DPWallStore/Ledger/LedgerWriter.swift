@@ -260,6 +260,14 @@ public struct LedgerWriter {
         return (try row.map { try Self.column($0, 0) } ?? 0, try row.map { try Self.column($0, 1) } ?? 0)
     }
 
+    /// Whether the ledger holds any snapshot of `client`'s spans: none means it never had a decision (and so no
+    /// bucket, grant or reset).
+    public func hasWindows(client: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM windows WHERE client = ?)"), arguments: [client]
+        ) ?? false
+    }
+
     /// The stored snapshot of `client`'s span, if any: what `budget show` reads (denials, first and last seen).
     public func snapshot(client: String, span: Range<Int64>) throws -> WindowState? {
         try Row.fetchOne(
