@@ -22,7 +22,7 @@ struct FilterCommand: ParsableCommand {
             Exit status: 0 input processed (denials are ordinary output), 64 bad usage, 65 corrupt .zst input \
             or an audit archive shorter than the ledger recorded, 66 an input cannot be opened, 74 an I/O error \
             (output, ledger or audit), 75 the ledger is in use by another \
-            process, 78 invalid policy, key file or unsupported auth mode, 130/143 interrupted after a clean \
+            process, 78 invalid policy, key file or unsupported auth mode, 130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after a clean \
             drain, 141 standard output closed.
             """
     )

@@ -22,7 +22,7 @@ struct ReplayCommand: ParsableCommand {
             --noise-key also make the --output records the same.
 
             Exit status as for filter: 0 done, 64 bad usage, 66 an input cannot be opened, 74 I/O error, 75 the \
-            --ledger is in use, 78 invalid policy or key file, 130/143 interrupted.
+            --ledger is in use, 78 invalid policy or key file, 130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP).
             """
     )
 

@@ -7,13 +7,14 @@ import Testing
     import Darwin
 #endif
 
-/// SIGINT/SIGTERM drain and exit 130/143; a closed standard output stops dpwall quietly with 141.
+/// SIGINT/SIGTERM/SIGHUP drain and exit 130/143/129; a closed standard output stops dpwall quietly with 141.
 @Suite("Signals")
 struct SignalTests {
     typealias P = TestPolicy
 
     @Test(
-        "a stop signal after some records: complete lines only, then exit 128 + signal", arguments: [SIGTERM, SIGINT])
+        "a stop signal after some records: complete lines only, then exit 128 + signal",
+        arguments: [SIGTERM, SIGINT, SIGHUP])
     func stopSignal(signal: Int32) throws {
         let scratch = try TemporaryDirectory()
         let policy = try P.write(in: scratch)
@@ -43,14 +44,14 @@ struct SignalTests {
 
     @Test(
         "a stop signal works even when dpwall was started with it blocked",
-        arguments: [SIGTERM, SIGINT])
+        arguments: [SIGTERM, SIGINT, SIGHUP])
     func inheritedBlockedSignal(signal: Int32) throws {
         // A child inherits the signal mask of the thread that starts it: a supervisor that spawns dpwall from a
         // worker thread (Foundation's Process on a Dispatch or Swift-concurrency thread) passes a blocked mask on.
         let scratch = try TemporaryDirectory()
         let policy = try P.write(in: scratch)
         let dpwall = try StreamingProcess(
-            ["filter", "--policy", policy], in: scratch, deadline: 10, blocked: [SIGINT, SIGTERM])
+            ["filter", "--policy", policy], in: scratch, deadline: 10, blocked: [SIGINT, SIGTERM, SIGHUP])
         try dpwall.write(Data((P.record(id: "b1", request: P.fraudRequest()) + "\n").utf8))
         #expect(try dpwall.readOutputLine().id == "b1")
         dpwall.send(signal)

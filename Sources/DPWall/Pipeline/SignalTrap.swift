@@ -12,13 +12,14 @@ private let receivedSignal = Atomic<Int32>(0)
 /// The write end of the self-pipe the handler writes one byte to, or -1 (`write(2)` is async-signal-safe).
 private let wakeWriteEnd = Atomic<Int32>(-1)
 
-/// SIGINT and SIGTERM ask the pipeline to drain and stop; SIGPIPE is ignored so a closed stdout is seen as EPIPE.
+/// SIGINT, SIGTERM and SIGHUP (a closed terminal) ask the pipeline to drain, seal the audit archive and stop;
+/// SIGPIPE is ignored so a closed stdout is seen as EPIPE.
 public enum SignalTrap {
     /// The read end of the self-pipe that becomes readable when a stop signal arrives, or -1 before ``install()``.
     /// Input waits poll it together with the input, so a signal that lands just before a wait still ends it.
     public private(set) nonisolated(unsafe) static var wakeDescriptor: Int32 = -1
 
-    /// Installs the handlers and unblocks SIGINT and SIGTERM (a parent may have started dpwall with them
+    /// Installs the handlers and unblocks SIGINT, SIGTERM and SIGHUP (a parent may have started dpwall with them
     /// blocked). Call once, before reading input.
     public static func install() {
         var ends: [Int32] = [-1, -1]
@@ -34,8 +35,9 @@ public enum SignalTrap {
         sigemptyset(&unblock)
         sigaddset(&unblock, SIGINT)
         sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        for signal in [SIGINT, SIGTERM] {
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()
             #if canImport(Glibc)
                 action.__sigaction_handler.sa_handler = { received in
