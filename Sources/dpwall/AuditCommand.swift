@@ -172,6 +172,11 @@ struct AuditCommand: ParsableCommand {
                 throw ValidationError("--decision is allow or deny")
             }
             try ClientArgument.validate(client.map { [$0] } ?? [], as: "--client")
+            if let code, !DenialCode.all.contains(where: { $0.name == code }) {
+                throw ValidationError(
+                    "--code \(code) is not a denial code; one of: \(DenialCode.all.map(\.name).joined(separator: ", "))"
+                )
+            }
         }
 
         func run() throws {

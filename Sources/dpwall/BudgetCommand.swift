@@ -94,10 +94,12 @@ struct BudgetCommand: ParsableCommand {
         @Argument(help: "The client.")
         var client: String
 
-        @Option(help: "Epsilon to add to the window's limit (> 0).")
+        // `.unconditional`: a value such as `-1` is taken as the value (and refused by validate()), not as an
+        // unknown flag that leaves the option without one.
+        @Option(parsing: .unconditional, help: "Epsilon to add to the window's limit (> 0).")
         var epsilon: Double
 
-        @Option(help: "Delta to add to the window's limit (≥ 0).")
+        @Option(parsing: .unconditional, help: "Delta to add to the window's limit (≥ 0).")
         var delta = 0.0
 
         @Option(help: "Why (recorded in the ledger).")

@@ -35,6 +35,20 @@ struct ExitCodeTests {
         #expect(result.stderrText.contains("--policy"), "\(result.stderrText)")
     }
 
+    @Test(
+        "a bad value is bad usage with its own message: a negative grant, an unknown denial code",
+        arguments: [
+            (["budget", "grant", "c", "--epsilon", "-1", "--reason", "r"], "--epsilon must be > 0"),
+            (["budget", "grant", "c", "--epsilon", "1", "--delta", "-0.5", "--reason", "r"], "--delta must be in"),
+            (["audit", "cat", "--code", "bogus", "dpwall-audit"], "--code bogus is not a denial code"),
+        ])
+    func badValues(arguments: [String], message: String) throws {
+        let scratch = try TemporaryDirectory()
+        let result = try DPWall.run(arguments, in: scratch)
+        #expect(result.status == 64, "\(result.stderrText)")
+        #expect(result.stderrText.contains(message), "\(result.stderrText)")
+    }
+
     @Test("an unknown flag is bad usage: 64")
     func unknownFlag() throws {
         let scratch = try TemporaryDirectory()
