@@ -40,7 +40,11 @@ struct KeygenCommand: ParsableCommand {
                 FileHandleStderr.write("dpwall: wrote a 32-byte noise key to \(noiseKey) (mode 0600)\n")
             } else if let signingKey {
                 let publicPath = signingKey + ".pub"
-                try SecretKeyFile.create(signingKey) { seed throws(KeyFileError) in
+                try SecretKeyFile.create(
+                    signingKey,
+                    replacing: "a new signing key starts a new trust root, and seals already made verify "
+                        + "only against the old key's .pub"
+                ) { seed throws(KeyFileError) in
                     guard let publicKey = AuditSigning.publicKey(privateKey: seed) else {
                         throw KeyFileError(message: "keygen: cannot derive the Ed25519 public key", exitStatus: 70)
                     }

@@ -21,7 +21,8 @@ struct ReportCommand: ParsableCommand {
             position for the cumulative-epsilon chart. --format html writes one self-contained file with inline \
             SVG charts, readable without scripts and when printed.
 
-            Exit status: 0, 64 bad usage, 65 no ledger, 74 an unreadable ledger, archive or output file.
+            Exit status: 0, 64 bad usage, 65 no ledger or a --client with no window, 66 no such --audit, 74 an \
+            unreadable ledger, archive or output file.
             """
     )
 
@@ -66,6 +67,11 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A missing archive is a missing input (66), as for `audit verify`, not an I/O error.
+        for path in audit where !FileManager.default.fileExists(atPath: path) {
+            FileHandleStderr.write("dpwall: \(path): no such file or directory\n")
+            throw ExitCode(66)
+        }
         let opened = try BudgetCommand.open(ledger, readOnly: true)
         var options = BudgetReport.Options()
         options.since = since.flatMap(AuditCommand.Cat.time)
@@ -97,6 +103,13 @@ struct ReportCommand: ParsableCommand {
         if let failure {
             FileHandleStderr.write("dpwall: writing the report to \(output ?? "standard output") failed: \(failure)\n")
             throw ExitCode(74)
+        }
+        // A named client the ledger has no window of (in the period) is an error, as for `budget show`.
+        let missing = Set(client).subtracting(report.clients.map(\.client))
+        if !missing.isEmpty {
+            FileHandleStderr.write(
+                "dpwall: no budget window in \(ledger) for: \(missing.sorted().joined(separator: ", "))\n")
+            throw ExitCode(65)
         }
     }
 }

@@ -64,6 +64,10 @@ struct AuditTests {
         let traffic = DPWall.sample("traffic.jsonl").path
         let keygen = try DPWall.run(["keygen", "--signing-key", "audit.key"], in: scratch)
         #expect(keygen.status == 0, "\(keygen.stderrText)")
+        // A second keygen keeps the file and says what a new signing key would break (not the noise key's words).
+        let second = try DPWall.run(["keygen", "--signing-key", "audit.key"], in: scratch)
+        #expect(second.status == 73)
+        #expect(second.stderrText.contains("trust root") && !second.stderrText.contains("consistent answer"))
         let run = try DPWall.run(["filter", "--policy", policy, "--signing-key", "audit.key", traffic], in: scratch)
         #expect(run.status == 0, "\(run.stderrText)")
         let records = run.lines.count

@@ -174,6 +174,12 @@ struct ReportTests {
         let one = try Self.json(
             try DPWall.run(["report", "--format", "json", "--ledger", ledger, "--client", "d"], in: scratch))
         #expect((one["clients"] as? [[String: Any]])?.map { $0["client"] as? String } == ["d"])
+        // A client the ledger does not know is 65, as for budget show; a missing archive is 66, as for audit verify.
+        let nobody = try DPWall.run(["report", "--ledger", ledger, "--client", "nobody"], in: scratch)
+        #expect(nobody.status == 65, "\(nobody.stderrText)")
+        #expect(nobody.stderrText.contains("nobody"), "\(nobody.stderrText)")
+        let missing = try DPWall.run(["report", "--ledger", ledger, "--audit", "no-such-dir"], in: scratch)
+        #expect(missing.status == 66, "\(missing.stderrText)")
     }
 
     @Test("hostile client names stay text: the HTML still parses, and markup in a name is escaped")

@@ -97,9 +97,13 @@ public enum SecretKeyFile {
         return Array(key[0..<filled])
     }
 
-    /// Writes a new key of 32 bytes from the operating system to `path`, mode 0600; an existing file is kept.
-    /// `written` sees the key after it is durable (keygen derives the signing key's public half from it).
-    public static func create(_ path: String, _ written: ([UInt8]) throws(KeyFileError) -> Void) throws(KeyFileError) {
+    /// Writes a new key of 32 bytes from the operating system to `path`, mode 0600; an existing file is kept, and
+    /// the refusal says `replacing` (what a new key would break). `written` sees the key after it is durable
+    /// (keygen derives the signing key's public half from it).
+    public static func create(
+        _ path: String, replacing: String = "a new key changes every consistent answer",
+        _ written: ([UInt8]) throws(KeyFileError) -> Void
+    ) throws(KeyFileError) {
         var key = [UInt8](repeating: 0, count: keyBytes)
         do {
             try KeystreamGenerator.operatingSystemEntropy(&key)
@@ -111,7 +115,7 @@ public enum SecretKeyFile {
         guard fd >= 0 else {
             let reason =
                 errno == EEXIST
-                ? "exists; a new key changes every consistent answer, so remove the file first if you mean it"
+                ? "exists; \(replacing), so remove the file first if you mean it"
                 : String(cString: strerror(errno))
             throw KeyFileError(message: "keygen: \(path): \(reason)", exitStatus: 73)
         }
