@@ -71,8 +71,19 @@ struct FilterCommand: ParsableCommand {
             "Longest a decided record waits for its group commit while more input is ready.", valueName: "MS"))
     var commitInterval = 5
 
-    @Option(help: ArgumentHelp("The audit archive's directory (created 0750).", valueName: "DIR"))
-    var audit = "dpwall-audit"
+    @Option(
+        help: ArgumentHelp(
+            "The audit archive's directory (created 0750; default dpwall-audit, or none with --ledger :memory:).",
+            valueName: "DIR"))
+    var audit: String?
+
+    /// Where the archive goes: `--audit`, else `dpwall-audit`, except that a throwaway ledger (`:memory:`) makes
+    /// a throwaway run, with no archive unless `--audit` asks for one (an archive whose ledger is gone could never
+    /// be verified against it, and repeated runs would pile up in the default directory).
+    var auditDirectory: String? {
+        if noAudit { return nil }
+        return audit ?? (ledger == ":memory:" ? nil : "dpwall-audit")
+    }
 
     @Flag(name: .customLong("no-audit"), help: "Write no audit archive.")
     var noAudit = false
@@ -118,6 +129,9 @@ struct FilterCommand: ParsableCommand {
         }
         guard auditSegmentBytes >= 4096 else { throw ValidationError("--audit-segment-bytes must be at least 4096") }
         if noAudit && signingKey != nil { throw ValidationError("--signing-key signs the audit: not with --no-audit") }
+        if auditDirectory == nil && signingKey != nil {
+            throw ValidationError("--signing-key signs the audit, which --ledger :memory: writes only with --audit DIR")
+        }
         guard (0...60_000).contains(commitInterval) else {
             throw ValidationError("--commit-interval must be in 0...60000 ms, got \(commitInterval)")
         }
@@ -140,13 +154,13 @@ struct FilterCommand: ParsableCommand {
         let noise = try PipelineSetup.noise(key: noiseKey, seed: seed)
         let opened = try PipelineSetup.openLedger(ledger)
         var configuration = FilterConfiguration(policy: loaded, inputs: files, ledger: opened)
-        if !noAudit {
+        if let auditDirectory {
             var options = AuditSegmentWriter.Options()
             options.segmentBytes = auditSegmentBytes
             options.segmentAge = Duration.seconds(auditSegmentAge)!
             options.flushInterval = Duration.seconds(auditFlush)!
             configuration.audit = try PipelineSetup.openAudit(
-                audit, ledger: opened, options: options, signingKey: signingSeed)
+                auditDirectory, ledger: opened, options: options, signingKey: signingSeed)
         }
         configuration.options.policyDigest = PolicyLoader.digest(policy)
         configuration.commitInterval = Double(commitInterval) / 1000

@@ -199,7 +199,7 @@ struct BudgetTests {
         #expect(after.status == 0, "the lock outlived its holder: \(after.stderrText)")
     }
 
-    @Test(":memory: leaves no file behind, and forgets between runs")
+    @Test(":memory: leaves no file behind, no archive unless --audit asks, and forgets between runs")
     func memoryLedger() throws {
         let scratch = try TemporaryDirectory()
         let policy = try scratch.write("policy.yaml", Self.yaml)
@@ -210,7 +210,18 @@ struct BudgetTests {
         #expect(first.stdout == second.stdout || Self.outputs(second).map(\.code) == Self.outputs(first).map(\.code))
         #expect(Self.outputs(first).map(\.code) == [nil, "duplicate_id"])
         let files = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path)
-        #expect(!files.contains { $0.hasPrefix("dpwall.db") || $0.hasPrefix(":memory:") }, "\(files)")
+        #expect(
+            !files.contains { $0.hasPrefix("dpwall.db") || $0.hasPrefix(":memory:") || $0 == "dpwall-audit" },
+            "\(files)")
+        // An archive only when asked for; --signing-key alone asks for one it would not write.
+        let kept = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", ":memory:", "--audit", "kept"], stdin: input, in: scratch)
+        #expect(kept.status == 0, "\(kept.stderrText)")
+        #expect(FileManager.default.fileExists(atPath: scratch.file("kept").path))
+        let signing = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", ":memory:", "--signing-key", "none.key"], stdin: input,
+            in: scratch)
+        #expect(signing.status == 64, "\(signing.stderrText)")
     }
 
     @Test("budget grant raises the limit, budget reset starts a new window; both are recorded")
