@@ -183,6 +183,19 @@ import Testing
             try writer.granted(client: "c", in: 0..<Self.day)
         }
         #expect(granted.epsilon == 999_998 && abs(granted.delta - 0.15) < 1e-15)
+        // A policy limit past one cap leaves grants of the other part possible.
+        let big = try SQLiteLedger(path: ":memory:")
+        try Self.window(big, 0..<Self.day, epsilon: 1e12, delta: 0.6, seen: 5)
+        #expect(throws: LedgerError.self) {
+            _ = try big.grant(client: "c", epsilon: 1, delta: 0, at: 1, by: "t", reason: "r")
+        }
+        #expect(throws: LedgerError.self) {
+            _ = try big.grant(client: "c", epsilon: 0, delta: 0.01, at: 1, by: "t", reason: "r")
+        }
+        let small = try SQLiteLedger(path: ":memory:")
+        try Self.window(small, 0..<Self.day, epsilon: 1, delta: 0.6, seen: 5)
+        #expect(
+            try small.grant(client: "c", epsilon: 2, delta: 0, at: 1, by: "t", reason: "r").effectiveLimit.epsilon == 3)
     }
 
     @Test("a grant counts in every span that holds its own, never in a shorter one; a reset cuts every span")

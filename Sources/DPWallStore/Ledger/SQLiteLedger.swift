@@ -409,7 +409,12 @@ public final class SQLiteLedger: @unchecked Sendable {
             let total = (
                 epsilon: state.limitEpsilon + granted.epsilon + epsilon, delta: state.limitDelta + granted.delta + delta
             )
-            guard total.epsilon <= Self.maxEpsilonLimit && total.delta <= Self.maxDeltaLimit else {
+            // Each cap binds the part the grant raises: a policy's own limit may already be past a cap (a bench
+            // policy's ε of 1e12, a δ of 0.6), and a grant of the other part stays possible.
+            guard
+                (epsilon == 0 || total.epsilon <= Self.maxEpsilonLimit)
+                    && (delta == 0 || total.delta <= Self.maxDeltaLimit)
+            else {
                 try writer.rollback()
                 throw LedgerError(
                     kind: .invalid,
