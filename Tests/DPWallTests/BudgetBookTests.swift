@@ -240,11 +240,7 @@ struct BudgetBookTests {
         let decision = try run.decide(
             ledger, client: "c", tier: "hour", id: "b", at: Self.t0 + 9, rows: 1, epsilon: 0.5)
         try run.finish(ledger)
-        guard case .deny(let problem) = decision else {
-            Issue.record("released past the hour's limit: \(decision)")
-            return
-        }
-        #expect(problem.code == .budgetExhausted)
+        #expect(decision.denial?.code == .budgetExhausted, "released past the hour's limit: \(decision)")
         #expect(try ledger.latestWindows().first?.denials == Int.max)
     }
 
@@ -272,11 +268,9 @@ struct BudgetBookTests {
             source: "huge.yaml")
         let decision = try Self.decideGaussian(
             policy, .basic, tier: "hour", RowCost.gaussian(mu: 0.2, epsilon: 0.5, delta: 1e-6), rows: 2)
-        guard case .deny(let problem) = decision else {
-            Issue.record("a release of spent +infinity passed a limit of the largest double: \(decision)")
-            return
-        }
-        #expect(problem.code == .budgetExhausted)
+        #expect(
+            decision.denial?.code == .budgetExhausted,
+            "a release of spent +infinity passed a limit of the largest double: \(decision)")
     }
 
     @Test("a δ-bearing release against a δ limit of 0 is denied budget_exhausted, not trapped, under rdp")
@@ -286,11 +280,7 @@ struct BudgetBookTests {
             yaml: Self.yaml.replacingOccurrences(of: "accounting: basic", with: "accounting: rdp"), source: "rdp.yaml")
         let decision = try Self.decideGaussian(
             rdp, .rdp, tier: "day", RowCost.gaussian(mu: 0.2, epsilon: 0.5, delta: 1e-7), rows: 1)
-        guard case .deny(let problem) = decision else {
-            Issue.record("a Gaussian release passed a δ limit of 0")
-            return
-        }
-        #expect(problem.code == .budgetExhausted)
+        #expect(decision.denial?.code == .budgetExhausted, "a Gaussian release passed a δ limit of 0")
     }
 
     @Test("the issue's switch: one free record a day (1/1d) never resets the 30-day pro budget (10/30d)")
@@ -343,5 +333,11 @@ extension BudgetStage.Decision {
     var isRelease: Bool {
         if case .release = self { return true }
         return false
+    }
+
+    /// The denial, or nil for any other decision.
+    var denial: RecordError? {
+        if case .deny(let problem) = self { return problem }
+        return nil
     }
 }

@@ -126,19 +126,24 @@ public struct LedgerWriter {
     /// overlaps the span, whole. Buckets changed in memory must be saved first.
     public func spent(client: String, in span: Range<Int64>) throws -> PrivacyAccount {
         var account = PrivacyAccount()
-        let buckets = try Row.fetchCursor(
-            db.cachedStatement(
-                sql: "SELECT sum_epsilon, sum_delta, rho, sum_mu_squared, releases, laplace FROM buckets "
-                    + "WHERE client = ? AND bucket_start >= ? AND bucket_start < ?"),
-            arguments: [client, span.lowerBound, span.upperBound])
-        while let row = try buckets.next() { account.add(try stored(row, client: client)) }
-        let carried = try Row.fetchCursor(
-            db.cachedStatement(
-                sql: "SELECT sum_epsilon, sum_delta, rho, sum_mu_squared, releases, laplace FROM carried "
-                    + "WHERE client = ? AND window_start < ? AND window_end > ?"),
-            arguments: [client, span.upperBound, span.lowerBound])
-        while let row = try carried.next() { account.add(try stored(row, client: client)) }
+        try addStored(
+            from: "buckets WHERE client = ? AND bucket_start >= ? AND bucket_start < ?",
+            [client, span.lowerBound, span.upperBound], client: client, to: &account)
+        try addStored(
+            from: "carried WHERE client = ? AND window_start < ? AND window_end > ?",
+            [client, span.upperBound, span.lowerBound], client: client, to: &account)
         return account
+    }
+
+    /// Adds every account that `FROM …` (a `buckets` or `carried` clause with its arguments) selects.
+    private func addStored(
+        from clause: String, _ arguments: StatementArguments, client: String, to account: inout PrivacyAccount
+    ) throws {
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: "SELECT sum_epsilon, sum_delta, rho, sum_mu_squared, releases, laplace FROM " + clause),
+            arguments: arguments)
+        while let row = try rows.next() { account.add(try stored(row, client: client)) }
     }
 
     /// The stored account of `client`'s bucket starting at `start`, if any.
