@@ -1,4 +1,5 @@
 import DPWallPrivacy
+import DPWallRecords
 import Foundation
 import Testing
 
