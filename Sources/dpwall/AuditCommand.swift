@@ -46,86 +46,47 @@ struct AuditCommand: ParsableCommand {
                 key = Array(data)
             }
             let opened = try ledger.map { try BudgetCommand.open($0, readOnly: true) }
-            let expected = try opened.map { ledger in try BudgetCommand.ledgerCall { try ledger.auditHead() } } ?? nil
-            var allowed = Set<String>()
+            let anchor = try opened.map { ledger in try BudgetCommand.ledgerCall { try ledger.auditAnchor() } } ?? nil
+            var check = AuditLedgerCheck()
             let report: AuditReport
             do {
                 let verifier = try AuditVerifier(publicKey: key)
                 // Only the ledger check needs every entry in order; without it the frames are checked in
                 // parallel.
-                let collect: ((UnsafeRawBufferPointer) -> Void)? =
-                    opened == nil
-                    ? nil
-                    : { line in
-                        guard let (client, id) = Self.allowedRecord(line) else { return }
-                        allowed.insert(client + "\u{0}" + id)
-                    }
-                report = try verifier.verify(paths, expectedHead: expected, entries: collect)
+                let collect: ((UnsafeRawBufferPointer) -> Void)? = opened == nil ? nil : { check.take($0) }
+                report = try verifier.verify(paths, anchor: anchor, entries: collect)
             } catch let error as AuditError {
                 FileHandleStderr.write("dpwall: \(error.message)\n")
                 throw ExitCode(66)
             }
             var problems = report.problems
+            var notes = report.notes
             if let opened {
-                if expected == nil && report.entries > 0 {
-                    problems.append("the ledger holds no audit head: it was not written with this archive")
+                if anchor == nil && report.entries > 0 {
+                    problems.append("the ledger holds no audit anchor: it was not written with this archive")
                 }
-                var missing = 0
-                try BudgetCommand.ledgerCall {
-                    try opened.chargedRecords { client, id in
-                        guard !allowed.contains(client + "\u{0}" + id) else { return }
-                        missing += 1
-                        if missing <= 20 { problems.append("charge of client \(client), id \(id) has no audit entry") }
-                    }
+                if anchor != nil && anchor?.origin == nil {
+                    notes.append(
+                        "the ledger was last written by a dpwall before 0.21, which kept no origin: the archive's "
+                            + "start and its charged entries without a charge are not checked against it")
                 }
-                if missing > 20 { problems.append("… \(missing - 20) more charges have no audit entry") }
+                problems += try BudgetCommand.ledgerCall {
+                    try check.problems(ledger: opened, report: report, origin: anchor?.origin)
+                }
             }
-            for problem in problems { print(problem) }
-            for note in report.notes { print("note: \(note)") }
+            // Every problem counts in the summary; the listing stops at a screenful, saying how many it left out.
+            let shown = 100
+            for problem in problems.prefix(shown) { print(problem) }
+            if problems.count > shown {
+                print("… and \(problems.count - shown) more problems (\(problems.count) in all)")
+            }
+            for note in notes { print("note: \(note)") }
             let summary =
                 "dpwall: audit verify: \(report.segments) segments, \(report.frames) frames, \(report.entries) "
                 + "entries, \(report.bytes) bytes: "
                 + (problems.isEmpty ? "intact" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")")
             print(summary)
             if !problems.isEmpty { throw ExitCode(1) }
-        }
-
-        /// The client and id of an `allow` entry.
-        static func allowedRecord(_ line: UnsafeRawBufferPointer) -> (String, String)? {
-            guard Self.contains(line, "\"decision\":\"allow\""),
-                let client = string(line, "\"client\":"), let id = string(line, "\"id\":")
-            else { return nil }
-            return (client, id)
-        }
-
-        static func contains(_ line: UnsafeRawBufferPointer, _ text: String) -> Bool {
-            let key = Array(text.utf8)
-            guard line.count >= key.count else { return false }
-            for k in 0...(line.count - key.count) where line[k] == key[0] {
-                if (0..<key.count).allSatisfy({ line[k + $0] == key[$0] }) { return true }
-            }
-            return false
-        }
-
-        /// The unescaped string value of member `key` (the first occurrence).
-        static func string(_ line: UnsafeRawBufferPointer, _ key: String) -> String? {
-            let name = Array(key.utf8)
-            guard line.count > name.count else { return nil }
-            for k in 0...(line.count - name.count) where line[k] == name[0] {
-                guard (0..<name.count).allSatisfy({ line[k + $0] == name[$0] }) else { continue }
-                let start = k + name.count
-                guard start < line.count, line[start] == UInt8(ascii: "\"") else { return nil }
-                var end = start + 1
-                var escaped = false
-                while end < line.count && (escaped || line[end] != UInt8(ascii: "\"")) {
-                    escaped = !escaped && line[end] == UInt8(ascii: "\\")
-                    end += 1
-                }
-                guard end < line.count else { return nil }
-                let raw = Data(line[start...end])
-                return (try? JSONSerialization.jsonObject(with: raw, options: .fragmentsAllowed)) as? String
-            }
-            return nil
         }
     }
 
@@ -196,9 +157,9 @@ struct AuditCommand: ParsableCommand {
                         if let low, time < low { return }
                         if let high, time >= high { return }
                     }
-                    if let decisionText, !Verify.contains(line, decisionText) { return }
-                    if let codeText, !Verify.contains(line, codeText) { return }
-                    if let client, Verify.string(line, "\"client\":") != client { return }
+                    if let decisionText, !AuditEntryText.contains(line, decisionText) { return }
+                    if let codeText, !AuditEntryText.contains(line, codeText) { return }
+                    if let client, AuditEntryText.string(line, "\"client\":") != client { return }
                     out.append(contentsOf: line)
                     out.append(0x0A)
                     if out.count >= 1 << 20 {

@@ -19,8 +19,9 @@ struct FilterCommand: ParsableCommand {
             before it is written, and every decision is logged to the audit archive (--audit): a batch's \
             entries are fsynced, then its charges commit, then its lines appear.
 
-            Exit status: 0 input processed (denials are ordinary output), 64 bad usage, 65 corrupt .zst input \
-            or an audit archive shorter than the ledger recorded, 66 an input cannot be opened, 74 an I/O error \
+            Exit status: 0 input processed (denials are ordinary output), 64 bad usage, 65 corrupt .zst input, \
+            an audit archive that does not verify at its end or does not match the ledger, or --no-audit on a \
+            ledger written with an archive, 66 an input cannot be opened, 74 an I/O error \
             (output, ledger or audit), 75 the ledger is in use by another \
             process, 78 invalid policy, key file or unsupported auth mode, 130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after a clean \
             drain, 141 standard output closed.
@@ -161,6 +162,8 @@ struct FilterCommand: ParsableCommand {
             options.flushInterval = Duration.seconds(auditFlush)!
             configuration.audit = try PipelineSetup.openAudit(
                 auditDirectory, ledger: opened, options: options, signingKey: signingSeed)
+        } else {
+            try PipelineSetup.requireNoArchive(opened)
         }
         configuration.options.policyDigest = PolicyLoader.digest(policy)
         configuration.commitInterval = Double(commitInterval) / 1000

@@ -2,6 +2,7 @@ import ArgumentParser
 import DPWall
 import DPWallRecords
 import DPWallStore
+import Foundation
 
 /// What `filter` and `replay` both do before and around a run, each failure mapped to its exit status and message.
 enum PipelineSetup {
@@ -56,7 +57,10 @@ enum PipelineSetup {
         }
     }
 
-    /// Opens the audit archive where it ends, after checking it against the ledger's record of it.
+    /// Opens the audit archive where it ends, after checking its end against the ledger's anchor (audit.md,
+    /// "The ledger's anchor"): a crash tail is sealed first (a recovery seal), and the ledger records where the
+    /// archive stands before any entry is written. An archive that does not verify at its end, or does not match
+    /// the ledger, is refused (65).
     static func openAudit(
         _ directory: String, ledger: SQLiteLedger, options: AuditSegmentWriter.Options, signingKey seed: [UInt8]?
     ) throws -> AuditSegmentWriter {
@@ -65,21 +69,56 @@ enum PipelineSetup {
             return ExitCode(status)
         }
         do {
-            let found = try AuditVerifier.resumeHead(directory: directory)
-            if let recorded = try ledger.auditHead(), recorded.nextSeq > (found?.nextSeq ?? 1) {
+            let anchor = try ledger.auditAnchor()
+            // A ledger whose anchor is signed was written with a signing key: its archive's end must carry that
+            // key's signatures, and so must the anchor. An unsigned one may start being signed now.
+            let publicKey = anchor?.signature == nil ? nil : seed.flatMap(AuditSigning.publicKey(privateKey:))
+            let point = try AuditVerifier.resume(directory: directory, anchor: anchor, publicKey: publicKey)
+            if anchor?.signature != nil && seed == nil {
                 throw fail(
-                    "the ledger recorded audit entries up to seq \(recorded.nextSeq - 1), but \(directory) "
-                        + (found == nil ? "holds no segment" : "ends at seq \(found!.nextSeq - 1)")
-                        + ": the archive lost its tail or is the wrong one; run dpwall audit verify \(directory) "
-                        + "--ledger \(ledger.path), or give --audit the right directory", 65)
+                    "the ledger \(ledger.path) was written with a signed audit archive: give --signing-key (a run "
+                        + "without it would leave seals that verify --public-key refuses)", 64)
             }
-            return try AuditSegmentWriter(
-                directory: directory, head: found ?? AuditHead(), options: options, signingKey: seed)
+            let writer = try AuditSegmentWriter(
+                directory: directory, head: point?.head ?? AuditHead(), options: options, signingKey: seed)
+            if let origin = anchor?.origin { writer.origin = origin }
+            if let point, point.needsRecovery {
+                try writer.writeRecoverySeal(
+                    tail: point.crashTail, committed: anchor?.head.nextSeq ?? point.head.nextSeq,
+                    now: Date().timeIntervalSince1970)
+            }
+            // The ledger learns where the archive stands before any entry is written: a run that dies before its
+            // first commit leaves a ledger that still knows its archive.
+            let start = try writer.anchor()
+            try ledger.withWriter { writer in
+                try writer.begin()
+                try writer.saveAuditAnchor(start)
+                try writer.commit()
+            }
+            return writer
         } catch let error as AuditError {
-            throw fail(error.message, 74)
+            throw fail(error.message, error.exitStatus)
         } catch let error as LedgerError {
             throw fail(error.message, error.exitStatus)
         }
+    }
+
+    /// Refuses a run without an archive on a ledger that has one (65): its charges would have no entries, and
+    /// `audit verify --ledger` would fail from then on.
+    static func requireNoArchive(_ ledger: SQLiteLedger) throws {
+        let anchor: AuditAnchor?
+        do {
+            anchor = try ledger.auditAnchor()
+        } catch let error as LedgerError {
+            FileHandleStderr.write("dpwall: \(error.message)\n")
+            throw ExitCode(error.exitStatus)
+        }
+        guard let anchor else { return }
+        FileHandleStderr.write(
+            "dpwall: ledger \(ledger.path) was written with an audit archive (entries up to seq "
+                + "\(anchor.head.nextSeq - 1)): a run without --audit would leave its charges without entries; give "
+                + "--audit with that archive's directory, or use a new ledger\n")
+        throw ExitCode(65)
     }
 
     /// Runs the pipeline with signals trapped; input, output and ledger failures exit with their status.

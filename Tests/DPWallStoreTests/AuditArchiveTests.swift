@@ -29,7 +29,7 @@ struct AuditArchiveTests {
     @discardableResult
     static func write(
         _ directory: Directory, entries: Int = 200, signed: Bool = true, crash: Bool = false,
-        head: AuditHead = AuditHead()
+        head: AuditHead = AuditHead(), recovery: AuditResumePoint? = nil, committed: UInt64? = nil
     ) throws -> AuditHead {
         var options = AuditSegmentWriter.Options()
         options.frameEntries = 20
@@ -37,6 +37,10 @@ struct AuditArchiveTests {
         let writer = try AuditSegmentWriter(
             directory: directory.path, head: head, options: options,
             signingKey: signed ? Array(signingKey.rawRepresentation) : nil)
+        if let recovery {
+            try writer.writeRecoverySeal(
+                tail: recovery.crashTail, committed: committed ?? recovery.head.nextSeq, now: 0)
+        }
         var written = 0
         while written < entries {
             let count = min(7, entries - written)
@@ -59,7 +63,13 @@ struct AuditArchiveTests {
 
     static func verify(_ directory: Directory, publicKey: Bool = true, head: AuditHead? = nil) throws -> AuditReport {
         try AuditVerifier(publicKey: publicKey ? Array(signingKey.publicKey.rawRepresentation) : nil)
-            .verify([directory.path], expectedHead: head)
+            .verify(
+                [directory.path],
+                anchor: head.map { head in
+                    var anchor = AuditAnchor(origin: nil, head: head)
+                    if publicKey { anchor.signature = Array(try signingKey.signature(for: anchor.signedMessage)) }
+                    return anchor
+                })
     }
 
     /// Writes the archive of ``write(_:entries:signed:crash:head:)``; returns its second segment, that segment's
@@ -143,12 +153,12 @@ struct AuditArchiveTests {
             compressor.submit(&lines, count: count, now: 0, eventTimes: (Self.base, Self.base))
             #expect(lines.isEmpty)
             if batch % 37 == 0 {
-                let head = try compressor.flush()
+                let head = try compressor.flush().head
                 #expect(head.nextSeq == seq, "a flush returned before everything handed over was written")
                 try compressor.sealIfDue(now: 0)
             }
         }
-        let head = try compressor.close()
+        let head = try compressor.close().head
         stop.raised.store(true, ordering: .relaxed)
         #expect(head.nextSeq == seq)
         #expect(throws: AuditError.self) { try compressor.close() }
@@ -340,14 +350,25 @@ struct AuditArchiveTests {
         let (status, lines) = try Self.run("zstdcat '\(directory.path)'/*.zst 2>/dev/null | wc -l")
         _ = status
         #expect(lines.trimmingCharacters(in: .whitespacesAndNewlines) == "95", "zstdcat reads the tail too")
-        // Resume: a new segment, chained to the last seal, seq after the tail.
-        let resumed = AuditHead(chain: report.head.chain, nextSeq: report.head.nextSeq)
-        #expect(resumed.nextSeq == crashed.nextSeq)
-        try Self.write(directory, entries: 30, head: resumed)
+        // Resume: a new segment that starts with a recovery seal of the tail, chained to the last seal, seq
+        // after the tail.
+        let point = try #require(try AuditVerifier.resume(directory: directory.path, anchor: nil))
+        #expect(point.needsRecovery)
+        #expect(point.crashTail?.first == 85 && point.crashTail?.last == 95, "\(String(describing: point.crashTail))")
+        #expect(point.head.nextSeq == crashed.nextSeq)
+        let unsealed = try Directory()
+        try FileManager.default.removeItem(atPath: unsealed.path)
+        try FileManager.default.copyItem(atPath: directory.path, toPath: unsealed.path)
+        try Self.write(directory, entries: 30, head: point.head, recovery: point, committed: 90)
         let after = try Self.verify(directory)
         #expect(after.isIntact, "\(after.problems)")
         #expect(after.entries == 125)
-        #expect(after.notes.contains { $0.contains("crash tail") }, "\(after.notes)")
+        #expect(after.uncommitted == [90...95], "the recovery seal says what was never committed")
+        // Resumed the old way, chained to the last seal but without sealing the tail: the tail stays open to edits,
+        // which verify names.
+        try Self.write(unsealed, entries: 30, head: point.head)
+        let old = try Self.verify(unsealed)
+        #expect(old.problems.contains { $0.contains("does not start with the recovery seal") }, "\(old.problems)")
     }
 
     @Test("a deleted middle segment is named")

@@ -226,13 +226,13 @@ final class BudgetStage {
     /// audit frame is sealed when it is due.
     func commit(wall now: Double) throws {
         guard book.hasChanges || heldSince != nil || limits?.hasChanges == true else { return }
-        let head = try archive?.flush()
+        let anchor = try archive?.flush()
         try ledger.withWriter { writer in
             if !book.hasChanges && !writer.inTransaction && archive == nil && limits?.hasChanges != true { return }
             try writer.begin()
             try limits?.save(&writer)
             try book.save(&writer)
-            if let head { try writer.saveAuditHead(head) }
+            if let anchor { try writer.saveAuditAnchor(anchor) }
             try writer.commit()
         }
         book.trim()
@@ -243,10 +243,10 @@ final class BudgetStage {
     /// run), so that `audit verify --ledger` knows exactly where the archive ends.
     func closeArchive() throws {
         guard let archive else { return }
-        let head = try archive.close()
+        let anchor = try archive.close()
         try ledger.withWriter { writer in
             try writer.begin()
-            try writer.saveAuditHead(head)
+            try writer.saveAuditAnchor(anchor)
             try writer.commit()
         }
     }

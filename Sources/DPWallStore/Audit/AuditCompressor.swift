@@ -23,12 +23,11 @@ public final class AuditCompressor: @unchecked Sendable {
     private let writer: AuditSegmentWriter
     /// Held while the writer is driven: one thread at a time compresses, in the order of `queue`.
     private let working = NSLock()
-    /// Guards `queue`, `spare`, `head`, `failure` and `finished`; signalled when work arrives (for `ownThread`).
+    /// Guards `queue`, `spare`, `failure` and `finished`; signalled when work arrives (for `ownThread`).
     private let condition = NSCondition()
     private var queue: [Entries] = []
     private var queueStart = 0
     private var failure: (any Error)?
-    private var head: AuditHead
     private var finished = false
     /// Under `condition`: emptied buffers of entries already written, handed back by
     /// ``submit(_:count:now:eventTimes:)`` so that a batch's entries are neither copied nor written into fresh pages.
@@ -40,20 +39,12 @@ public final class AuditCompressor: @unchecked Sendable {
     /// `workArrived` is told when entries are handed over.
     public init(_ writer: AuditSegmentWriter, ownThread: Bool, workArrived: (@Sendable () -> Void)? = nil) {
         self.writer = writer
-        head = writer.head
         self.workArrived = workArrived
         if ownThread {
             let thread = Thread { [self] in runOwnThread() }
             thread.name = "dpwall-audit"
             thread.start()
         }
-    }
-
-    /// The head of the entries handed over so far: the last seal's chain, and the next `seq`.
-    public var nextSeq: UInt64 {
-        condition.lock()
-        defer { condition.unlock() }
-        return head.nextSeq
     }
 
     /// Whether entries are waiting to be compressed.
@@ -90,18 +81,19 @@ public final class AuditCompressor: @unchecked Sendable {
         return compressNext()
     }
 
-    /// Waits until every entry handed over is compressed, written and fsynced; returns the archive's head.
-    public func flush() throws -> AuditHead {
+    /// Waits until every entry handed over is compressed, written and fsynced; returns the anchor the ledger
+    /// stores with the commit.
+    public func flush() throws -> AuditAnchor {
         try drain { try writer.flush() }
     }
 
     /// Seals the open frame if it is due (after what was handed over).
     public func sealIfDue(now: Double) throws {
-        _ = try drain { if writer.sealIsDue(now: now) { try writer.seal() } }
+        try drain { if writer.sealIsDue(now: now) { try writer.seal() } }
     }
 
-    /// Seals the open frame and closes the segment, and stops; returns the final head.
-    public func close() throws -> AuditHead {
+    /// Seals the open frame and closes the segment, and stops; returns the final anchor.
+    public func close() throws -> AuditAnchor {
         condition.lock()
         let closed = finished
         condition.unlock()
@@ -115,7 +107,8 @@ public final class AuditCompressor: @unchecked Sendable {
     }
 
     /// Compresses everything queued, then runs `last` on the writer; throws the first failure.
-    private func drain(then last: () throws -> Void) throws -> AuditHead {
+    @discardableResult
+    private func drain(then last: () throws -> Void) throws -> AuditAnchor {
         working.lock()
         defer { working.unlock() }
         while compressNext() {}
@@ -133,10 +126,7 @@ public final class AuditCompressor: @unchecked Sendable {
             condition.unlock()
             throw error
         }
-        condition.lock()
-        defer { condition.unlock() }
-        head = writer.head
-        return head
+        return try writer.anchor()
     }
 
     /// With `working` held: compresses the first queued batch; false when none is queued.
@@ -166,7 +156,6 @@ public final class AuditCompressor: @unchecked Sendable {
         condition.lock()
         if spare.count < 4 { spare.append(work.lines) }
         if let failed, failure == nil { failure = failed }
-        head = writer.head
         condition.unlock()
         return true
     }

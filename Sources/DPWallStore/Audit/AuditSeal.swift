@@ -26,11 +26,19 @@ public struct AuditSeal: Sendable, Equatable {
     /// The event times (milliseconds since 1970) of the frame's earliest and latest entries, when any has one:
     /// `audit cat --since/--until` skips the frames outside its range (verify checks every entry against them).
     public var from: Int64?, to: Int64?
+    /// Only in a recovery seal (audit.md, "Durability and crashes"): the ledger's next `seq` when the run that
+    /// wrote it started. Entries from `committed` to `last` were written but never committed, so their lines were
+    /// never released. A recovery seal is the first frame of a segment and seals the previous segment's crash tail
+    /// (`segment` and `frame` name it; `entries` 0 when there was none); its chain covers `committed` too.
+    public var committed: UInt64?
+
+    /// Whether this is a recovery seal.
+    public var isRecovery: Bool { committed != nil }
 
     /// The members a seal may have: any other makes it unreadable (a renamed key is an alteration).
     static let keys: Set<String> = [
         "segment", "frame", "first", "last", "entries", "sha256", "prev", "chain", "sig", "from", "to",
-        "stored_sha256",
+        "stored_sha256", "committed",
     ]
 
     /// The genesis `prev`: 32 zero bytes.
@@ -46,6 +54,26 @@ public struct AuditSeal: Sendable, Equatable {
         return Array(hasher.finalize())
     }
 
+    /// A recovery seal's chain: `SHA-256(prev ‖ sha256 ‖ first ‖ last ‖ committed)`, `committed` as an 8-byte
+    /// big-endian integer, so that what it says was never committed cannot be changed without breaking the chain.
+    public static func chain(prev: [UInt8], sha256: [UInt8], first: UInt64, last: UInt64, committed: UInt64?)
+        -> [UInt8]
+    {
+        guard let committed else { return chain(prev: prev, sha256: sha256, first: first, last: last) }
+        var hasher = SHA256()
+        hasher.update(data: prev)
+        hasher.update(data: sha256)
+        withUnsafeBytes(of: first.bigEndian) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: last.bigEndian) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: committed.bigEndian) { hasher.update(bufferPointer: $0) }
+        return Array(hasher.finalize())
+    }
+
+    /// This seal's chain as its members compute it.
+    public var computedChain: [UInt8] {
+        Self.chain(prev: prev, sha256: sha256, first: first, last: last, committed: committed)
+    }
+
     /// The seal as written: one JSON object.
     public var json: [UInt8] {
         var text = "{\"segment\":\"\(segment)\",\"frame\":\(frame),\"first\":\(first),\"last\":\(last),"
@@ -53,6 +81,7 @@ public struct AuditSeal: Sendable, Equatable {
         text += "\"chain\":\"\(Hex.encode(chain))\""
         if let from, let to { text += ",\"from\":\(from),\"to\":\(to)" }
         if let stored { text += ",\"stored_sha256\":\"\(Hex.encode(stored))\"" }
+        if let committed { text += ",\"committed\":\(committed)" }
         if let signature { text += ",\"sig\":\"\(Hex.encode(signature))\"" }
         return Array((text + "}").utf8)
     }
@@ -83,6 +112,10 @@ public struct AuditSeal: Sendable, Equatable {
         if let text = object["stored_sha256"] {
             guard let decoded = (text as? String).flatMap(Hex.decode), decoded.count == 32 else { return nil }
             stored = decoded
+        }
+        if let value = object["committed"] {
+            guard let number = value as? NSNumber else { return nil }
+            committed = number.uint64Value
         }
     }
 

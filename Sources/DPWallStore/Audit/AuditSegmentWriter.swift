@@ -8,26 +8,20 @@ import Foundation
     import Darwin
 #endif
 
-/// Where an archive's chain stands: the last seal's `chain` and the next `seq` to write.
-public struct AuditHead: Sendable, Equatable {
-    /// The last seal's chain (``AuditSeal/genesis`` for a new archive).
-    public var chain: [UInt8]
-    /// The `seq` of the next entry.
-    public var nextSeq: UInt64
-
-    /// A head.
-    public init(chain: [UInt8] = AuditSeal.genesis, nextSeq: UInt64 = 1) {
-        self.chain = chain
-        self.nextSeq = nextSeq
-    }
-}
-
 /// An audit archive failed to be written or read.
 public struct AuditError: Error, CustomStringConvertible {
     /// What went wrong, where, and what to do.
     public var message: String
+    /// The exit status it maps to: 74 (an input/output error) unless the archive's content is at fault (65).
+    public var exitStatus: Int32
     /// The message.
     public var description: String { message }
+
+    /// An error.
+    public init(message: String, exitStatus: Int32 = 74) {
+        self.message = message
+        self.exitStatus = exitStatus
+    }
 }
 
 /// Writes audit segments (audit.md, "Layout"): zstd data frames of JSON Lines entries, each followed by a
@@ -64,6 +58,9 @@ public final class AuditSegmentWriter: @unchecked Sendable {
     private let options: Options
     private let signer: Curve25519.Signing.PrivateKey?
     private(set) public var head: AuditHead
+    /// Where the ledger first met this archive (``AuditAnchor/origin``): where the writer started, unless the
+    /// ledger already knows an earlier origin.
+    public var origin: AuditHead
     private let context: OpaquePointer
     private var output: UnsafeMutableRawBufferPointer
 
@@ -90,6 +87,7 @@ public final class AuditSegmentWriter: @unchecked Sendable {
     public init(directory: String, head: AuditHead, options: Options = Options(), signingKey: [UInt8]? = nil) throws {
         self.directory = directory
         self.head = head
+        origin = AuditHead(chain: head.chain, nextSeq: head.nextSeq)
         self.options = options
         if let signingKey {
             guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: signingKey) else {
@@ -171,6 +169,45 @@ public final class AuditSegmentWriter: @unchecked Sendable {
         guard descriptor >= 0, frameEntries > 0 else { return }
         try compress(UnsafeRawBufferPointer(start: nil, count: 0), ZSTD_e_flush)
         try sync()
+    }
+
+    /// What the ledger stores with the charges of a commit: the origin, the head with the digest of the open
+    /// frame's entries so far, signed with the signing key.
+    public func anchor() throws -> AuditAnchor {
+        var current = AuditHead(chain: head.chain, nextSeq: head.nextSeq)
+        if frameEntries > 0 {
+            // A copy of the running hash, finalized: the frame's own hash goes on.
+            let copy = frameHasher
+            current.tail = AuditTail(first: frameFirst, sha256: Array(copy.finalize()))
+        }
+        var anchor = AuditAnchor(origin: origin, head: current)
+        if let signer { anchor.signature = Array(try signer.signature(for: anchor.signedMessage)) }
+        return anchor
+    }
+
+    /// Writes a recovery seal (audit.md, "Durability and crashes") as the first frame of a new segment: it seals
+    /// the previous run's crash tail (`tail`, nil when there was none) and records `committed`, the ledger's next
+    /// `seq`, so that the entries from there on, written but never committed, are known as such. The chain
+    /// continues from it. Call it before any entry is appended.
+    public func writeRecoverySeal(tail: AuditCrashTail?, committed: UInt64, now: Double) throws {
+        precondition(frameEntries == 0, "a recovery seal comes before any entry of the run")
+        if descriptor < 0 { try openSegment(now: now) }
+        let sha256 = tail?.sha256 ?? Array(SHA256.hash(data: [UInt8]()))
+        let first = tail?.first ?? head.nextSeq
+        let last = tail?.last ?? head.nextSeq - 1
+        let chain = AuditSeal.chain(prev: head.chain, sha256: sha256, first: first, last: last, committed: committed)
+        var seal = AuditSeal(
+            segment: tail?.segment ?? segmentName, frame: tail?.frame ?? 0, first: first, last: last,
+            entries: tail?.entries ?? 0, sha256: sha256, prev: head.chain, chain: chain,
+            signature: try signer.map { try Array($0.signature(for: chain)) })
+        seal.from = tail?.from
+        seal.to = tail?.to
+        seal.committed = committed
+        let frame = Self.skippableFrame(magic: Self.sealMagic, payload: seal.json)
+        try write(frame)
+        seekEntries.append((UInt32(frame.count), 0))
+        try sync()
+        head.chain = chain
     }
 
     /// Ends the open frame and writes its seal (durably).

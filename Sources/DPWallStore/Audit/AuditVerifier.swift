@@ -17,9 +17,32 @@ public struct AuditReport: Sendable {
     public var head = AuditHead()
     /// The `seq` of the last sealed entry (0 when none).
     public var lastSealedSeq: UInt64 = 0
+    /// The `seq` of the first entry read (nil when none), and the `prev` of the first seal read.
+    public var firstSeq: UInt64?
+    public var firstPrev: [UInt8]?
+    /// The last segment's crash tail, when it ends in one with whole entries: what the next run seals.
+    public var crashTail: AuditCrashTail?
+    /// The `seq` ranges that recovery seals say were written but never committed (their lines were never
+    /// released): `audit verify --ledger` does not look for their charges.
+    public var uncommitted: [ClosedRange<UInt64>] = []
+
+    /// Whether `seq` lies in a range that was never committed.
+    public func isUncommitted(_ seq: UInt64) -> Bool { uncommitted.contains { $0.contains(seq) } }
 
     /// Whether everything holds.
     public var isIntact: Bool { problems.isEmpty }
+}
+
+/// The entries a crash left after a segment's last seal: an unsealed or unfinished data frame's whole lines.
+public struct AuditCrashTail: Sendable, Equatable {
+    /// The segment's file name and the frame's index among its data frames.
+    public var segment: String, frame: Int
+    /// The first and last `seq` of its whole entries, and how many.
+    public var first: UInt64, last: UInt64, entries: Int
+    /// SHA-256 of its whole entries, each with its newline (what a recovery seal covers).
+    public var sha256: [UInt8]
+    /// The earliest and latest event time of those entries.
+    public var from: Int64?, to: Int64?
 }
 
 /// Checks audit segments (audit.md, "Commands"): every data frame against its seal, the seal's chain link and
@@ -68,15 +91,35 @@ public struct AuditVerifier {
         AuditSegmentWriter.segmentNumber((path as NSString).lastPathComponent) ?? Int.max
     }
 
-    /// Verifies the segments of `paths` as one archive. `expectedHead`, from the ledger, is the chain the
-    /// archive must reach: a cut tail shows there.
+    /// Verifies the segments of `paths` as one archive. With `anchor`, the ledger's record of the archive: the
+    /// archive must reach its head (a cut tail shows there) and, when it has one, its origin (a cut start shows
+    /// there); the committed entries after the head's seal must match its digest; with a public key, the anchor
+    /// must be signed. `visit` sees every entry in archive order.
+    /// `checksOrigin` false skips the origin (a check of the archive's last segments only).
     public func verify(
-        _ paths: [String], expectedHead: AuditHead? = nil, entries visit: ((UnsafeRawBufferPointer) -> Void)? = nil
+        _ paths: [String], anchor: AuditAnchor? = nil, checksOrigin: Bool = true,
+        entries visit: ((UnsafeRawBufferPointer) -> Void)? = nil
     ) throws -> AuditReport {
         let files = try Self.segments(paths)
         var report = AuditReport()
         var state = ChainState()
         var previousNumber: Int?
+        // The committed entries after the anchor's last seal, hashed as they are read (audit.md, "The ledger's
+        // anchor"): a rewritten crash tail shows against the ledger.
+        var tailHasher = SHA256()
+        var tailEntries: UInt64 = 0
+        var visitor = visit
+        if let anchor, let tail = anchor.head.tail, tail.first < anchor.head.nextSeq {
+            let range = tail.first..<anchor.head.nextSeq
+            visitor = { line in
+                if let seq = Self.leadingSeq(line).0, range.contains(seq) {
+                    tailHasher.update(bufferPointer: line)
+                    tailHasher.update(data: [0x0A])
+                    tailEntries += 1
+                }
+                visit?(line)
+            }
+        }
         for (k, file) in files.enumerated() {
             let name = (file as NSString).lastPathComponent
             let number = AuditSegmentWriter.segmentNumber(name)
@@ -89,17 +132,22 @@ public struct AuditVerifier {
             }
             previousNumber = number ?? previousNumber
             guard let mapped = MappedFile(path: file) else {
-                report.problems.append("\(name): cannot be read")
+                report.problems.append("\(name): cannot be read (not a regular file, or no permission)")
                 continue
             }
             report.segments += 1
             report.bytes += mapped.bytes.count
-            verifySegment(name, mapped.bytes, isLast: k == files.count - 1, &state, &report, visit)
+            verifySegment(
+                name, mapped.bytes, isFirst: k == 0, isLast: k == files.count - 1, &state, &report, visitor)
         }
         if let first = state.firstPrev, first != AuditSeal.genesis {
             let earliest = files.first.map { Self.number($0) } ?? 0
             if earliest <= 1 {
                 report.problems.append("the first seal does not start the chain (its prev is not zero)")
+            } else if try Self.namesDirectory(paths) {
+                report.problems.append(
+                    "the archive starts mid-chain: its directory has no segment before \(earliest) (segments were "
+                        + "deleted from its start)")
             } else {
                 report.notes.append("the archive starts mid-chain: segments before \(earliest) were not given")
             }
@@ -109,28 +157,86 @@ public struct AuditVerifier {
         }
         report.head = AuditHead(chain: state.chain ?? AuditSeal.genesis, nextSeq: state.nextSeq ?? 1)
         report.lastSealedSeq = state.lastSealedSeq
-        if let expectedHead {
-            let known =
-                expectedHead.chain == report.head.chain || state.seenChains.contains(expectedHead.chain)
-                || (expectedHead.chain == AuditSeal.genesis && state.firstPrev.map { $0 == AuditSeal.genesis } ?? true)
-            if !known {
-                report.problems.append(
-                    "the ledger's chain head \(Hex.encode(expectedHead.chain.prefix(8)))… is not in the archive: "
-                        + "its tail was cut or replaced")
-            } else if expectedHead.nextSeq > report.head.nextSeq {
-                report.problems.append(
-                    "the ledger has entries up to seq \(expectedHead.nextSeq - 1), the archive only to "
-                        + "\(report.head.nextSeq - 1): its tail was cut")
+        report.firstSeq = state.firstSeq
+        report.firstPrev = state.firstPrev
+        if let anchor {
+            // Entries after the ledger's last commit were written but not (yet) committed: a crash left them, and
+            // the next run's recovery seal will say so.
+            if anchor.head.nextSeq < report.head.nextSeq {
+                report.uncommitted.append(anchor.head.nextSeq...(report.head.nextSeq - 1))
+            }
+            check(anchor, checksOrigin: checksOrigin, state, &report)
+            if let tail = anchor.head.tail, tail.first < anchor.head.nextSeq, report.problems.isEmpty {
+                if tailEntries != anchor.head.nextSeq - tail.first || Array(tailHasher.finalize()) != tail.sha256 {
+                    report.problems.append(
+                        "the entries seq \(tail.first)–\(anchor.head.nextSeq - 1), which the ledger committed after "
+                            + "the last seal, do not match the ledger's digest of them: they were altered")
+                }
             }
         }
         return report
+    }
+
+    /// Whether `paths` name a directory (an archive given whole, rather than chosen segments).
+    private static func namesDirectory(_ paths: [String]) throws -> Bool {
+        paths.contains { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+    }
+
+    /// The archive against the ledger's anchor: its head reached, its origin kept, its signature.
+    private func check(
+        _ anchor: AuditAnchor, checksOrigin: Bool, _ state: ChainState, _ report: inout AuditReport
+    ) {
+        let head = anchor.head
+        func reaches(_ chain: [UInt8]) -> Bool {
+            chain == report.head.chain || state.seenChains.contains(chain)
+                || (chain == AuditSeal.genesis && (state.firstPrev.map { $0 == AuditSeal.genesis } ?? true))
+                || chain == state.firstPrev
+        }
+        if !reaches(head.chain) {
+            report.problems.append(
+                "the ledger's chain head \(Hex.encode(head.chain.prefix(8)))… is not in the archive: its tail was "
+                    + "cut or replaced")
+        } else if head.nextSeq > report.head.nextSeq {
+            report.problems.append(
+                "the ledger has entries up to seq \(head.nextSeq - 1), the archive only to "
+                    + "\(report.head.nextSeq - 1): its tail was cut")
+        }
+        if let origin = anchor.origin, checksOrigin {
+            let reached =
+                origin.chain == AuditSeal.genesis
+                ? state.firstPrev.map { $0 == AuditSeal.genesis } ?? ((state.firstSeq ?? 1) <= origin.nextSeq)
+                : reaches(origin.chain)
+            if !reached {
+                report.problems.append(
+                    "the archive does not reach back to where the ledger's archive began (before seq "
+                        + "\(origin.nextSeq)): its start was cut, or this is another archive")
+            }
+        }
+        if let publicKey {
+            if anchor.signature != nil {
+                if !anchor.isSigned(by: Array(publicKey.rawRepresentation)) {
+                    report.problems.append(
+                        "the ledger's anchor of the archive is not signed by this key: the ledger was edited")
+                }
+            } else if state.signedSeals > 0 {
+                report.problems.append(
+                    "the ledger's anchor of the archive is not signed, though the archive's seals are: the ledger "
+                        + "was edited, or written by a run without --signing-key")
+            }
+        }
     }
 
     /// The running chain across segments.
     private struct ChainState {
         var chain: [UInt8]?
         var firstPrev: [UInt8]?
+        var firstSeq: UInt64?
         var nextSeq: UInt64?
+        /// The crash tail the previous segment ended in, which a recovery seal must seal.
+        var crashTail: AuditCrashTail?
         var lastSealedSeq: UInt64 = 0
         var signedSeals = 0
         var seenChains = Set<[UInt8]>()
@@ -147,10 +253,15 @@ public struct AuditVerifier {
     }
 
     private func verifySegment(
-        _ name: String, _ bytes: UnsafeRawBufferPointer, isLast: Bool, _ state: inout ChainState,
+        _ name: String, _ bytes: UnsafeRawBufferPointer, isFirst: Bool, isLast: Bool, _ state: inout ChainState,
         _ report: inout AuditReport, _ visit: ((UnsafeRawBufferPointer) -> Void)?
     ) {
         let checks = Self.checkFrames(Self.dataFrames(bytes), visit)
+        // The previous segment's crash tail: the next run seals it with a recovery seal, this segment's first frame.
+        let tailBefore = state.crashTail
+        state.crashTail = nil
+        var recovered = false
+        var tail: AuditCrashTail?
         var offset = 0
         var dataIndex = 0
         var pending: Pending?
@@ -189,7 +300,13 @@ public struct AuditVerifier {
                     checkSeekTable(payload, sizes, problem)
                 } else if magic == AuditSegmentWriter.sealMagic {
                     guard let frame = pending else {
-                        problem("frame \(dataIndex): a seal without a data frame before it (a frame was deleted)")
+                        if offset == 0, let seal = AuditSeal(json: payload), seal.isRecovery {
+                            checkRecovery(seal, after: tailBefore, isFirst: isFirst, name, &state, &report, problem)
+                            recovered = true
+                            sizes.append((8 + size, 0))
+                        } else {
+                            problem("frame \(dataIndex): a seal without a data frame before it (a frame was deleted)")
+                        }
                         offset += 8 + size
                         continue
                     }
@@ -230,11 +347,19 @@ public struct AuditVerifier {
                             + "missing or reordered")
                 }
                 if let bad = scan.problem { problem("frame \(dataIndex): \(bad)") }
-                if scan.count > 0 { state.nextSeq = scan.last + 1 }
+                if scan.count > 0 {
+                    state.nextSeq = scan.last + 1
+                    if state.firstSeq == nil { state.firstSeq = scan.first }
+                }
                 report.entries += scan.count
             }
             report.frames += 1
             if !complete {
+                if readable && frame.entries > 0 {
+                    tail = AuditCrashTail(
+                        segment: name, frame: dataIndex, first: frame.first, last: frame.last, entries: frame.entries,
+                        sha256: check.lines, from: frame.from, to: frame.to)
+                }
                 if readable {
                     report.notes.append(
                         "\(name): crash tail: frame \(dataIndex) was never finished; its \(frame.entries) entries "
@@ -255,9 +380,83 @@ public struct AuditVerifier {
         if let frame = pending {
             report.notes.append(
                 "\(name): crash tail: frame \(frame.index) (seq \(frame.first)–\(frame.last)) has no seal")
+            if frame.entries > 0 {
+                tail = AuditCrashTail(
+                    segment: name, frame: frame.index, first: frame.first, last: frame.last, entries: frame.entries,
+                    sha256: frame.sha256, from: frame.from, to: frame.to)
+            }
         }
+        if let tailBefore, !recovered {
+            problems.append(
+                "\(tailBefore.segment) frame \(tailBefore.frame): a crash left it unsealed (seq \(tailBefore.first)–"
+                    + "\(tailBefore.last)), and \(name) does not start with the recovery seal that seals it: its "
+                    + "entries could be changed unnoticed (a recovery seal was removed, or a dpwall before 0.21 "
+                    + "resumed this archive)")
+        }
+        state.crashTail = tail
+        if isLast { report.crashTail = tail }
         if !sawSeekTable && pending == nil {
             report.notes.append("\(name): \(isLast ? "still open" : "never closed") (no seek table)")
+        }
+    }
+
+    /// A recovery seal (the first frame of a segment): it must seal `tail`, the previous segment's crash tail (or
+    /// seal nothing when there was none), and continue the chain.
+    private func checkRecovery(
+        _ seal: AuditSeal, after tail: AuditCrashTail?, isFirst: Bool, _ name: String, _ state: inout ChainState,
+        _ report: inout AuditReport, _ problem: (String) -> Void
+    ) {
+        let label = "recovery seal"
+        if let tail {
+            let matches =
+                seal.segment == tail.segment && seal.frame == tail.frame && seal.first == tail.first
+                && seal.last == tail.last && seal.entries == tail.entries && seal.sha256 == tail.sha256
+                && seal.from == tail.from && seal.to == tail.to
+            if !matches {
+                problem(
+                    "\(label): does not match \(tail.segment) frame \(tail.frame)'s crash tail (seq \(tail.first)–"
+                        + "\(tail.last)): the tail or the seal was altered")
+            }
+        } else if isFirst {
+            report.notes.append(
+                "\(name): starts with a recovery seal of \(seal.segment), which was not given: its tail is not checked")
+        } else if seal.entries != 0 || seal.segment != name || seal.first != (state.nextSeq ?? seal.first)
+            || seal.last &+ 1 != seal.first
+        {
+            problem("\(label): seals entries, but the segment before ends without a crash tail (altered)")
+        }
+        if let chain = state.chain, seal.prev != chain {
+            problem("\(label): the chain is broken (prev is not the previous seal's chain)")
+        }
+        if seal.computedChain != seal.chain {
+            problem("\(label): its chain is not SHA-256(prev ‖ sha256 ‖ first ‖ last ‖ committed): altered")
+        }
+        checkSignature(seal, label, &state, problem)
+        if let committed = seal.committed, committed <= seal.last {
+            report.uncommitted.append(committed...seal.last)
+        }
+        if state.firstPrev == nil { state.firstPrev = seal.prev }
+        if state.nextSeq == nil { state.nextSeq = seal.last &+ 1 }
+        if seal.entries > 0 {
+            if state.firstSeq == nil { state.firstSeq = seal.first }
+            state.lastSealedSeq = seal.last
+        }
+        state.chain = seal.chain
+        state.seenChains.insert(seal.chain)
+    }
+
+    /// Counts a signed seal; with a public key, its signature must verify.
+    private func checkSignature(
+        _ seal: AuditSeal, _ label: String, _ state: inout ChainState, _ problem: (String) -> Void
+    ) {
+        if seal.signature != nil { state.signedSeals += 1 }
+        guard let publicKey else { return }
+        if let signature = seal.signature {
+            if !publicKey.isValidSignature(signature, for: seal.chain) {
+                problem("\(label): the signature does not verify: the seal was made without the signing key")
+            }
+        } else {
+            problem("\(label): the seal is not signed")
         }
     }
 
@@ -289,19 +488,11 @@ public struct AuditVerifier {
                 "\(label): the chain is broken (prev is not the previous seal's chain): frames or segments "
                     + "were removed, reordered or replaced")
         }
-        if AuditSeal.chain(prev: seal.prev, sha256: seal.sha256, first: seal.first, last: seal.last) != seal.chain {
+        if seal.isRecovery { problem("\(label): a recovery seal after a data frame (altered)") }
+        if seal.computedChain != seal.chain {
             problem("\(label): the seal's chain is not SHA-256(prev ‖ sha256 ‖ first ‖ last): the seal was altered")
         }
-        if seal.signature != nil { state.signedSeals += 1 }
-        if let publicKey {
-            if let signature = seal.signature {
-                if !publicKey.isValidSignature(signature, for: seal.chain) {
-                    problem("\(label): the signature does not verify: the seal was made without the signing key")
-                }
-            } else {
-                problem("\(label): the seal is not signed")
-            }
-        }
+        checkSignature(seal, label, &state, problem)
         if state.firstPrev == nil { state.firstPrev = seal.prev }
         state.chain = seal.chain
         state.seenChains.insert(seal.chain)
@@ -396,6 +587,8 @@ public struct AuditVerifier {
     /// One data frame as a worker checks it: its digests and what its entries hold.
     struct FrameCheck {
         var sha256: [UInt8] = [], stored: [UInt8] = []
+        /// Of a frame cut short: SHA-256 of its whole entries, each with its newline.
+        var lines: [UInt8] = []
         var outcome = AuditFrameDecoder.Outcome.corrupt
         var scan = Scan()
         var decompressed = 0
@@ -427,6 +620,9 @@ public struct AuditVerifier {
         var result = FrameCheck()
         result.stored = Array(SHA256.hash(data: frame.bytes))
         var hasher = SHA256()
+        // A frame cut short is sealed by the next run as its whole entries (each with its newline).
+        var lines = SHA256()
+        let cut = !frame.complete
         var decompressed = 0
         var scan = Scan()
         result.outcome = decoder.decode(
@@ -437,9 +633,14 @@ public struct AuditVerifier {
             },
             line: { line in
                 Self.scan(line, into: &scan)
+                if cut {
+                    lines.update(bufferPointer: line)
+                    lines.update(data: [0x0A])
+                }
                 visit?(line)
             })
         result.sha256 = Array(hasher.finalize())
+        if cut { result.lines = Array(lines.finalize()) }
         result.decompressed = decompressed
         result.scan = scan
         return result
@@ -559,24 +760,64 @@ public enum AuditSegmentLayout {
     }
 }
 
+/// Where a run continues an existing archive (``AuditVerifier/resume(directory:anchor:publicKey:)``).
+public struct AuditResumePoint: Sendable {
+    /// The head to continue from: the last seal's chain, and the `seq` after the last entry (a crash tail
+    /// included).
+    public var head: AuditHead
+    /// The last segment's crash tail, which the run must seal first.
+    public var crashTail: AuditCrashTail?
+    /// Whether the run must start with a recovery seal: a crash tail, or entries after the ledger's last commit.
+    public var needsRecovery: Bool
+}
+
 extension AuditVerifier {
-    /// Where a run continues an existing archive in `directory`: after its last entry (a crash tail included),
-    /// chained to its last seal. Verifies the last segments, back to the one holding the last seal; nil when the
-    /// directory holds no segment. Throws when they do not verify: a broken chain is not extended.
-    public static func resumeHead(directory: String) throws -> AuditHead? {
-        guard FileManager.default.fileExists(atPath: directory) else { return nil }
-        let files = try segments([directory])
-        guard !files.isEmpty else { return nil }
+    /// Where a run continues the archive in `directory`, checked against the ledger's `anchor`: after its last
+    /// entry (a crash tail included), chained to its last seal. Verifies the last segments, back to the one that
+    /// holds the anchor's seal (or the last seal), with `publicKey` (the signing key's) every seal's signature.
+    /// Nil when the directory holds no segment (and the ledger expects none).
+    ///
+    /// Throws (``AuditError/exitStatus`` 65) when the archive's end does not verify, when the anchor's head is not
+    /// in it or is past its end (a cut or replaced tail, or another archive), when the committed entries after the
+    /// anchor's seal do not match its digest (a rewritten crash tail), or when the anchor is not signed by the key:
+    /// a run never extends a chain it cannot vouch for.
+    public static func resume(directory: String, anchor: AuditAnchor?, publicKey: [UInt8]? = nil) throws
+        -> AuditResumePoint?
+    {
+        func refuse(_ reason: String) -> AuditError {
+            AuditError(
+                message: "audit archive \(directory) does not verify at its end (\(reason)); run dpwall audit verify "
+                    + "\(directory)\(anchor == nil ? "" : " --ledger LEDGER"), and give --audit a new directory (with "
+                    + "a new ledger) to start a new archive",
+                exitStatus: 65)
+        }
+        let files = FileManager.default.fileExists(atPath: directory) ? try segments([directory]) : []
+        guard !files.isEmpty else {
+            if let anchor, anchor.head.nextSeq > 1 {
+                throw refuse(
+                    "the ledger recorded entries up to seq \(anchor.head.nextSeq - 1), but it holds no segment: the "
+                        + "archive was removed, or --audit names the wrong directory")
+            }
+            return nil
+        }
+        // The seal the anchor's head names ends just before this seq.
+        let anchored = anchor.map { $0.head.tail?.first ?? $0.head.nextSeq } ?? 1
+        let verifier = try AuditVerifier(publicKey: publicKey)
         var first = files.count - 1
         while true {
-            let report = try AuditVerifier().verify(Array(files[first...]))
-            if report.lastSealedSeq > 0 || first == 0 {
-                if let problem = report.problems.first {
-                    throw AuditError(
-                        message: "audit archive \(directory) does not verify at its end (\(problem)); run dpwall "
-                            + "audit verify \(directory), and give --audit a new directory to start a new archive")
-                }
-                return report.head
+            // The origin is checked by a whole verify; here the end is what matters.
+            let report = try verifier.verify(Array(files[first...]), anchor: anchor, checksOrigin: false)
+            let reachesAnchor =
+                anchored <= 1
+                ? report.firstPrev.map { $0 == AuditSeal.genesis } ?? true
+                : (report.firstSeq ?? .max) < anchored
+            if first == 0 || (report.lastSealedSeq > 0 && reachesAnchor) {
+                if let problem = report.problems.first { throw refuse(problem) }
+                let committed = anchor?.head.nextSeq ?? report.head.nextSeq
+                return AuditResumePoint(
+                    head: AuditHead(chain: report.head.chain, nextSeq: report.head.nextSeq),
+                    crashTail: report.crashTail,
+                    needsRecovery: report.crashTail != nil || committed < report.head.nextSeq)
             }
             first -= 1
         }

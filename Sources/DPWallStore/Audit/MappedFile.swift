@@ -10,9 +10,11 @@ final class MappedFile {
     /// The file's bytes.
     let bytes: UnsafeRawBufferPointer
 
-    /// Maps `path`; nil when it cannot be opened or mapped.
+    /// Maps `path`; nil when it cannot be opened or mapped, or is not a regular file. It is opened without
+    /// blocking and without following a symbolic link: a FIFO named like a segment would block an open until a
+    /// writer came (verify, report and the filter hung on one), and a segment is never a link.
     init?(path: String) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var status = stat()

@@ -389,17 +389,38 @@ public struct LedgerWriter {
         return state
     }
 
-    /// Stores the audit archive's head (the last seal's chain and the next `seq`) in the open transaction, with
-    /// the charges it covers: a cut archive tail then shows against the ledger.
-    public func saveAuditHead(_ head: AuditHead) throws {
+    /// Stores the audit archive's anchor (the origin, the last seal's chain, the next `seq`, the digest of the
+    /// committed entries after the last seal, the signature) in the open transaction, with the charges it covers:
+    /// a cut or rewritten archive then shows against the ledger.
+    public func saveAuditAnchor(_ anchor: AuditAnchor) throws {
         let statement = try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO audit_head (id, chain, seq) VALUES (1, ?, ?)"
+            sql: "INSERT OR REPLACE INTO audit_head (id, chain, seq, origin_chain, origin_seq, tail_first, "
+                + "tail_sha256, sig) VALUES (1, ?, ?, ?, ?, ?, ?, ?)"
         ).sqliteStatement
         sqlite3_reset(statement)
-        _ = head.chain.withUnsafeBytes { bytes in
-            sqlite3_bind_blob(statement, 1, bytes.baseAddress, Int32(bytes.count), Self.transient)
+        func blob(_ index: Int32, _ bytes: [UInt8]?) {
+            guard let bytes else {
+                sqlite3_bind_null(statement, index)
+                return
+            }
+            _ = bytes.withUnsafeBytes { raw in
+                sqlite3_bind_blob(statement, index, raw.baseAddress, Int32(raw.count), Self.transient)
+            }
         }
-        sqlite3_bind_int64(statement, 2, Int64(head.nextSeq))
+        func integer(_ index: Int32, _ value: UInt64?) {
+            if let value {
+                sqlite3_bind_int64(statement, index, Int64(value))
+            } else {
+                sqlite3_bind_null(statement, index)
+            }
+        }
+        blob(1, anchor.head.chain)
+        integer(2, anchor.head.nextSeq)
+        blob(3, anchor.origin?.chain)
+        integer(4, anchor.origin?.nextSeq)
+        integer(5, anchor.head.tail?.first)
+        blob(6, anchor.head.tail?.sha256)
+        blob(7, anchor.signature)
         let status = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard status == SQLITE_DONE else { throw failure(status) }

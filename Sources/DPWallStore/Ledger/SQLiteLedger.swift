@@ -228,6 +228,18 @@ public final class SQLiteLedger: @unchecked Sendable {
                     ALTER TABLE windows_v4 RENAME TO windows;
                     """)
         }
+        migrator.registerMigration("v5: the audit anchor") { db in
+            // audit.md, "The ledger's anchor": where the archive began for this ledger (origin), the digest of the
+            // committed entries after the last seal (tail), and the Ed25519 signature over both and the head.
+            try db.execute(
+                sql: """
+                    ALTER TABLE audit_head ADD COLUMN origin_chain BLOB;
+                    ALTER TABLE audit_head ADD COLUMN origin_seq INTEGER;
+                    ALTER TABLE audit_head ADD COLUMN tail_first INTEGER;
+                    ALTER TABLE audit_head ADD COLUMN tail_sha256 BLOB;
+                    ALTER TABLE audit_head ADD COLUMN sig BLOB;
+                    """)
+        }
         return migrator
     }
 
@@ -477,11 +489,43 @@ public final class SQLiteLedger: @unchecked Sendable {
 
     /// The audit archive's head as the ledger last committed it, if an audit was ever written with it.
     public func auditHead() throws -> AuditHead? {
+        try auditAnchor()?.head
+    }
+
+    /// The ledger's anchor of its audit archive (audit.md, "The ledger's anchor"), if an audit was ever written
+    /// with it. A row whose chains or digests are not 32 bytes, or whose `seq`s are not ≥ 1, is damage.
+    public func auditAnchor() throws -> AuditAnchor? {
         try reading { db in
-            try Row.fetchOne(db, sql: "SELECT chain, seq FROM audit_head WHERE id = 1").map { row in
-                let chain: Data = try LedgerWriter.column(row, 0)
-                let seq: Int64 = try LedgerWriter.column(row, 1)
-                return AuditHead(chain: Array(chain), nextSeq: UInt64(seq))
+            try Row.fetchOne(
+                db,
+                sql: "SELECT chain, seq, origin_chain, origin_seq, tail_first, tail_sha256, sig FROM audit_head "
+                    + "WHERE id = 1"
+            ).map { row in
+                func damaged(_ what: String) -> LedgerError {
+                    LedgerError(
+                        kind: .unusable,
+                        message: "ledger \(path): its audit anchor's \(what) is not readable: the ledger was edited or "
+                            + "damaged")
+                }
+                func head(_ chain: Data, _ seq: Int64, _ name: String) throws -> AuditHead {
+                    guard chain.count == 32 else { throw damaged("\(name) chain") }
+                    guard seq >= 1 else { throw damaged("\(name) seq") }
+                    return AuditHead(chain: Array(chain), nextSeq: UInt64(seq))
+                }
+                var current = try head(LedgerWriter.column(row, 0), LedgerWriter.column(row, 1), "head")
+                var origin: AuditHead?
+                if let chain: Data = try LedgerWriter.optionalColumn(row, 2) {
+                    origin = try head(chain, try LedgerWriter.optionalColumn(row, 3) ?? 0, "origin")
+                }
+                if let first: Int64 = try LedgerWriter.optionalColumn(row, 4) {
+                    let digest: Data = try LedgerWriter.optionalColumn(row, 5) ?? Data()
+                    guard first >= 1, UInt64(first) <= current.nextSeq, digest.count == 32 else {
+                        throw damaged("tail")
+                    }
+                    current.tail = AuditTail(first: UInt64(first), sha256: Array(digest))
+                }
+                let signature: Data? = try LedgerWriter.optionalColumn(row, 6)
+                return AuditAnchor(origin: origin, head: current, signature: signature.map { Array($0) })
             }
         }
     }
@@ -499,9 +543,11 @@ public final class SQLiteLedger: @unchecked Sendable {
         try withWriter { writer in try writer.charge(client: client, id: id) }
     }
 
-    private func reading<T>(_ body: (Database) throws -> T) throws -> T {
+    func reading<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try queue.read(body)
+        } catch let error as LedgerError {
+            throw error
         } catch {
             throw LedgerError(kind: .io, message: "ledger \(path): read failed: \(error)")
         }

@@ -1,0 +1,267 @@
+import DPWallPrivacy
+import Foundation
+internal import GRDB
+
+/// `audit verify --ledger`'s check of the ledger against the archive (audit.md, "The ledger against the
+/// archive"): the sealed entries say what was charged, so an edit of the ledger that the archive does not match
+/// shows.
+///
+/// - Every charge has exactly one charged `allow` entry (an `allow` whose cost, `epsilon` or `delta`, is above
+///   0), with the same cost.
+/// - Every charged `allow` entry the ledger committed (from the anchor's origin on, outside what recovery seals
+///   say was never committed) has its charge, and no (client, id) has two: a deleted charge shows when its record
+///   is charged again.
+/// - Every hourly bucket holds exactly the sums of the charges in it, and every charge lies in a bucket: zeroing
+///   a client's spend shows.
+///
+/// What the archive does not hold is not checked: grants and resets (the `adjustments` table), limit counters,
+/// and the windows carried over from a v3 ledger.
+public struct AuditLedgerCheck {
+    /// A charged `allow` entry.
+    private struct Charged {
+        var seq: UInt64
+        var epsilon: Double, delta: Double
+    }
+
+    /// The charged entries by client and id (`client NUL id`).
+    private var charged: [String: Charged] = [:]
+    /// Problems found while reading the entries.
+    private var doubles: [String] = []
+    private var doubleCount = 0
+
+    /// A check with no entries read yet.
+    public init() {}
+
+    /// Takes in one entry (in archive order); `report` is consulted later for the ranges never committed, so
+    /// every charged entry is kept here.
+    public mutating func take(_ line: UnsafeRawBufferPointer) {
+        guard let cost = Self.cost(line), cost.epsilon > 0 || cost.delta > 0,
+            let seq = AuditVerifier.leadingSeq(line).0,
+            let client = AuditEntryText.string(line, "\"client\":"), let id = AuditEntryText.string(line, "\"id\":")
+        else { return }
+        let key = client + "\u{0}" + id
+        if let earlier = charged[key] {
+            // Kept as the pair: whether one of them was never committed is known only at the end.
+            doubleCount += 1
+            doubles.append("\(earlier.seq) \(seq) \(key)")
+        }
+        charged[key] = Charged(seq: seq, epsilon: cost.epsilon, delta: cost.delta)
+    }
+
+    /// The problems: entries against charges, then buckets against charges. `report` tells which entries were
+    /// never committed; `origin`, from the ledger's anchor, where the ledger's part of the archive starts (nil:
+    /// unknown, and charged entries without a charge are not looked for).
+    public func problems(ledger: SQLiteLedger, report: AuditReport, origin: AuditHead?) throws -> [String] {
+        var problems: [String] = []
+        var uncommittedDoubles: Set<String> = []
+        for pair in doubles {
+            let parts = pair.split(separator: " ", maxSplits: 2)
+            let (a, b) = (UInt64(parts[0]) ?? 0, UInt64(parts[1]) ?? 0)
+            let key = String(parts[2])
+            if report.isUncommitted(a) || report.isUncommitted(b) {
+                uncommittedDoubles.insert(key)
+                continue
+            }
+            let (client, id) = Self.split(key)
+            problems.append(
+                "client \(client), id \(id) was charged twice in the archive (seq \(a) and \(b)): the ledger lost the "
+                    + "first charge (it was deleted, or the ledger was replaced)")
+        }
+        var seen = Set<String>()
+        try ledger.forEachChargeCost { client, id, epsilon, delta in
+            let key = client + "\u{0}" + id
+            seen.insert(key)
+            guard let entry = charged[key] else {
+                problems.append("charge of client \(client), id \(id) has no audit entry")
+                return
+            }
+            if entry.epsilon != epsilon || entry.delta != delta {
+                problems.append(
+                    "charge of client \(client), id \(id) is ε \(epsilon), δ \(delta) in the ledger and ε "
+                        + "\(entry.epsilon), δ \(entry.delta) in the archive (seq \(entry.seq)): the ledger was edited")
+            }
+        }
+        if let origin {
+            for (key, entry) in charged where !seen.contains(key) && entry.seq >= origin.nextSeq {
+                guard !report.isUncommitted(entry.seq), !uncommittedDoubles.contains(key) else { continue }
+                let (client, id) = Self.split(key)
+                problems.append(
+                    "the archive's charged release of client \(client), id \(id) (seq \(entry.seq)) has no charge in "
+                        + "the ledger: the charge was deleted")
+            }
+        }
+        problems += try ledger.bucketProblems()
+        return problems
+    }
+
+    private static func split(_ key: String) -> (String, String) {
+        let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+        return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+    }
+
+    /// The cost of an `allow` entry that carries one (`"decision":"allow","epsilon":E,"delta":D`, as the writer
+    /// puts them), else nil.
+    static func cost(_ line: UnsafeRawBufferPointer) -> (epsilon: Double, delta: Double)? {
+        let marker = Array(#""decision":"allow","epsilon":"#.utf8)
+        guard let at = AuditEntryText.find(line, marker) else { return nil }
+        guard let (epsilon, end) = number(line, from: at + marker.count) else { return nil }
+        let deltaKey = Array(#","delta":"#.utf8)
+        guard end + deltaKey.count <= line.count,
+            (0..<deltaKey.count).allSatisfy({ line[end + $0] == deltaKey[$0] }),
+            let (delta, _) = number(line, from: end + deltaKey.count)
+        else { return nil }
+        return (epsilon, delta)
+    }
+
+    /// The JSON number at `start`, and where it ends.
+    private static func number(_ line: UnsafeRawBufferPointer, from start: Int) -> (Double, Int)? {
+        var end = start
+        while end < line.count, let c = Optional(line[end]),
+            (c >= 0x30 && c <= 0x39) || c == 0x2E || c == 0x2D || c == 0x2B || c == 0x65 || c == 0x45
+        {
+            end += 1
+        }
+        guard end > start, let value = Double(String(decoding: line[start..<end], as: UTF8.self)) else {
+            return nil
+        }
+        return (value, end)
+    }
+}
+
+extension SQLiteLedger {
+    /// Every charge's client, id and cost.
+    func forEachChargeCost(_ body: (String, String, Double, Double) throws -> Void) throws {
+        try reading { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT client, id, epsilon, delta FROM charges")
+            while let row = try rows.next() {
+                try body(
+                    LedgerWriter.column(row, 0), LedgerWriter.column(row, 1), LedgerWriter.column(row, 2),
+                    LedgerWriter.column(row, 3))
+            }
+        }
+    }
+
+    /// The buckets whose sums are not those of their charges, and the charges in no bucket (schema v4 on: charges
+    /// with their own state, rows > 0). Both tables are read once, in order, and merged.
+    func bucketProblems() throws -> [String] {
+        try reading { db in
+            var problems: [String] = []
+            let charges = try Row.fetchCursor(
+                db,
+                sql: "SELECT client, event_time, epsilon, delta, rho, mu_squared, rows, laplace, id FROM charges "
+                    + "WHERE rows > 0 ORDER BY client, event_time")
+            let buckets = try Row.fetchCursor(
+                db,
+                sql: "SELECT client, bucket_start, bucket_end, sum_epsilon, sum_delta, rho, sum_mu_squared, releases, "
+                    + "laplace FROM buckets ORDER BY client, bucket_start")
+            var charge = try charges.next()
+            while let bucket = try buckets.next() {
+                let client: String = try LedgerWriter.column(bucket, 0)
+                let start: Int64 = try LedgerWriter.column(bucket, 1)
+                let end: Int64 = try LedgerWriter.column(bucket, 2)
+                // Charges before this bucket (of an earlier client, or earlier in this one's time) lie in none.
+                while let row = charge, try Self.precedes(row, client: client, time: start) {
+                    problems.append(try Self.unbucketed(row))
+                    charge = try charges.next()
+                }
+                var summed = PrivacyAccount()
+                while let row = charge, try Self.inBucket(row, client: client, end: end) {
+                    summed.add(
+                        PrivacyAccount(
+                            sumEpsilon: try LedgerWriter.column(row, 2), sumDelta: try LedgerWriter.column(row, 3),
+                            rho: try LedgerWriter.column(row, 4), sumMuSquared: try LedgerWriter.column(row, 5),
+                            laplaceCounts: SQLiteLedger.decode(try LedgerWriter.column(row, 7)),
+                            releases: try LedgerWriter.column(row, 6)))
+                    charge = try charges.next()
+                }
+                let stored = PrivacyAccount(
+                    sumEpsilon: try LedgerWriter.column(bucket, 3), sumDelta: try LedgerWriter.column(bucket, 4),
+                    rho: try LedgerWriter.column(bucket, 5), sumMuSquared: try LedgerWriter.column(bucket, 6),
+                    laplaceCounts: SQLiteLedger.decode(try LedgerWriter.column(bucket, 8)),
+                    releases: try LedgerWriter.column(bucket, 7))
+                if !Self.agree(stored, summed) {
+                    problems.append(
+                        "client \(client)'s spend from \(start) to \(end) ms is ε \(stored.sumEpsilon) over "
+                            + "\(stored.releases) rows in the ledger, but its charges add up to ε \(summed.sumEpsilon) "
+                            + "over \(summed.releases) rows: the ledger was edited")
+                }
+            }
+            while let row = charge {
+                problems.append(try Self.unbucketed(row))
+                charge = try charges.next()
+            }
+            return problems
+        }
+    }
+
+    /// Whether a charge row sorts before `client`'s time `time`.
+    private static func precedes(_ row: Row, client: String, time: Int64) throws -> Bool {
+        // SQLite orders text by its bytes (BINARY), not as Swift compares strings.
+        let other: String = try LedgerWriter.column(row, 0)
+        let at: Int64 = try LedgerWriter.column(row, 1)
+        return other.utf8.lexicographicallyPrecedes(client.utf8) || (other == client && at < time)
+    }
+
+    /// Whether a charge row (not before the bucket) lies in `client`'s bucket ending at `end`.
+    private static func inBucket(_ row: Row, client: String, end: Int64) throws -> Bool {
+        let other: String = try LedgerWriter.column(row, 0)
+        let at: Int64 = try LedgerWriter.column(row, 1)
+        return other == client && at < end
+    }
+
+    private static func unbucketed(_ row: Row) throws -> String {
+        let client: String = try LedgerWriter.column(row, 0)
+        let id: String = try LedgerWriter.column(row, 8)
+        return "charge of client \(client), id \(id) lies in no spend bucket: the ledger was edited"
+    }
+
+    /// Whether two accounts agree: the same rows and Laplace groups, and sums equal up to the rounding of adding
+    /// them in another order.
+    private static func agree(_ a: PrivacyAccount, _ b: PrivacyAccount) -> Bool {
+        func close(_ x: Double, _ y: Double) -> Bool { abs(x - y) <= 1e-9 * max(abs(x), abs(y)) }
+        func groups(_ account: PrivacyAccount) -> [Double: Int] {
+            account.laplaceCounts.reduce(into: [:]) { $0[$1.epsilon, default: 0] += $1.count }
+        }
+        return a.releases == b.releases && groups(a) == groups(b) && close(a.sumEpsilon, b.sumEpsilon)
+            && close(a.sumDelta, b.sumDelta) && close(a.rho, b.rho) && close(a.sumMuSquared, b.sumMuSquared)
+    }
+}
+
+/// Reading members of audit entries as the writer lays them out, without parsing each whole entry (`audit verify
+/// --ledger` and `audit cat` read every entry).
+public enum AuditEntryText {
+    /// Where `needle` first occurs in `line`.
+    public static func find(_ line: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Int? {
+        guard line.count >= needle.count, let first = needle.first else { return nil }
+        var k = 0
+        while k <= line.count - needle.count {
+            if line[k] == first && (1..<needle.count).allSatisfy({ line[k + $0] == needle[$0] }) { return k }
+            k += 1
+        }
+        return nil
+    }
+
+    /// Whether `text` occurs in `line`.
+    public static func contains(_ line: UnsafeRawBufferPointer, _ text: String) -> Bool {
+        find(line, Array(text.utf8)) != nil
+    }
+
+    /// The unescaped string value of member `key` (its first occurrence).
+    public static func string(_ line: UnsafeRawBufferPointer, _ key: String) -> String? {
+        guard let at = find(line, Array(key.utf8)) else { return nil }
+        let start = at + key.utf8.count
+        guard start < line.count, line[start] == UInt8(ascii: "\"") else { return nil }
+        var end = start + 1
+        var escaped = false
+        var plain = true
+        while end < line.count && (escaped || line[end] != UInt8(ascii: "\"")) {
+            if line[end] == UInt8(ascii: "\\") { plain = false }
+            escaped = !escaped && line[end] == UInt8(ascii: "\\")
+            end += 1
+        }
+        guard end < line.count else { return nil }
+        if plain { return String(decoding: line[(start + 1)..<end], as: UTF8.self) }
+        let raw = Data(line[start...end])
+        return (try? JSONSerialization.jsonObject(with: raw, options: .fragmentsAllowed)) as? String
+    }
+}
