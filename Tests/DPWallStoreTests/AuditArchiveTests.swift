@@ -423,7 +423,7 @@ struct AuditArchiveTests {
                     var seal = AuditSeal(json: bytes[(frame.range.lowerBound + 8)..<frame.range.upperBound])!
                     seal.sha256 = Array(SHA256.hash(data: content))
                     seal.prev = chain
-                    seal.chain = AuditSeal.chain(prev: chain, sha256: seal.sha256, first: seal.first, last: seal.last)
+                    seal.chain = seal.computedChain
                     seal.signature = Array(try forger.signature(for: seal.chain))
                     chain = seal.chain
                     out += AuditSegmentWriter.skippableFrame(magic: AuditSegmentWriter.sealMagic, payload: seal.json)

@@ -235,6 +235,7 @@ final class BudgetStage {
             if let anchor { try writer.saveAuditAnchor(anchor) }
             try writer.commit()
         }
+        if let anchor { archive?.committed(through: anchor.head.nextSeq) }
         book.trim()
         try archive?.sealIfDue(now: now)
     }

@@ -87,6 +87,11 @@ public final class AuditCompressor: @unchecked Sendable {
         try drain { try writer.flush() }
     }
 
+    /// Records that the ledger committed every entry before `nextSeq` (later seals say so).
+    public func committed(through nextSeq: UInt64) {
+        writer.committed(through: nextSeq)
+    }
+
     /// Seals the open frame if it is due (after what was handed over).
     public func sealIfDue(now: Double) throws {
         try drain { if writer.sealIsDue(now: now) { try writer.seal() } }

@@ -26,19 +26,21 @@ public struct AuditSeal: Sendable, Equatable {
     /// The event times (milliseconds since 1970) of the frame's earliest and latest entries, when any has one:
     /// `audit cat --since/--until` skips the frames outside its range (verify checks every entry against them).
     public var from: Int64?, to: Int64?
-    /// Only in a recovery seal (audit.md, "Durability and crashes"): the ledger's next `seq` when the run that
-    /// wrote it started. Entries from `committed` to `last` were written but never committed, so their lines were
-    /// never released. A recovery seal is the first frame of a segment and seals the previous segment's crash tail
-    /// (`segment` and `frame` name it; `entries` 0 when there was none); its chain covers `committed` too.
+    /// The ledger's next `seq` as of its last commit when the seal was written (absent in seals written before
+    /// dpwall 0.21): the entries before it were committed, so a ledger whose anchor is behind the largest
+    /// `committed` of the archive is older than its archive (rolled back, restored from a copy, or replaced).
+    /// The chain covers it.
     public var committed: UInt64?
-
-    /// Whether this is a recovery seal.
-    public var isRecovery: Bool { committed != nil }
+    /// Whether this is a recovery seal (audit.md, "Durability and crashes"): the first frame of a segment, written
+    /// by a run that resumed after a crash. It seals the previous segment's crash tail (`segment` and `frame` name
+    /// it; `entries` 0 when there was none), and its `committed` says that the entries from there to `last` were
+    /// written but never committed, so their lines were never released.
+    public var isRecovery = false
 
     /// The members a seal may have: any other makes it unreadable (a renamed key is an alteration).
     static let keys: Set<String> = [
         "segment", "frame", "first", "last", "entries", "sha256", "prev", "chain", "sig", "from", "to",
-        "stored_sha256", "committed",
+        "stored_sha256", "committed", "recovery",
     ]
 
     /// The genesis `prev`: 32 zero bytes.
@@ -54,8 +56,9 @@ public struct AuditSeal: Sendable, Equatable {
         return Array(hasher.finalize())
     }
 
-    /// A recovery seal's chain: `SHA-256(prev ‖ sha256 ‖ first ‖ last ‖ committed)`, `committed` as an 8-byte
-    /// big-endian integer, so that what it says was never committed cannot be changed without breaking the chain.
+    /// The chain of a seal with `committed`: `SHA-256(prev ‖ sha256 ‖ first ‖ last ‖ committed)`, `committed` as
+    /// an 8-byte big-endian integer, so that it cannot be changed without breaking the chain; without it (a seal
+    /// written before dpwall 0.21), the chain above.
     public static func chain(prev: [UInt8], sha256: [UInt8], first: UInt64, last: UInt64, committed: UInt64?)
         -> [UInt8]
     {
@@ -82,6 +85,7 @@ public struct AuditSeal: Sendable, Equatable {
         if let from, let to { text += ",\"from\":\(from),\"to\":\(to)" }
         if let stored { text += ",\"stored_sha256\":\"\(Hex.encode(stored))\"" }
         if let committed { text += ",\"committed\":\(committed)" }
+        if isRecovery { text += ",\"recovery\":true" }
         if let signature { text += ",\"sig\":\"\(Hex.encode(signature))\"" }
         return Array((text + "}").utf8)
     }
@@ -116,6 +120,11 @@ public struct AuditSeal: Sendable, Equatable {
         if let value = object["committed"] {
             guard let number = value as? NSNumber else { return nil }
             committed = number.uint64Value
+        }
+        if let value = object["recovery"] {
+            // `true` only, and only with `committed`: a recovery seal without it would mark nothing.
+            guard (value as? Bool) == true, committed != nil else { return nil }
+            isRecovery = true
         }
     }
 

@@ -1,6 +1,7 @@
 internal import CZstd
 internal import Crypto
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -61,6 +62,9 @@ public final class AuditSegmentWriter: @unchecked Sendable {
     /// Where the ledger first met this archive (``AuditAnchor/origin``): where the writer started, unless the
     /// ledger already knows an earlier origin.
     public var origin: AuditHead
+    /// The ledger's next `seq` as of its last commit (``AuditSeal/committed``): set by the writing turn after each
+    /// commit, read when a seal is written (on whichever thread compresses).
+    private let committedSeq: Atomic<UInt64>
     private let context: OpaquePointer
     private var output: UnsafeMutableRawBufferPointer
 
@@ -88,6 +92,7 @@ public final class AuditSegmentWriter: @unchecked Sendable {
         self.directory = directory
         self.head = head
         origin = AuditHead(chain: head.chain, nextSeq: head.nextSeq)
+        committedSeq = Atomic(head.nextSeq)
         self.options = options
         if let signingKey {
             guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: signingKey) else {
@@ -171,6 +176,11 @@ public final class AuditSegmentWriter: @unchecked Sendable {
         try sync()
     }
 
+    /// Records that the ledger committed every entry before `nextSeq`: later seals say so.
+    public func committed(through nextSeq: UInt64) {
+        committedSeq.store(nextSeq, ordering: .releasing)
+    }
+
     /// What the ledger stores with the charges of a commit: the origin, the head with the digest of the open
     /// frame's entries so far, signed with the signing key.
     public func anchor() throws -> AuditAnchor {
@@ -203,6 +213,8 @@ public final class AuditSegmentWriter: @unchecked Sendable {
         seal.from = tail?.from
         seal.to = tail?.to
         seal.committed = committed
+        seal.isRecovery = true
+        committedSeq.store(committed, ordering: .releasing)
         let frame = Self.skippableFrame(magic: Self.sealMagic, payload: seal.json)
         try write(frame)
         seekEntries.append((UInt32(frame.count), 0))
@@ -216,13 +228,16 @@ public final class AuditSegmentWriter: @unchecked Sendable {
         try compress(UnsafeRawBufferPointer(start: nil, count: 0), ZSTD_e_end)
         let sha256 = Array(frameHasher.finalize())
         let last = head.nextSeq - 1
-        let chain = AuditSeal.chain(prev: head.chain, sha256: sha256, first: frameFirst, last: last)
+        let committed = committedSeq.load(ordering: .acquiring)
+        let chain = AuditSeal.chain(
+            prev: head.chain, sha256: sha256, first: frameFirst, last: last, committed: committed)
         let signature = try signer.map { try Array($0.signature(for: chain)) }
         var seal = AuditSeal(
             segment: segmentName, frame: frameIndex, first: frameFirst, last: last, entries: frameEntries,
             sha256: sha256, prev: head.chain, chain: chain, signature: signature)
         seal.from = frameFrom
         seal.to = frameTo
+        seal.committed = committed
         seal.stored = Array(storedHasher.finalize())
         let frame = Self.skippableFrame(magic: Self.sealMagic, payload: seal.json)
         try write(frame)

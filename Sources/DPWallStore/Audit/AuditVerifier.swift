@@ -204,6 +204,12 @@ public struct AuditVerifier {
                 "the ledger has entries up to seq \(head.nextSeq - 1), the archive only to "
                     + "\(report.head.nextSeq - 1): its tail was cut")
         }
+        if head.nextSeq < state.maxCommitted {
+            report.problems.append(
+                "the ledger is older than its archive: the archive's seals say entries up to seq "
+                    + "\(state.maxCommitted - 1) were committed, the ledger's anchor only up to seq \(head.nextSeq - 1) "
+                    + "(it was rolled back, restored from a copy, or replaced)")
+        }
         if let origin = anchor.origin, checksOrigin {
             let reached =
                 origin.chain == AuditSeal.genesis
@@ -237,6 +243,8 @@ public struct AuditVerifier {
         var nextSeq: UInt64?
         /// The crash tail the previous segment ended in, which a recovery seal must seal.
         var crashTail: AuditCrashTail?
+        /// The largest `committed` of the seals read.
+        var maxCommitted: UInt64 = 0
         var lastSealedSeq: UInt64 = 0
         var signedSeals = 0
         var seenChains = Set<[UInt8]>()
@@ -435,6 +443,7 @@ public struct AuditVerifier {
         if let committed = seal.committed, committed <= seal.last {
             report.uncommitted.append(committed...seal.last)
         }
+        state.maxCommitted = max(state.maxCommitted, seal.committed ?? 0)
         if state.firstPrev == nil { state.firstPrev = seal.prev }
         if state.nextSeq == nil { state.nextSeq = seal.last &+ 1 }
         if seal.entries > 0 {
@@ -493,6 +502,7 @@ public struct AuditVerifier {
             problem("\(label): the seal's chain is not SHA-256(prev ‖ sha256 ‖ first ‖ last): the seal was altered")
         }
         checkSignature(seal, label, &state, problem)
+        state.maxCommitted = max(state.maxCommitted, seal.committed ?? 0)
         if state.firstPrev == nil { state.firstPrev = seal.prev }
         state.chain = seal.chain
         state.seenChains.insert(seal.chain)
