@@ -66,6 +66,7 @@ struct AuditCommand: ParsableCommand {
                 throw ExitCode(66)
             }
             var problems = report.problems
+            var unlisted = 0  // problems found but left out of the list (one "… more" line stands for them)
             if let opened {
                 if expected == nil && report.entries > 0 {
                     problems.append("the ledger holds no audit head: it was not written with this archive")
@@ -78,14 +79,18 @@ struct AuditCommand: ParsableCommand {
                         if missing <= 20 { problems.append("charge of client \(client), id \(id) has no audit entry") }
                     }
                 }
-                if missing > 20 { problems.append("… \(missing - 20) more charges have no audit entry") }
+                if missing > 20 {
+                    unlisted = missing - 20
+                    problems.append("… \(unlisted) more charges have no audit entry")
+                }
             }
-            for problem in problems { print(problem) }
-            for note in report.notes { print("note: \(note)") }
+            let found = problems.count + (unlisted > 0 ? unlisted - 1 : 0)
+            for problem in problems { print(SafeText.visible(problem)) }
+            for note in report.notes { print("note: \(SafeText.visible(note))") }
             let summary =
                 "dpwall: audit verify: \(report.segments) segments, \(report.frames) frames, \(report.entries) "
                 + "entries, \(report.bytes) bytes: "
-                + (problems.isEmpty ? "intact" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")")
+                + (problems.isEmpty ? "intact" : "\(found) problem\(found == 1 ? "" : "s")")
             print(summary)
             if !problems.isEmpty { throw ExitCode(1) }
         }
