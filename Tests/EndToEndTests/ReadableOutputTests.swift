@@ -86,4 +86,17 @@ struct ReadableOutputTests {
         let count = try #require(summary.firstMatch(of: #/: (\d+) problems?$/#).flatMap { Int($0.output.1) })
         #expect(count == problems.count - 1 + 10, "\(verify.stdoutText)")
     }
+
+    @Test("a YAML syntax error names the file and position once, as policy.md shows it")
+    func yamlSyntaxError() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("bad.yaml", "version: 1\ntiers: [\n  x: {")
+        for arguments in [["policy", "check", policy], ["filter", "--policy", policy, "--ledger", ":memory:"]] {
+            let result = try DPWall.run(arguments, in: scratch)
+            #expect(result.status == 78, "\(result.stderrText)")
+            #expect(result.stderrText.hasPrefix("dpwall: \(policy):4:1: YAML syntax error: "), "\(result.stderrText)")
+            #expect(result.stderrText.components(separatedBy: policy).count == 2, "\(result.stderrText)")
+            #expect(!result.stderrText.contains("(line 4, column 1)"), "\(result.stderrText)")
+        }
+    }
 }
