@@ -76,11 +76,11 @@ struct AuditCommand: ParsableCommand {
             }
             // Every problem counts in the summary; the listing stops at a screenful, saying how many it left out.
             let shown = 100
-            for problem in problems.prefix(shown) { print(problem) }
+            for problem in problems.prefix(shown) { print(SafeText.visible(problem)) }
             if problems.count > shown {
                 print("… and \(problems.count - shown) more problems (\(problems.count) in all)")
             }
-            for note in notes { print("note: \(note)") }
+            for note in notes { print("note: \(SafeText.visible(note))") }
             let summary =
                 "dpwall: audit verify: \(report.segments) segments, \(report.frames) frames, \(report.entries) "
                 + "entries, \(report.bytes) bytes: "

@@ -231,7 +231,7 @@ enum BudgetTable {
             numeric: [
                 "spent_epsilon", "limit_epsilon", "used_percent", "spent_delta", "limit_delta", "granted_epsilon",
                 "releases", "denials",
-            ], tableColumns: [0, 1, 2, 3, 4, 5, 6, 10, 11], format: format)
+            ], tableColumns: [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11], format: format)
     }
 
     /// Rows under `header` in `format` (``TextTable/render(header:rows:numeric:tableColumns:format:)``).

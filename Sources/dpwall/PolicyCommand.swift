@@ -52,8 +52,10 @@ enum PolicyLoader {
         do {
             return try Policy.load(path: path)
         } catch {
+            // A problem that names the file already (a YAML syntax error's `FILE:LINE:COLUMN`) is not prefixed again.
             let lines = error.problems.map { problem in
-                problem.path == path ? "dpwall: \(problem.description)\n" : "dpwall: \(path): \(problem.description)\n"
+                problem.path == path || problem.path.hasPrefix(path + ":")
+                    ? "dpwall: \(problem.description)\n" : "dpwall: \(path): \(problem.description)\n"
             }
             FileHandleStderr.write(lines.joined())
             throw ExitCode(78)

@@ -159,4 +159,36 @@ struct ReplayTests {
             #expect(tooLarge.allSatisfy { $0.contains("limits.max_record_bytes (128)") })
         }
     }
+
+    @Test("--top cuts the table's lists and says how many it left out; the JSON lists every client")
+    func topCutsOnlyTheTable() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = DPWall.sample("policy.yaml").path
+        let traffic = DPWall.sample("traffic.jsonl").path
+        let json = try Self.json(
+            try DPWall.run(["replay", "--policy", policy, "--format", "json", traffic], in: scratch))
+        let cut = try Self.json(
+            try DPWall.run(["replay", "--policy", policy, "--format", "json", "--top", "3", traffic], in: scratch))
+        #expect(NSDictionary(dictionary: json).isEqual(to: cut), "--top changes nothing in the JSON")
+        let primary = try #require(json["primary"] as? [String: Any])
+        let exhausted = try #require(primary["exhausted"] as? [[String: Any]])
+        #expect(exhausted.count == 32)
+        #expect(primary["exhausted_clients"] as? Int == 32)
+        let charged = try #require(primary["top_clients"] as? [[String: Any]])
+        #expect(charged.count == 40)
+        // The table: ten of each by default, and a line saying how many more there are.
+        let table = try DPWall.run(["replay", "--policy", policy, traffic], in: scratch)
+        #expect(table.status == 0, "\(table.stderrText)")
+        let text = table.stdoutText
+        #expect(text.contains("clients that exhausted their budget: 32\n"), "\(text)")
+        #expect(text.contains("    … and 22 more; --top N to see more"), "\(text)")
+        #expect(text.contains("epsilon charged per client (top 10 of 40)"), "\(text)")
+        #expect(text.contains("    … and 30 more; --top N to see more"), "\(text)")
+        // Tables for people: four significant digits.
+        #expect(text.contains("19.99"), "\(text)")
+        #expect(!text.contains("19.985815434724387"), "\(text)")
+        let whole = try DPWall.run(["replay", "--policy", policy, "--top", "40", traffic], in: scratch)
+        #expect(!whole.stdoutText.contains("more; --top N"), "\(whole.stdoutText)")
+        #expect(whole.stdoutText.contains("vandelay"))
+    }
 }

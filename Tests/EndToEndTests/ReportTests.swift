@@ -221,4 +221,87 @@ struct ReportTests {
         #expect(seriesNames.contains("\u{540D}<i>&lt;"), "\(seriesNames)")
         #expect(!seriesNames.contains { $0.contains("line") || $0.contains("odd") }, "\(seriesNames)")
     }
+
+    /// Milliseconds since 1970 of an RFC 3339 time as the report writes it (with or without a fraction).
+    static func milliseconds(_ text: String) throws -> Int64 {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        let date = try #require(formatter.date(from: text) ?? plain.date(from: text), "\(text)")
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    @Test(
+        "without --audit the report agrees with itself and with --audit on the samples: refused for budget is exhausted"
+    )
+    func samplesWithAndWithoutAudit() throws {
+        let scratch = try TemporaryDirectory()
+        let ledger = scratch.file("s.db").path
+        let audit = scratch.file("s-audit").path
+        let run = try DPWall.run(
+            [
+                "filter", "--quiet", "--policy", DPWall.sample("policy.yaml").path, "--ledger", ledger, "--audit",
+                audit,
+                DPWall.sample("traffic.jsonl").path,
+            ], in: scratch)
+        #expect(run.status == 0, "\(run.stderrText)")
+        var states: [[String: String]] = []
+        var fleets: [[String: Any]] = []
+        for arguments in [[String](), ["--audit", audit]] {
+            let report = try Self.json(
+                try DPWall.run(["report", "--format", "json", "--ledger", ledger] + arguments, in: scratch))
+            let clients = try #require(report["clients"] as? [[String: Any]])
+            var state: [String: String] = [:]
+            for client in clients {
+                let name = try #require(client["client"] as? String)
+                state[name] = client["state"] as? String
+                // A client its own row shows refused for budget is exhausted, never near or ok.
+                if ((client["denials"] as? [String: Int])?["budget_exhausted"] ?? 0) > 0 {
+                    #expect(client["state"] as? String == "exhausted", "\(name) \(arguments)")
+                }
+            }
+            states.append(state)
+            fleets.append(try #require(report["fleet"] as? [String: Any]))
+        }
+        #expect(states[0] == states[1])
+        #expect(fleets[0]["exhausted"] as? Int == 34)
+        #expect(fleets[1]["exhausted"] as? Int == 34)
+        #expect((fleets[0]["near_exhaustion"] as? [String])?.isEmpty == true, "\(fleets[0])")
+        // The table says the same.
+        let table = try DPWall.run(["report", "--ledger", ledger], in: scratch)
+        #expect(table.stdoutText.contains("clients: 39, 34 exhausted, 0 near exhaustion"), "\(table.stdoutText)")
+    }
+
+    @Test("a projected exhaustion never falls before the report's as of")
+    func projectionAfterAsOf() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", BudgetTests.yaml)
+        // big spends 100 of 1000 in a minute (6000 an hour: the rest in 9 minutes, by 10:10); c is charged at
+        // 10:30, the report's as of. big had not run out by then: at its rate from then on, it runs out at 10:39.
+        var input = BudgetTests.record(id: "b0", client: "big", ts: "2026-11-26T10:00:00Z", rows: 50)
+        input += BudgetTests.record(id: "b1", client: "big", ts: "2026-11-26T10:01:00Z", rows: 50)
+        input += BudgetTests.record(id: "c0", ts: "2026-11-26T10:30:00Z")
+        let ledger = scratch.file("ledger.db").path
+        let run = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", ledger, "--no-audit", "--quiet"], stdin: Data(input.utf8),
+            in: scratch)
+        #expect(run.status == 0, "\(run.stderrText)")
+        for format in ["json", "csv"] {
+            let result = try DPWall.run(["report", "--format", format, "--ledger", ledger], in: scratch)
+            #expect(result.status == 0, "\(result.stderrText)")
+            #expect(!result.stdoutText.contains("2026-11-26T10:10"), "\(result.stdoutText)")
+        }
+        let report = try Self.json(try DPWall.run(["report", "--format", "json", "--ledger", ledger], in: scratch))
+        let asOf = try Self.milliseconds(try #require(report["as_of"] as? String))
+        #expect(asOf == (try Self.milliseconds("2026-11-26T10:30:00Z")))
+        let clients = try #require(report["clients"] as? [[String: Any]])
+        let big = try #require(clients.first { $0["client"] as? String == "big" })
+        let projected = try Self.milliseconds(try #require(big["projected_exhaustion"] as? String))
+        #expect(abs(projected - (try Self.milliseconds("2026-11-26T10:39:00Z"))) <= 1, "\(big)")
+        for client in clients {
+            if let text = client["projected_exhaustion"] as? String, !text.isEmpty {
+                #expect(try Self.milliseconds(text) >= asOf, "\(client)")
+            }
+        }
+    }
 }

@@ -99,7 +99,7 @@ public struct FilterResult: Sendable {
         let rate = seconds > 0 ? Int(Double(counts.records) / seconds) : 0
         let denied = counts.deniedTotal
         let detail = byCode.isEmpty ? "" : " (" + byCode.joined(separator: ", ") + ")"
-        let elapsed = String(Double(Int(seconds * 1000)) / 1000)
+        let elapsed = TextTable.human(seconds)
         return "dpwall: \(counts.records) records, \(counts.allowed) allowed, \(denied) denied\(detail) "
             + "in \(elapsed) s, \(rate) records/s"
     }

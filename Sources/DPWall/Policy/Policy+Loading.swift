@@ -97,7 +97,12 @@ extension Policy {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            let where_ = context.map { "\($0.text) (line \($0.mark.line), column \($0.mark.column)): " } ?? ""
+            // The context's position only when it is not the problem's own (given once, as FILE:LINE:COLUMN).
+            let where_ =
+                context.map {
+                    $0.mark.line == mark.line && $0.mark.column == mark.column
+                        ? "\($0.text): " : "\($0.text) (line \($0.mark.line), column \($0.mark.column)): "
+                } ?? ""
             return PolicyError(path: "\(source):\(mark)", message: "YAML syntax error: \(where_)\(problem)")
         case .reader(let problem, let offset, _, _):
             return PolicyError(

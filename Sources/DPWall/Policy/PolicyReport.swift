@@ -251,8 +251,16 @@ public struct PolicyReport: Sendable {
         }
     }
 
+    /// The rate as the limiter enforces it and its denials say it (whole milli-requests per second, as nginx keeps
+    /// it: `1/m` is 0.016), with the policy's own rate to four digits when that differs.
     static func text(_ rate: Policy.Rate) -> String {
-        "\(number(rate.requestsPerSecond)) requests/s"
+        let enforced = Double(LeakyBucket(requestsPerSecond: rate.requestsPerSecond, burst: 0).rate) / 1000
+        var text = "\(number(enforced)) requests/s"
+        if enforced != rate.requestsPerSecond {
+            text +=
+                " (\(TextTable.human(rate.requestsPerSecond)) in the policy, counted in milli-requests as nginx does)"
+        }
+        return text
     }
 
     static func text(_ quota: Policy.Quota) -> String {

@@ -40,7 +40,7 @@ extension BudgetReport {
             for client in near.prefix(20) {
                 head += "<tr><td>\(e(client.client))</td><td>\(e(client.tier))</td>"
                 head += "<td class=\"num\">\(Self.tenths(client.usedPercent))</td>"
-                head += "<td>\(e(client.projectedExhaustion.map(Self.time) ?? "not this window"))</td></tr>\n"
+                head += "<td>\(e(projectedExhaustion(client).map(Self.time) ?? "not this window"))</td></tr>\n"
             }
             head += "</tbody></table>\n"
         }
@@ -100,7 +100,7 @@ extension BudgetReport {
             text += "<tr class=\"\(state(client))\">"
             for column in columns {
                 let numeric = Self.numericColumns.contains(Self.clientHeader[column])
-                text += "<td\(numeric ? " class=\"num\"" : "")>\(e(row[column]))</td>"
+                text += "<td\(numeric ? " class=\"num\"" : "")>\(e(Self.tableCell(row, column)))</td>"
             }
             text += "</tr>\n"
             if text.utf8.count >= 1 << 20 {
@@ -305,30 +305,8 @@ extension BudgetReport {
         name.count > limit ? String(name.prefix(limit - 1)) + "…" : name
     }
 
-    /// Text for XML and HTML alike.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\n": out += "&#10;"
-            case "\t": out += "&#9;"
-            default:
-                // What XML does not allow (other control characters, U+FFFE, U+FFFF) is shown as U+FFFD.
-                if character.value < 0x20 || character.value == 0xFFFE || character.value == 0xFFFF {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(character)
-                }
-            }
-        }
-        return out
-    }
+    /// Text for XML and HTML alike (``SafeText/html(_:)``): nothing hidden or bidirectional reaches the page raw.
+    static func escape(_ text: String) -> String { SafeText.html(text) }
 
     static let css = """
         body { font: 14px/1.45 system-ui, sans-serif; color: #111; background: #fff; margin: 2em auto; max-width: 1100px; padding: 0 1em; }

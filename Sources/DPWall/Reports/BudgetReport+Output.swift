@@ -38,8 +38,8 @@ extension BudgetReport {
             client.denials.map { "\($0.code.name) \($0.count)" }.joined(separator: "; "),
             client.firstSeen == 0 ? "" : Self.time(client.firstSeen),
             client.lastSeen == 0 ? "" : Self.time(client.lastSeen),
-            client.ratePerHour.map(Self.significant) ?? "",
-            client.projectedExhaustion.map(Self.time) ?? "", state(client),
+            client.ratePerHour.map(n) ?? "",
+            projectedExhaustion(client).map(Self.time) ?? "", state(client),
         ]
     }
 
@@ -61,17 +61,15 @@ extension BudgetReport {
         return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
     }
 
-    /// `value` rounded to six significant digits, in its shortest form.
-    static func significant(_ value: Double) -> String {
-        guard value.isFinite, value != 0 else { return TextTable.number(value) }
-        let scale = pow(10, 5 - floor(log10(abs(value))))
-        let rounded = (value * scale).rounded() / scale
-        return TextTable.number(rounded.isFinite ? rounded : value)
+    /// A cell of ``clientHeader``'s `column` for people: text made visible, numbers to four significant digits.
+    static func tableCell(_ row: [String], _ column: Int) -> String {
+        numericColumns.contains(clientHeader[column])
+            ? TextTable.humanCell(row[column]) : SafeText.visible(row[column])
     }
 
     /// The fleet's lines of the table form.
     func summaryLines(title: String) -> [String] {
-        summaryText(title: title).map(TextTable.printable)
+        summaryText(title: title).map(SafeText.visible)
     }
 
     private func summaryText(title: String) -> [String] {
@@ -102,7 +100,7 @@ extension BudgetReport {
         lines.append(
             "epsilon spent per tier: "
                 + tiers.map {
-                    "\($0.tier.isEmpty ? "(none)" : $0.tier) \(TextTable.number($0.spentEpsilon)) "
+                    "\($0.tier.isEmpty ? "(none)" : $0.tier) \(TextTable.human($0.spentEpsilon)) "
                         + "over \($0.clients) clients"
                 }.joined(separator: ", "))
         return lines
@@ -119,7 +117,7 @@ extension BudgetReport {
                     rows: near.prefix(20).map {
                         [
                             $0.client, $0.tier, Self.tenths($0.usedPercent),
-                            $0.projectedExhaustion.map(Self.time) ?? "not this window",
+                            projectedExhaustion($0).map(Self.time) ?? "not this window",
                         ]
                     }, numeric: [], format: .table))
         }
@@ -130,13 +128,13 @@ extension BudgetReport {
         for client in clients {
             let row = fields(client)
             for (k, column) in columns.enumerated() {
-                widths[k] = max(widths[k], TextTable.printable(row[column]).unicodeScalars.count)
+                widths[k] = max(widths[k], Self.tableCell(row, column).unicodeScalars.count)
             }
         }
         func line(_ row: [String]) -> String {
             var text = ""
             for (k, column) in columns.enumerated() {
-                let value = TextTable.printable(row[column])
+                let value = Self.tableCell(row, column)
                 if k > 0 { text += "  " }
                 text += value
                 if k < columns.count - 1 {
@@ -160,7 +158,10 @@ extension BudgetReport {
     private func writeCSV(to sink: (String) -> Void) {
         var buffer = Self.clientHeader.joined(separator: ",") + "\n"
         for client in clients {
-            buffer += fields(client).map(TextTable.csv).joined(separator: ",") + "\n"
+            buffer +=
+                zip(Self.clientHeader, fields(client)).map { key, value in
+                    Self.numericColumns.contains(key) ? SafeText.csvNumber(value) : SafeText.csv(value)
+                }.joined(separator: ",") + "\n"
             if buffer.utf8.count >= 1 << 20 {
                 sink(buffer)
                 buffer = ""

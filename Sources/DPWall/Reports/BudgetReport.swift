@@ -56,19 +56,22 @@ public struct BudgetReport: Sendable {
             return spentEpsilon / span * 3_600_000
         }
 
-        /// Whether the spend reached the limit, or (from the archive) a release was refused for budget in this
-        /// window. The ledger alone counts `duplicate_id` with budget denials, so its count proves nothing.
+        /// Whether the spend reached the limit, or a release was refused for budget in this window: a
+        /// `budget_exhausted` denial in ``denials``. Without the archive that is the window's budget denials in the
+        /// ledger (which counts a `duplicate_id` with them), the same count the row shows, so a client shown refused
+        /// for budget is never called `near` or `ok`.
         public var exhausted: Bool {
             spentEpsilon >= limitEpsilon * (1 - 1e-9)
-                || (denialsFromAudit && denials.contains { $0.code == .budgetExhausted })
+                || denials.contains { $0.code == .budgetExhausted && $0.count > 0 }
         }
 
-        /// When the limit is reached at ``ratePerHour`` (event time); nil when exhausted already, or not before
-        /// the window ends.
-        public var projectedExhaustion: Int64? {
+        /// When the limit is reached at ``ratePerHour`` (event time), counted from the later of the client's last
+        /// charge and `asOf` (the report's time: the limit was not reached by then); nil when exhausted already,
+        /// or not before the window ends.
+        public func projectedExhaustion(asOf: Int64?) -> Int64? {
             guard !exhausted, let rate = ratePerHour, rate > 0 else { return nil }
             let hours = (limitEpsilon - spentEpsilon) / rate
-            let at = Double(lastSeen) + hours * 3_600_000
+            let at = Double(max(lastSeen, asOf ?? .min)) + hours * 3_600_000
             return at.isFinite && at < Double(windowEnd) ? BudgetReport.clamped(at) : nil
         }
 
@@ -110,6 +113,12 @@ public struct BudgetReport: Sendable {
     public var histogram = [Int](repeating: 0, count: 10)
     /// Audit entries read (0 without the archive).
     public var auditEntries = 0
+
+    /// When `client`'s limit is reached at its rate, never before ``asOf``
+    /// (``Client/projectedExhaustion(asOf:)``).
+    public func projectedExhaustion(_ client: Client) -> Int64? {
+        client.projectedExhaustion(asOf: asOf)
+    }
 
     /// Clients near exhaustion (at least ``Options/nearExhaustion`` used, not exhausted).
     public var nearExhaustion: [Client] {

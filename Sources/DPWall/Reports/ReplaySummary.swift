@@ -12,7 +12,9 @@ public struct ReplaySummary: Encodable, Sendable {
         public var deniedByCode: [String: Int]
         public var dryRun: [String: Int]
         public var clientsSeen: Int
+        /// Every client charged, most ε first (`top_clients` in JSON; the text shows `--top` of them).
         public var topClients: [ClientLine]
+        /// Every client that exhausted its budget, in the order of its first `budget_exhausted`.
         public var exhausted: [Exhaustion]
         public var exhaustedClients: Int
         public var limits: Limits
@@ -50,6 +52,7 @@ public struct ReplaySummary: Encodable, Sendable {
 
     public struct Limits: Encodable, Sendable {
         public var rateLimited: Int, quotaExceeded: Int
+        /// Every client with a rate-limit or quota hit, most hits first.
         public var topClients: [LimitLine]
 
         enum CodingKeys: String, CodingKey {
@@ -122,16 +125,16 @@ public struct ReplaySummary: Encodable, Sendable {
     public var against: Lane?
     public var comparison: Comparison?
 
-    /// Builds the summary; `top` bounds every per-client list.
+    /// Builds the summary, every per-client list whole (the JSON form holds them all; the text form shows the
+    /// first few, ``text(top:)``).
     public static func build(
-        _ tally: ReplayTally, policy: String, ledger: SQLiteLedger, against: (policy: String, ledger: SQLiteLedger)?,
-        top: Int
+        _ tally: ReplayTally, policy: String, ledger: SQLiteLedger, against: (policy: String, ledger: SQLiteLedger)?
     ) throws -> ReplaySummary {
-        let primary = try lane(tally.primary, policy: policy, ledger: ledger, top: top)
+        let primary = try lane(tally.primary, policy: policy, ledger: ledger)
         guard let against, let shadowTally = tally.shadow else {
             return ReplaySummary(primary: primary, against: nil, comparison: nil)
         }
-        let shadow = try lane(shadowTally, policy: against.policy, ledger: against.ledger, top: top)
+        let shadow = try lane(shadowTally, policy: against.policy, ledger: against.ledger)
         let transitions = tally.transitions.map { key, count in
             Transition(
                 from: ReplayTally.decisionName(slot: key >> 8), to: ReplayTally.decisionName(slot: key & 0xFF),
@@ -139,7 +142,7 @@ public struct ReplaySummary: Encodable, Sendable {
         }.sorted { ($0.records, $1.from, $1.to) > ($1.records, $0.from, $0.to) }
         let examples = tally.changedClients.map { client, changed in
             Example(client: client, records: changed.records, ids: changed.examples)
-        }.sorted { ($0.records, $1.client) > ($1.records, $0.client) }.prefix(top)
+        }.sorted { ($0.records, $1.client) > ($1.records, $0.client) }
         let tierNames = Set(primary.tiers.map(\.tier)).union(shadow.tiers.map(\.tier)).sorted()
         let tiers = tierNames.map { name in
             let before = primary.tiers.first { $0.tier == name }
@@ -154,10 +157,10 @@ public struct ReplaySummary: Encodable, Sendable {
             primary: primary, against: shadow,
             comparison: Comparison(
                 changed: tally.changedRecords, transitions: transitions, clientsAffected: tally.changedClients.count,
-                examples: Array(examples), tiers: tiers))
+                examples: examples, tiers: tiers))
     }
 
-    private static func lane(_ tally: LaneTally, policy: String, ledger: SQLiteLedger, top: Int) throws -> Lane {
+    private static func lane(_ tally: LaneTally, policy: String, ledger: SQLiteLedger) throws -> Lane {
         var byCode: [String: Int] = [:]
         var dryRun: [String: Int] = [:]
         for code in DenialCode.all {
@@ -167,9 +170,12 @@ public struct ReplaySummary: Encodable, Sendable {
         let named = tally.clients.filter { !$0.key.isEmpty }
         let charged = named.filter { $0.value.allowed > 0 }.sorted {
             ($0.value.chargedEpsilon, $0.value.allowed, $1.key) > ($1.value.chargedEpsilon, $1.value.allowed, $0.key)
-        }.prefix(top)
-        // (An empty list would mean every client to latestWindows.)
-        let windows = charged.isEmpty ? [] : try ledger.latestWindows(clients: charged.map(\.key))
+        }
+        // A few hundred names per query (each is an SQL parameter); an empty list would mean every client.
+        var windows: [WindowState] = []
+        for start in stride(from: 0, to: charged.count, by: 500) {
+            windows += try ledger.latestWindows(clients: charged[start..<min(start + 500, charged.count)].map(\.key))
+        }
         let byClient = Dictionary(windows.map { ($0.client, $0) }, uniquingKeysWith: { a, _ in a })
         let topClients = charged.map { name, client in
             ClientLine(
@@ -180,7 +186,7 @@ public struct ReplaySummary: Encodable, Sendable {
         let exhaustedAll = named.filter { $0.value.exhaustedAt != nil }
         let exhausted = exhaustedAll.sorted {
             ($0.value.exhaustedLine, $0.key) < ($1.value.exhaustedLine, $1.key)
-        }.prefix(top).map { name, client in
+        }.map { name, client in
             Exhaustion(
                 client: name, tier: client.tier, at: EventTime.format(milliseconds: client.exhaustedAt!),
                 line: client.exhaustedLine, denials: client.budgetExhausted)
@@ -189,7 +195,7 @@ public struct ReplaySummary: Encodable, Sendable {
             ($0.value.rateLimited + $0.value.quotaExceeded, $1.key) > (
                 $1.value.rateLimited + $1.value.quotaExceeded, $0.key
             )
-        }.prefix(top).map { name, client in
+        }.map { name, client in
             LimitLine(
                 client: name, tier: client.tier, rateLimited: client.rateLimited, quotaExceeded: client.quotaExceeded)
         }
@@ -201,11 +207,11 @@ public struct ReplaySummary: Encodable, Sendable {
         }
         return Lane(
             policy: policy, records: tally.records, allowed: tally.allowed, denied: tally.records - tally.allowed,
-            deniedByCode: byCode, dryRun: dryRun, clientsSeen: named.count, topClients: Array(topClients),
-            exhausted: Array(exhausted), exhaustedClients: exhaustedAll.count,
+            deniedByCode: byCode, dryRun: dryRun, clientsSeen: named.count, topClients: topClients,
+            exhausted: exhausted, exhaustedClients: exhaustedAll.count,
             limits: Limits(
                 rateLimited: tally.denied[DenialCode.rateLimited.index],
-                quotaExceeded: tally.denied[DenialCode.quotaExceeded.index], topClients: Array(limited)),
+                quotaExceeded: tally.denied[DenialCode.quotaExceeded.index], topClients: limited),
             tiers: tiers)
     }
 

@@ -2,7 +2,8 @@ import DPWallRecords
 import Foundation
 
 /// Rows of text as an aligned table, CSV (RFC 4180 quoting) or a JSON array of objects: what `budget show`,
-/// `quota show`, `replay` and `report` print.
+/// `quota show`, `replay` and `report` print. Text cells go through ``SafeText``; numeric cells keep every digit in
+/// CSV and JSON, and four significant digits in the table (``humanCell(_:)``).
 public enum TextTable {
     /// An output format.
     public enum Format: String, CaseIterable, Sendable {
@@ -16,7 +17,14 @@ public enum TextTable {
     ) -> String {
         switch format {
         case .csv:
-            return ([header] + rows).map { row in row.map(csv).joined(separator: ",") }.joined(separator: "\n") + "\n"
+            let numericAt = header.map(numeric.contains)
+            return
+                ([header.map(SafeText.csv)]
+                + rows.map { row in
+                    row.enumerated().map { c, value in
+                        c < numericAt.count && numericAt[c] ? SafeText.csvNumber(value) : SafeText.csv(value)
+                    }
+                }).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
         case .json:
             let objects = rows.map { row in
                 let pairs = zip(header, row).map { key, value in
@@ -27,7 +35,11 @@ public enum TextTable {
             return "[" + objects.joined(separator: ",\n ") + "]\n"
         case .table:
             let columns = tableColumns ?? Array(header.indices)
-            let table = [columns.map { header[$0] }] + rows.map { row in columns.map { printable(row[$0]) } }
+            let table =
+                [columns.map { SafeText.visible(header[$0]) }]
+                + rows.map { row in
+                    columns.map { numeric.contains(header[$0]) ? humanCell(row[$0]) : SafeText.visible(row[$0]) }
+                }
             let widths = columns.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
             return table.map { row in
                 row.enumerated().map { c, value in value.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
@@ -36,22 +48,25 @@ public enum TextTable {
         }
     }
 
-    /// `text` for a terminal: control characters (a client name may hold escape sequences) become U+FFFD.
-    public static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
-            return text
-        }
-        var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            out.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "\u{FFFD}" : scalar)
-        }
-        return String(out)
+    /// A numeric cell for people: a number with more digits than ``human(_:)`` keeps (`19.985815434724387`) to
+    /// those; a shorter one (`99.9`, `100.0`, `12`), or text, as it is (made ``SafeText/visible(_:)``).
+    public static func humanCell(_ cell: String) -> String {
+        guard SafeText.isNumber(cell), let value = Double(cell) else { return SafeText.visible(cell) }
+        let shown = human(value)
+        return Double(shown) == value ? cell : shown
     }
 
-    /// A CSV field, quoted when it must be.
-    public static func csv(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    /// `value` for people (tables and messages): rounded to 4 significant digits, but never inside its integer
+    /// part (`19.99`, `0.01667`, `123457`); JSON and CSV keep every digit (``number(_:)``).
+    public static func human(_ value: Double) -> String {
+        guard value.isFinite, value != 0, abs(value) < 1e15 else { return number(value) }
+        let decimals = max(0, 3 - Int(floor(log10(abs(value)))))
+        guard decimals > 0 else { return number(value.rounded()) }
+        // 10^decimals is exact up to 10^22; below that the value rounds to 0 or is kept whole.
+        guard decimals <= 22 else { return number(value) }
+        let scale = pow(10, Double(decimals))
+        let rounded = (value * scale).rounded() / scale
+        return number(rounded.isFinite ? rounded : value)
     }
 
     /// A JSON string literal.

@@ -135,7 +135,7 @@ extension ClientName {
         case replacement
 
         /// The kind of `scalar`, or nil when a name may hold it.
-        init?(_ scalar: Unicode.Scalar) {
+        package init?(_ scalar: Unicode.Scalar) {
             if scalar == "\u{FFFD}" {
                 self = .replacement
                 return
