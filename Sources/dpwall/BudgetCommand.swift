@@ -35,10 +35,18 @@ struct BudgetCommand: ParsableCommand {
         }
     }
 
-    /// The operating-system user, for `--by`.
+    /// The operating-system user, for `--by`: the account's name from the password database (what `id -un`
+    /// says; `USER` can be anything the caller sets, and is unset under cron, sudo and containers), else the uid.
     static var currentUser: String {
-        ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"]
-            ?? "uid \(getuid())"
+        let uid = getuid()
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        if getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, let found = result?.pointee.pw_name {
+            let name = String(cString: found)
+            if !name.isEmpty { return name }
+        }
+        return "uid \(uid)"
     }
 
     static func number(_ value: Double) -> String { TextTable.number(value) }

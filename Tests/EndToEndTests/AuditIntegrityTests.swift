@@ -210,6 +210,24 @@ struct AuditIntegrityTests {
         #expect(verify.status == 0, "\(verify.stdoutText)")
     }
 
+    @Test("every denial's entry names its input line, budget_exhausted and duplicate_id included")
+    func denialsHaveLines() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        // Client c has ε 3 an hour: r0–r2 are released, r3 and r4 exhausted; r0 again with other content is a
+        // duplicate id.
+        var input = Self.records(5)
+        input.append(Data(BudgetTests.record(id: "r0", ts: "2026-11-26T12:00:00Z", x: "0.25").utf8))
+        let run = try DPWall.run(["filter", "--policy", policy], stdin: input, in: scratch)
+        #expect(run.status == 0)
+        let entries = try DPWall.run(["audit", "cat", "dpwall-audit", "--decision", "deny"], in: scratch)
+            .lines.compactMap(OutputLine.init)
+        let found = entries.map {
+            "\($0.object["code"] as? String ?? "?") \(($0.object["line"] as? NSNumber)?.intValue ?? 0)"
+        }
+        #expect(found == ["budget_exhausted 4", "budget_exhausted 5", "duplicate_id 6"], "\(found)")
+    }
+
     @Test("a FIFO named like a segment is a problem, not a hang; --no-audit on a ledger with an archive is refused")
     func filesThatAreNotWhatTheySeem() throws {
         let scratch = try TemporaryDirectory()

@@ -316,8 +316,11 @@ final class BudgetStage {
                                     &entries)
                             }
                         case .deny(let problem), .keep(let problem):
+                            // audit.md: every denial names its input line.
                             entries.append(raw: ",\"decision\":\"deny\",\"code\":")
                             entries.appendString(problem.code.name)
+                            entries.append(raw: ",\"line\":")
+                            entries.append(charges[next].line)
                         }
                         if let problem = dryRuns[next] {
                             entries.append(raw: ",\"dry_run\":")

@@ -46,6 +46,8 @@ struct PendingCharge {
     var auditStub: Int
     var outputDigestAt: Int
     var noise: [UInt8]
+    /// Its input line number (a denial's audit entry names it).
+    var line: Int
     /// Its outcome's index in ``RecordProcessor/outcomes`` (-1 when outcomes are not kept).
     var outcome: Int
 }

@@ -578,6 +578,7 @@ final class RecordProcessor {
                 id: isCharge ? view.string(s.envelope.id) : "", eventTime: s.envelope.eventTimeMilliseconds,
                 digestAt: digestAt, costs: costs, epsilon: s.cost.epsilon, delta: s.cost.delta, auditStub: auditStub,
                 outputDigestAt: outputDigestAt, noise: isCharge ? auditNoise[currentModel!.name] ?? [] : [],
+                line: line.number,
                 outcome: outcomeIndex))
     }
 

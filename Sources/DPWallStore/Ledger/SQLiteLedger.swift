@@ -26,44 +26,108 @@ public final class SQLiteLedger: @unchecked Sendable {
 
     /// Opens (creating and migrating when needed) the ledger at `path`, taking its lock; with `readOnly`, opens
     /// an existing ledger for reading only, without the lock (a running filter keeps writing meanwhile: WAL).
+    ///
+    /// A new ledger is created whole or not at all: its schema is built in a file of its own beside `path`, which
+    /// is linked to `path` only once complete, so a full disk or a kill during creation never leaves a ledger that
+    /// later reads as damaged, and a reader never sees one half made. It is created 0640, as the audit segments
+    /// and reports are. A ledger written by a newer dpwall (a migration this one does not know) is refused (65)
+    /// rather than written.
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         let inMemory = path == ":memory:"
         if readOnly && !inMemory && !FileManager.default.fileExists(atPath: path) {
             throw LedgerError(kind: .notFound, message: "no ledger at \(path) (give --ledger PATH)")
         }
+        if !inMemory && !readOnly { try Self.createWhole(path) }
         lock = inMemory || readOnly ? nil : try LedgerLock(ledgerPath: path)
-        var configuration = Configuration()
-        configuration.label = "dpwall-ledger"
-        configuration.readonly = readOnly && !inMemory
-        // The filter keeps a group's transaction open from one writing turn to the next (``withWriter(_:)``).
-        configuration.allowsUnsafeTransactions = true
-        configuration.busyMode = .timeout(5)
-        if !inMemory && !readOnly { configuration.journalMode = .wal }
-        if !readOnly {
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
-        }
         do {
-            queue =
-                inMemory
-                ? try DatabaseQueue(configuration: configuration)
-                : try DatabaseQueue(path: path, configuration: configuration)
-            if readOnly {
-                guard try queue.read({ db in try Self.migrator.hasCompletedMigrations(db) }) else {
-                    throw LedgerError(
-                        kind: .unusable,
-                        message: "ledger \(path) is not a dpwall ledger of this version (run dpwall filter on it "
-                            + "once to migrate it)")
-                }
-            } else {
-                try Self.migrator.migrate(queue)
+            queue = try Self.connect(path, inMemory: inMemory, readOnly: readOnly)
+            let (superseded, complete) = try queue.read { db in
+                (try Self.migrator.hasBeenSuperseded(db), try Self.migrator.hasCompletedMigrations(db))
             }
+            if superseded {
+                let unknown = try queue.read { db in
+                    try Self.migrator.appliedIdentifiers(db).subtracting(Self.migrator.migrations)
+                }
+                throw LedgerError(
+                    kind: .invalid,
+                    message: "ledger \(path) was written by a newer dpwall (its schema has \(unknown.sorted()), which "
+                        + "this one does not know): use that dpwall, or a new ledger")
+            }
+            if readOnly && !complete {
+                throw LedgerError(
+                    kind: .unusable,
+                    message: "ledger \(path) is not a dpwall ledger of this version (run dpwall filter on it once to "
+                        + "migrate it)")
+            }
+            if !readOnly { try Self.migrator.migrate(queue) }
         } catch let error as LedgerError {
             throw error
         } catch {
             throw LedgerError(kind: .unusable, message: "ledger \(path): \(error)")
+        }
+    }
+
+    /// A connection to the ledger. A reader opens it read-write but `query_only` where it may, so that when it
+    /// is the file's last connection SQLite folds the write-ahead log back and removes `-wal` and `-shm` (a
+    /// read-only connection leaves them behind); where the file is not writable, read-only.
+    private static func connect(_ path: String, inMemory: Bool, readOnly: Bool) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.label = "dpwall-ledger"
+        // The filter keeps a group's transaction open from one writing turn to the next (``withWriter(_:)``).
+        configuration.allowsUnsafeTransactions = true
+        configuration.busyMode = .timeout(5)
+        if inMemory { return try DatabaseQueue(configuration: configuration) }
+        if readOnly {
+            if access(path, R_OK | W_OK) == 0 {
+                configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA query_only = 1") }
+            } else {
+                configuration.readonly = true
+            }
+            return try DatabaseQueue(path: path, configuration: configuration)
+        }
+        configuration.journalMode = .wal
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// Creates the ledger at `path` when nothing is there: built whole in `path.creating-PID`, fsynced, then linked
+    /// to `path` (`link` fails rather than replace a ledger another process created meanwhile; that one is used).
+    private static func createWhole(_ path: String) throws {
+        var status = stat()
+        if lstat(path, &status) == 0 { return }  // a file, or a link SQLite will follow
+        guard errno == ENOENT else {
+            throw LedgerError(kind: .unusable, message: "ledger \(path): \(String(cString: strerror(errno)))")
+        }
+        let temporary = "\(path).creating-\(getpid())"
+        func failed(_ what: String) -> LedgerError {
+            LedgerError(
+                kind: .unusable,
+                message: "ledger \(path): cannot create it (\(what)): \(String(cString: strerror(errno)))")
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+        defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) } }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o640)
+        guard fd >= 0 else { throw failed("create") }
+        fchmod(fd, 0o640)
+        close(fd)
+        do {
+            let queue = try connect(temporary, inMemory: false, readOnly: false)
+            try migrator.migrate(queue)
+            try queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            try queue.close()
+        } catch {
+            throw LedgerError(kind: .unusable, message: "ledger \(path): cannot create it: \(error)")
+        }
+        let written = open(temporary, O_RDONLY | O_CLOEXEC)
+        guard written >= 0, fsync(written) == 0 else { throw failed("fsync") }
+        close(written)
+        if link(temporary, path) != 0 && errno != EEXIST { throw failed("link") }
+        let parent = (path as NSString).deletingLastPathComponent
+        let directory = open(parent.isEmpty ? "." : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
         }
     }
 
