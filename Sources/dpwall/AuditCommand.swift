@@ -67,7 +67,7 @@ struct AuditCommand: ParsableCommand {
                 }
                 if anchor != nil && anchor?.origin == nil {
                     notes.append(
-                        "the ledger was last written by a dpwall before 0.21, which kept no origin: the archive's "
+                        "the ledger was last written by a dpwall before ledger schema v5, which kept no origin: the archive's "
                             + "start and its charged entries without a charge are not checked against it")
                 }
                 problems += try BudgetCommand.ledgerCall {

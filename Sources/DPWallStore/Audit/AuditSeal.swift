@@ -58,7 +58,7 @@ public struct AuditSeal: Sendable, Equatable {
 
     /// The chain of a seal with `committed`: `SHA-256(prev ‖ sha256 ‖ first ‖ last ‖ committed)`, `committed` as
     /// an 8-byte big-endian integer, so that it cannot be changed without breaking the chain; without it (a seal
-    /// written before dpwall 0.21), the chain above.
+    /// written before ledger schema v5), the chain above.
     public static func chain(prev: [UInt8], sha256: [UInt8], first: UInt64, last: UInt64, committed: UInt64?)
         -> [UInt8]
     {

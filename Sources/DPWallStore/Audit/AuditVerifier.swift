@@ -398,7 +398,7 @@ public struct AuditVerifier {
             problems.append(
                 "\(tailBefore.segment) frame \(tailBefore.frame): a crash left it unsealed (seq \(tailBefore.first)–"
                     + "\(tailBefore.last)), and \(name) does not start with the recovery seal that seals it: its "
-                    + "entries could be changed unnoticed (a recovery seal was removed, or a dpwall before 0.21 "
+                    + "entries could be changed unnoticed (a recovery seal was removed, or a dpwall before ledger schema v5 "
                     + "resumed this archive)")
         }
         state.crashTail = tail
