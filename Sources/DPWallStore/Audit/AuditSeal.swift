@@ -27,7 +27,7 @@ public struct AuditSeal: Sendable, Equatable {
     /// `audit cat --since/--until` skips the frames outside its range (verify checks every entry against them).
     public var from: Int64?, to: Int64?
     /// The ledger's next `seq` as of its last commit when the seal was written (absent in seals written before
-    /// dpwall 0.21): the entries before it were committed, so a ledger whose anchor is behind the largest
+    /// ledger schema v5): the entries before it were committed, so a ledger whose anchor is behind the largest
     /// `committed` of the archive is older than its archive (rolled back, restored from a copy, or replaced).
     /// The chain covers it.
     public var committed: UInt64?
