@@ -72,15 +72,16 @@ struct NoiseTests {
         return (data, tensor, privacy)
     }
 
-    @Test("keygen writes 32 bytes with mode 0600 and never overwrites a key")
+    @Test("keygen writes 32 bytes as a DPWALL NOISE KEY with mode 0600 and never overwrites a key")
     func keygen() throws {
         let scratch = try TemporaryDirectory()
         let path = scratch.file("noise.key").path
         let made = try DPWall.run(["keygen", "--noise-key", path], in: scratch)
         #expect(made.status == 0, "\(made.stderrText)")
         let key = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(key.count == 32)
-        #expect(Set(key).count > 8, "32 random bytes have many distinct values")
+        let (label, bytes) = try KeyFileTests.pem(path)
+        #expect(label == "DPWALL NOISE KEY" && bytes.count == 32)
+        #expect(Set(bytes).count > 8, "32 random bytes have many distinct values")
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         #expect(mode == 0o600, "mode \(String(mode, radix: 8))")
         let again = try DPWall.run(["keygen", "--noise-key", path], in: scratch)
@@ -101,7 +102,10 @@ struct NoiseTests {
         let short = try scratch.write("short.key", Data(repeating: 7, count: 31))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: short)
         let wrongSize = try DPWall.run(["filter", "--policy", policy, "--noise-key", short], in: scratch)
-        #expect(wrongSize.status == 78 && wrongSize.stderrText.contains("32 bytes"), "\(wrongSize.stderrText)")
+        #expect(
+            wrongSize.status == 78 && wrongSize.stderrText.contains("32-byte key")
+                && wrongSize.stderrText.contains("31"),
+            "\(wrongSize.stderrText)")
         let missing = try DPWall.run(
             ["filter", "--policy", policy, "--noise-key", scratch.file("none.key").path], in: scratch)
         #expect(missing.status == 78 && missing.stderrText.contains("dpwall keygen"), "\(missing.stderrText)")
@@ -115,7 +119,7 @@ struct NoiseTests {
         let long = try scratch.write("long.key", Data(repeating: 7, count: 33))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: long)
         let tooLong = try DPWall.run(["filter", "--policy", policy, "--noise-key", long], in: scratch)
-        #expect(tooLong.status == 78 && tooLong.stderrText.contains("has more"), "\(tooLong.stderrText)")
+        #expect(tooLong.status == 78 && tooLong.stderrText.contains("has 33 bytes"), "\(tooLong.stderrText)")
         let fine = try DPWall.run(["filter", "--policy", policy, "--noise-key", good], in: scratch)
         #expect(fine.status == 0, "\(fine.stderrText)")
     }
