@@ -204,12 +204,88 @@ struct NoiseTests {
         #expect(result.stdoutText.contains("rows of no elements"), "\(result.stdoutText)")
     }
 
-    /// A key file of the 32 bytes `first, first + 1, …`, mode 0600.
+    /// A noise key file of the 32 bytes `first, first + 1, …`, mode 0600.
     static func fixedKey(_ scratch: TemporaryDirectory, _ name: String, first: UInt8) throws -> String {
         let path = scratch.file(name).path
         let bytes = Data((0..<32).map { first &+ UInt8($0) })
-        #expect(FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]))
+        let text = "-----BEGIN DPWALL NOISE KEY-----\n\(bytes.base64EncodedString())\n-----END DPWALL NOISE KEY-----\n"
+        #expect(
+            FileManager.default.createFile(
+                atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
         return path
+    }
+
+    /// A policy with an FP16 and a BF16 output, privatized and not rounded.
+    static let narrowYAML = """
+        version: 1
+        auth: { mode: trusted, default_tier: free }
+        tiers:
+          free: { models: "*", budget: { epsilon: 100000, delta: 1.0e-3, window: 1d } }
+        models:
+          half:
+            inputs:
+              - { name: x, datatype: FP32, shape: [-1, 2] }
+            outputs:
+              - { name: p, datatype: FP16, shape: [-1, 4], privacy: { mechanism: laplace, epsilon: 2, clamp: [0, 1] } }
+          brain:
+            inputs:
+              - { name: x, datatype: FP32, shape: [-1, 2] }
+            outputs:
+              - name: p
+                datatype: BF16
+                shape: [-1, 4]
+                privacy: { mechanism: gaussian, epsilon: 2, delta: 1.0e-6, clamp: [0, 1] }
+
+        """
+
+    @Test("unrounded FP16 and BF16 releases are values of their datatype, and keyed repeats are byte-identical")
+    func narrowDatatypes() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.narrowYAML)
+        let key = try Self.fixedKey(scratch, "noise.key", first: 5)
+        var input = ""
+        for (model, datatype) in [("half", "FP16"), ("brain", "BF16")] {
+            for k in 0..<8 {
+                let rows = (0..<16).map { row in "[0.1,0.2,0.\(row % 9 + 1),0.4\(k)]" }
+                input +=
+                    P.record(
+                        id: "\(model)-\(k)", model: model,
+                        request: P.v2Request(
+                            P.tensor(
+                                "x", "[16,2]", "FP32",
+                                "[" + Array(repeating: "[0.5,0.25]", count: 16).joined(separator: ",") + "]")),
+                        response: P.v2Response(
+                            model, P.tensor("p", "[16,4]", datatype, "[" + rows.joined(separator: ",") + "]")))
+                    + "\n"
+            }
+        }
+        let arguments = ["filter", "--policy", policy, "--noise-key", key, "--ledger", ":memory:"]
+        let first = try DPWall.run(arguments, stdin: Data(input.utf8), in: scratch)
+        #expect(first.status == 0, "\(first.stderrText)")
+        #expect(first.lines.count == 16)
+        var checked = 0
+        for (index, line) in first.lines.enumerated() {
+            let (data, tensor, _) = try Self.released(line)
+            let half = index < 8
+            #expect(tensor["datatype"] as? String == (half ? "FP16" : "BF16"))
+            for case let row as [Any] in data {
+                for case let number as NSNumber in row {
+                    let value = number.doubleValue
+                    if half {
+                        #expect(Double(Float16(value)) == value, "\(value) is not an FP16 value")
+                    } else {
+                        // A BF16 value is an FP32 whose low 16 bits are zero.
+                        let single = Float(value)
+                        #expect(Double(single) == value && single.bitPattern & 0xFFFF == 0, "\(value) is not BF16")
+                    }
+                    #expect((0...1).contains(value))
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 16 * 16 * 4)
+        let second = try DPWall.run(arguments + ["--threads", "1"], stdin: Data(input.utf8), in: scratch)
+        #expect(second.stdout == first.stdout, "a keyed repeat changed its release")
     }
 
     @Test("--noise-key: the same question and raw answer get the same release, whatever the id and spelling")
