@@ -78,7 +78,9 @@ let package = Package(
             dependencies: [
                 "DPWallRecords", "DPWallPrivacy", "DPWallStore", .product(name: "Yams", package: "Yams"),
                 .product(name: "JWTKit", package: "jwt-kit"), .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto"),
+                // The key files' PEM forms (Curve25519 keys' `pemRepresentation`).
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -72,7 +72,7 @@ MODELS = {
 MODEL_NAMES = list(MODELS)
 # Share of traffic per model (tuned so that the 2000-record sample stays under 3 MB: imagenet lines are ~27 KB).
 MODEL_WEIGHTS = {"fraud": 40, "sentiment": 20, "price": 12, "ages": 12, "digits": 8, "imagenet": 1.5}
-DP_MODELS = {"digits", "sentiment", "imagenet"}  # outputs with laplace/gaussian noise
+DP_MODELS = {"digits", "sentiment"}  # outputs with laplace/gaussian noise (samples/policy.yaml)
 
 TIER_MODELS = {"free": {"digits", "sentiment", "fraud", "price", "ages"}, "pro": None, "internal": None}  # None: "*"
 

@@ -38,13 +38,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             var key: [UInt8]?
-            if let publicKey {
-                guard let data = FileManager.default.contents(atPath: publicKey), data.count == 32 else {
-                    FileHandleStderr.write("dpwall: --public-key \(publicKey): not a 32-byte Ed25519 public key file\n")
-                    throw ExitCode(78)
-                }
-                key = Array(data)
-            }
+            if let publicKey { key = try PipelineSetup.key(publicKey, as: .verifying).bytes }
             let opened = try ledger.map { try BudgetCommand.open($0, readOnly: true) }
             let anchor = try opened.map { ledger in try BudgetCommand.ledgerCall { try ledger.auditAnchor() } } ?? nil
             var check = AuditLedgerCheck()

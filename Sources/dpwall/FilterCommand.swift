@@ -146,12 +146,7 @@ struct FilterCommand: ParsableCommand {
         try PipelineSetup.probe(files)
         // Every key is checked before anything is created: a refused key leaves no ledger or archive behind.
         var signingSeed: [UInt8]?
-        do {
-            if let signingKey, !noAudit { signingSeed = try SecretKeyFile.load(signingKey, flag: "--signing-key") }
-        } catch {
-            FileHandleStderr.write("dpwall: \(error.message)\n")
-            throw ExitCode(error.exitStatus)
-        }
+        if let signingKey, !noAudit { signingSeed = try PipelineSetup.key(signingKey, as: .signing).bytes }
         let noise = try PipelineSetup.noise(key: noiseKey, seed: seed)
         let opened = try PipelineSetup.openLedger(ledger)
         var configuration = FilterConfiguration(policy: loaded, inputs: files, ledger: opened)

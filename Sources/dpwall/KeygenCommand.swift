@@ -1,21 +1,20 @@
 import ArgumentParser
 import DPWall
-import DPWallStore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// `dpwall keygen`: makes key files.
+/// `dpwall keygen`: makes key files, and rewrites those of earlier versions in the current form.
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
         abstract: "Make a key file: --noise-key (32 random bytes) or --signing-key (Ed25519, public half in FILE.pub).",
         discussion: """
-            Key files are written with mode 0600; FILE.pub (the public key that audit verify checks seals \
-            with, 32 bytes) with 0644. An existing file is never overwritten: a new noise key changes every \
-            consistent answer, and a new signing key starts a new trust root. Exit status: 0 written, 64 bad \
-            usage, 73 a file exists or cannot be created, 74 an I/O error.
+            Key files are PEM text whose label says what they hold: the signing key is an Ed25519 PRIVATE KEY \
+            (PKCS#8, mode 0600), FILE.pub its PUBLIC KEY (0644, what audit verify checks seals with), the noise \
+            key a DPWALL NOISE KEY (0600); openssl pkey reads the Ed25519 ones. Every option that takes a key \
+            checks its label. An existing file is never overwritten: a new noise key changes every consistent \
+            answer, and a new signing key starts a new trust root. --upgrade rewrites a raw 32-byte key of an \
+            earlier version in place (a signing key together with its FILE.pub; a lone FILE.pub with \
+            --public-key), keeping its mode. Exit status: 0 written, 64 bad usage, 73 a file exists or cannot be \
+            created, 74 an I/O error, 78 --upgrade of a file that is not a key of that kind.
             """
     )
 
@@ -27,42 +26,41 @@ struct KeygenCommand: ParsableCommand {
         help: ArgumentHelp("The audit signing key file to create (and FILE.pub).", valueName: "FILE"))
     var signingKey: String?
 
+    @Option(
+        name: .customLong("public-key"),
+        help: ArgumentHelp("With --upgrade: a public key file (FILE.pub) to rewrite alone.", valueName: "FILE"))
+    var publicKey: String?
+
+    @Flag(help: "Rewrite the given raw 32-byte key file of an earlier version as a PEM key file, in place.")
+    var upgrade = false
+
     func validate() throws {
-        guard (noiseKey == nil) != (signingKey == nil) else {
-            throw ValidationError("give exactly one of --noise-key FILE and --signing-key FILE")
+        let given = [noiseKey, signingKey, publicKey].compactMap { $0 }.count
+        guard given == 1 else {
+            throw ValidationError("give exactly one of --noise-key FILE, --signing-key FILE (and --public-key FILE)")
+        }
+        if publicKey != nil && !upgrade {
+            throw ValidationError("keygen makes a public key with its signing key: --public-key goes with --upgrade")
         }
     }
 
     func run() throws {
+        let (path, kind): (String, KeyKind) =
+            if let noiseKey { (noiseKey, .noise) } else if let signingKey { (signingKey, .signing) } else {
+                (publicKey!, .verifying)
+            }
         do {
-            if let noiseKey {
-                try NoiseKeyFile.create(noiseKey)
-                FileHandleStderr.write("dpwall: wrote a 32-byte noise key to \(noiseKey) (mode 0600)\n")
-            } else if let signingKey {
-                let publicPath = signingKey + ".pub"
-                try SecretKeyFile.create(
-                    signingKey,
-                    replacing: "a new signing key starts a new trust root, and seals already made verify "
-                        + "only against the old key's .pub"
-                ) { seed throws(KeyFileError) in
-                    guard let publicKey = AuditSigning.publicKey(privateKey: seed) else {
-                        throw KeyFileError(message: "keygen: cannot derive the Ed25519 public key", exitStatus: 70)
-                    }
-                    let fd = open(publicPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-                    guard fd >= 0 else {
-                        let reason = String(cString: strerror(errno))
-                        unlink(signingKey)
-                        throw KeyFileError(message: "keygen: \(publicPath): \(reason)", exitStatus: 73)
-                    }
-                    defer { close(fd) }
-                    let count = publicKey.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                    guard count == publicKey.count, fsync(fd) == 0 else {
-                        throw KeyFileError(message: "keygen: \(publicPath): write failed", exitStatus: 74)
-                    }
-                }
+            if upgrade {
+                for line in try KeyFile.upgrade(path, as: kind) { FileHandleStderr.write("dpwall: \(line)\n") }
+                return
+            }
+            let written = try KeyFile.create(path, kind: kind)
+            if kind == .noise {
+                FileHandleStderr.write("dpwall: wrote a 32-byte noise key to \(path) (mode 0600)\n")
+            } else {
                 FileHandleStderr.write(
-                    "dpwall: wrote an Ed25519 signing key to \(signingKey) (mode 0600) and its public key to "
-                        + "\(publicPath)\n")
+                    "dpwall: wrote an Ed25519 signing key to \(path) (mode 0600) and its public key to "
+                        + "\(written[1])\n")
             }
         } catch {
             FileHandleStderr.write("dpwall: \(error.message)\n")

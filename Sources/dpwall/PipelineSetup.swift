@@ -30,16 +30,22 @@ enum PipelineSetup {
         }
     }
 
+    /// The key file at `path`, which must be of `kind`: a raw file of an earlier version gets its upgrade note on
+    /// stderr; a refused one exits with its status (78) and message.
+    static func key(_ path: String, as kind: KeyKind) throws -> LoadedKey {
+        do {
+            let loaded = try KeyFile.load(path, as: kind)
+            if let note = loaded.upgradeNote { FileHandleStderr.write("dpwall: warning: \(note)\n") }
+            return loaded
+        } catch {
+            FileHandleStderr.write("dpwall: \(error.message)\n")
+            throw ExitCode(error.exitStatus)
+        }
+    }
+
     /// The noise mode of `--noise-key` or `--seed` (with its warning); secure noise without either.
     static func noise(key: String?, seed: UInt64?) throws -> NoiseMode {
-        if let key {
-            do {
-                return .keyed(try NoiseKeyFile.load(key))
-            } catch {
-                FileHandleStderr.write("dpwall: \(error.message)\n")
-                throw ExitCode(error.exitStatus)
-            }
-        }
+        if let key { return NoiseMode.keyed(try Self.key(key, as: .noise)) }
         guard let seed else { return .secure }
         FileHandleStderr.write(
             "dpwall: warning: --seed \(seed) makes the noise predictable; use it for tests and demos only, "

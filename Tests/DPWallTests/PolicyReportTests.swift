@@ -45,22 +45,69 @@ struct PolicyReportTests {
         #expect(text.contains("    sensitivity inflated for the grid: L2 1.414213"))
     }
 
-    @Test("text warns about outputs released without noise and unused auth sections")
+    @Test("text warns, once each, about outputs released without noise and unused auth sections")
     func textWarnings() {
         let text = PolicyReport(policy: policy).text()
-        #expect(
-            text.contains(
-                "    privacy: none\n    clamp none, round 3 decimals\n    WARNING: releases raw model outputs without noise"
-            ))
+        #expect(text.contains("    privacy: none\n    clamp none, round 3 decimals\n  output label"))
         #expect(text.contains("WARNING: models.digits.outputs[0] (logits) releases raw model outputs without noise"))
         #expect(text.contains("WARNING: models.digits.outputs[1] (label) releases raw INT64 outputs as they are"))
         #expect(text.contains("WARNING: auth.jwt is not used: auth.mode is api_key"))
         #expect(text.contains("WARNING: auth.client_cert is not used: auth.mode is api_key"))
+        // Every warning is printed once, in the list at the end.
+        let lines = text.split(separator: "\n").filter { $0.contains("WARNING") }
+        #expect(lines.count == PolicyReport(policy: policy).warnings.count, "\(lines)")
+        #expect(Set(lines).count == lines.count, "\(lines)")
+    }
+
+    @Test("releases per budget are counted only for the tiers that may call the model")
+    func releasesOnlyForTiersOfTheModel() throws {
+        // The full policy's free tier calls digits and sentiment, not fraud; pro calls every model.
+        let report = PolicyReport(policy: policy)
+        let text = report.text()
+        let fraud = try #require(text.range(of: "model fraud\n")).upperBound
+        let fraudSection = text[fraud...].components(separatedBy: "\nmodel ")[0]
+        #expect(!fraudSection.contains("tier free:"), "\(fraudSection)")
+        #expect(fraudSection.contains("tier pro:"), "\(fraudSection)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        let models = try #require(object["models"] as? [[String: Any]])
+        let outputs = try #require(models.first { $0["name"] as? String == "fraud" }?["outputs"] as? [[String: Any]])
+        let privacy = try #require(outputs.first?["privacy"] as? [String: Any])
+        let fits = try #require((privacy["calibration"] as? [String: Any])?["releases_per_budget"] as? [String: Any])
+        #expect(Set(fits.keys) == ["pro"], "\(fits)")
+        // A client of the free tier granted fraud makes the free tier's count appear.
+        let granted = try Policy.parse(
+            yaml: PolicyTexts.full.replacingOccurrences(
+                of: "clients:\n", with: "clients:\n  wonka: { tier: free, models: [fraud] }\n"),
+            source: "granted.yaml")
+        let grantedText = PolicyReport(policy: granted).text()
+        let grantedFraud = try #require(grantedText.range(of: "model fraud\n")).upperBound
+        #expect(grantedText[grantedFraud...].components(separatedBy: "\nmodel ")[0].contains("tier free:"))
+    }
+
+    @Test("an output whose noise is wider than its clamp range is flagged, with the deviation and its share")
+    func swampedOutput() throws {
+        // Laplace, L1 sensitivity 3 (d = 3 on [0, 1]), epsilon 1: b = 3, standard deviation 3·√2 ≈ 4.24.
+        let report = PolicyReport(policy: try Policy.parse(yaml: PolicyTexts.policy(), source: "t.yaml"))
+        let swamped = report.warnings.filter { $0.contains("the noise swamps the output") }
+        #expect(swamped.count == 1, "\(report.warnings)")
+        #expect(
+            swamped.first?.contains(
+                "models.m.outputs[0] (y): the noise swamps the output: its standard deviation is 4.24 (b = 3), "
+                    + "424% of the clamp range [0, 1]") == true, "\(swamped)")
+        let gaussian = PolicyReport(
+            policy: try Policy.parse(
+                yaml: PolicyTexts.privacy(
+                    "{mechanism: gaussian, epsilon: 1, delta: 1.0e-6, clamp: [0, 2], normalize: false}"),
+                source: "g.yaml"))
+        #expect(gaussian.warnings.contains { $0.contains("(sigma)") && $0.contains("of the clamp range [0, 2]") })
     }
 
     @Test("a policy without warnings prints none")
     func noWarnings() throws {
-        let policy = try Policy.parse(yaml: PolicyTexts.policy(), source: "t.yaml")
+        // Epsilon 5 per row: b = 0.6, a standard deviation of 0.85 on a clamp range of 1.
+        let policy = try Policy.parse(
+            yaml: PolicyTexts.privacy("{mechanism: laplace, epsilon: 5, clamp: [0, 1]}"), source: "t.yaml")
         let report = PolicyReport(policy: policy)
         #expect(report.warnings.isEmpty)
         #expect(!report.text().contains("WARNING"))

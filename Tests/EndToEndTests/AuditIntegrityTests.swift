@@ -226,6 +226,19 @@ struct AuditIntegrityTests {
             "\($0.object["code"] as? String ?? "?") \(($0.object["line"] as? NSNumber)?.intValue ?? 0)"
         }
         #expect(found == ["budget_exhausted 4", "budget_exhausted 5", "duplicate_id 6"], "\(found)")
+        // Every entry of the sample's mix (the record stage's denials the writing turn settles too) has one line.
+        let sample = try DPWall.run(
+            [
+                "filter", "--policy", DPWall.sample("policy.yaml").path, "--ledger", "s.db", "--audit", "s",
+                DPWall.sample("traffic.jsonl").path,
+            ], in: scratch)
+        #expect(sample.status == 0)
+        let all = try DPWall.run(["audit", "cat", "s", "--decision", "deny"], in: scratch).lines
+        #expect(all.count > 250)
+        let wrong = all.map { String(decoding: $0, as: UTF8.self) }.filter {
+            $0.components(separatedBy: "\"line\":").count != 2
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(2))")
     }
 
     @Test("a FIFO named like a segment is a problem, not a hang; --no-audit on a ledger with an archive is refused")

@@ -72,15 +72,16 @@ struct NoiseTests {
         return (data, tensor, privacy)
     }
 
-    @Test("keygen writes 32 bytes with mode 0600 and never overwrites a key")
+    @Test("keygen writes 32 bytes as a DPWALL NOISE KEY with mode 0600 and never overwrites a key")
     func keygen() throws {
         let scratch = try TemporaryDirectory()
         let path = scratch.file("noise.key").path
         let made = try DPWall.run(["keygen", "--noise-key", path], in: scratch)
         #expect(made.status == 0, "\(made.stderrText)")
         let key = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(key.count == 32)
-        #expect(Set(key).count > 8, "32 random bytes have many distinct values")
+        let (label, bytes) = try KeyFileTests.pem(path)
+        #expect(label == "DPWALL NOISE KEY" && bytes.count == 32)
+        #expect(Set(bytes).count > 8, "32 random bytes have many distinct values")
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         #expect(mode == 0o600, "mode \(String(mode, radix: 8))")
         let again = try DPWall.run(["keygen", "--noise-key", path], in: scratch)
@@ -101,7 +102,10 @@ struct NoiseTests {
         let short = try scratch.write("short.key", Data(repeating: 7, count: 31))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: short)
         let wrongSize = try DPWall.run(["filter", "--policy", policy, "--noise-key", short], in: scratch)
-        #expect(wrongSize.status == 78 && wrongSize.stderrText.contains("32 bytes"), "\(wrongSize.stderrText)")
+        #expect(
+            wrongSize.status == 78 && wrongSize.stderrText.contains("32-byte key")
+                && wrongSize.stderrText.contains("31"),
+            "\(wrongSize.stderrText)")
         let missing = try DPWall.run(
             ["filter", "--policy", policy, "--noise-key", scratch.file("none.key").path], in: scratch)
         #expect(missing.status == 78 && missing.stderrText.contains("dpwall keygen"), "\(missing.stderrText)")
@@ -115,7 +119,7 @@ struct NoiseTests {
         let long = try scratch.write("long.key", Data(repeating: 7, count: 33))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: long)
         let tooLong = try DPWall.run(["filter", "--policy", policy, "--noise-key", long], in: scratch)
-        #expect(tooLong.status == 78 && tooLong.stderrText.contains("has more"), "\(tooLong.stderrText)")
+        #expect(tooLong.status == 78 && tooLong.stderrText.contains("has 33 bytes"), "\(tooLong.stderrText)")
         let fine = try DPWall.run(["filter", "--policy", policy, "--noise-key", good], in: scratch)
         #expect(fine.status == 0, "\(fine.stderrText)")
     }
@@ -200,12 +204,88 @@ struct NoiseTests {
         #expect(result.stdoutText.contains("rows of no elements"), "\(result.stdoutText)")
     }
 
-    /// A key file of the 32 bytes `first, first + 1, …`, mode 0600.
+    /// A noise key file of the 32 bytes `first, first + 1, …`, mode 0600.
     static func fixedKey(_ scratch: TemporaryDirectory, _ name: String, first: UInt8) throws -> String {
         let path = scratch.file(name).path
         let bytes = Data((0..<32).map { first &+ UInt8($0) })
-        #expect(FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]))
+        let text = "-----BEGIN DPWALL NOISE KEY-----\n\(bytes.base64EncodedString())\n-----END DPWALL NOISE KEY-----\n"
+        #expect(
+            FileManager.default.createFile(
+                atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
         return path
+    }
+
+    /// A policy with an FP16 and a BF16 output, privatized and not rounded.
+    static let narrowYAML = """
+        version: 1
+        auth: { mode: trusted, default_tier: free }
+        tiers:
+          free: { models: "*", budget: { epsilon: 100000, delta: 1.0e-3, window: 1d } }
+        models:
+          half:
+            inputs:
+              - { name: x, datatype: FP32, shape: [-1, 2] }
+            outputs:
+              - { name: p, datatype: FP16, shape: [-1, 4], privacy: { mechanism: laplace, epsilon: 2, clamp: [0, 1] } }
+          brain:
+            inputs:
+              - { name: x, datatype: FP32, shape: [-1, 2] }
+            outputs:
+              - name: p
+                datatype: BF16
+                shape: [-1, 4]
+                privacy: { mechanism: gaussian, epsilon: 2, delta: 1.0e-6, clamp: [0, 1] }
+
+        """
+
+    @Test("unrounded FP16 and BF16 releases are values of their datatype, and keyed repeats are byte-identical")
+    func narrowDatatypes() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.narrowYAML)
+        let key = try Self.fixedKey(scratch, "noise.key", first: 5)
+        var input = ""
+        for (model, datatype) in [("half", "FP16"), ("brain", "BF16")] {
+            for k in 0..<8 {
+                let rows = (0..<16).map { row in "[0.1,0.2,0.\(row % 9 + 1),0.4\(k)]" }
+                input +=
+                    P.record(
+                        id: "\(model)-\(k)", model: model,
+                        request: P.v2Request(
+                            P.tensor(
+                                "x", "[16,2]", "FP32",
+                                "[" + Array(repeating: "[0.5,0.25]", count: 16).joined(separator: ",") + "]")),
+                        response: P.v2Response(
+                            model, P.tensor("p", "[16,4]", datatype, "[" + rows.joined(separator: ",") + "]")))
+                    + "\n"
+            }
+        }
+        let arguments = ["filter", "--policy", policy, "--noise-key", key, "--ledger", ":memory:"]
+        let first = try DPWall.run(arguments, stdin: Data(input.utf8), in: scratch)
+        #expect(first.status == 0, "\(first.stderrText)")
+        #expect(first.lines.count == 16)
+        var checked = 0
+        for (index, line) in first.lines.enumerated() {
+            let (data, tensor, _) = try Self.released(line)
+            let half = index < 8
+            #expect(tensor["datatype"] as? String == (half ? "FP16" : "BF16"))
+            for case let row as [Any] in data {
+                for case let number as NSNumber in row {
+                    let value = number.doubleValue
+                    if half {
+                        #expect(Double(Float16(value)) == value, "\(value) is not an FP16 value")
+                    } else {
+                        // A BF16 value is an FP32 whose low 16 bits are zero.
+                        let single = Float(value)
+                        #expect(Double(single) == value && single.bitPattern & 0xFFFF == 0, "\(value) is not BF16")
+                    }
+                    #expect((0...1).contains(value))
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 16 * 16 * 4)
+        let second = try DPWall.run(arguments + ["--threads", "1"], stdin: Data(input.utf8), in: scratch)
+        #expect(second.stdout == first.stdout, "a keyed repeat changed its release")
     }
 
     @Test("--noise-key: the same question and raw answer get the same release, whatever the id and spelling")

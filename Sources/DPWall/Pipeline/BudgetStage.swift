@@ -316,11 +316,15 @@ final class BudgetStage {
                                     &entries)
                             }
                         case .deny(let problem), .keep(let problem):
-                            // audit.md: every denial names its input line.
                             entries.append(raw: ",\"decision\":\"deny\",\"code\":")
                             entries.appendString(problem.code.name)
-                            entries.append(raw: ",\"line\":")
-                            entries.append(charges[next].line)
+                            // audit.md: every denial names its input line. The record stage's own denials have
+                            // it in their stub already.
+                            if case .denial = charges[next].kind {
+                            } else {
+                                entries.append(raw: ",\"line\":")
+                                entries.append(charges[next].line)
+                            }
                         }
                         if let problem = dryRuns[next] {
                             entries.append(raw: ",\"dry_run\":")

@@ -166,6 +166,7 @@ enum ReleaseWriter {
         switch tensor.style {
         case .asFloat: out.append(fp32(released[tensor.valuesStart + k]))
         case .asDouble: out.append(released[tensor.valuesStart + k])
+        case .asNarrow(let format): out.append(format.round(released[tensor.valuesStart + k]))
         case .asRounded(let decimals): out.append(released[tensor.valuesStart + k], decimals: decimals)
         case .asText: out.append(raw: raw(view, checker.leaves[tensor.leavesStart + k]))
         }

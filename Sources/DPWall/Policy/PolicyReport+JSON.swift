@@ -119,7 +119,9 @@ extension PolicyReport {
                     {
                         var numbers = Self.json(calibration)
                         var fits: [String: Any] = [:]
-                        for (tier, releases) in releasesPerBudget(calibration) { fits[tier] = releases }
+                        for (tier, releases) in releasesPerBudget(calibration, model: model.name) {
+                            fits[tier] = releases
+                        }
                         numbers["releases_per_budget"] = fits
                         described["calibration"] = numbers
                     }

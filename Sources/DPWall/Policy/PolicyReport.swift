@@ -1,4 +1,5 @@
 import DPWallPrivacy
+import Foundation
 
 /// What `dpwall policy check` prints: the policy in plain words and numbers, as text or as JSON.
 public struct PolicyReport: Sendable {
@@ -28,6 +29,9 @@ public struct PolicyReport: Sendable {
                         result.append(
                             "\(place) has no clamp: its sensitivity is a promise nothing enforces, and raw values "
                                 + "beyond ±\(cap) (2^52 grid steps) are cut there before noise; declare a clamp")
+                    }
+                    if let swamped = Self.swamped(calibration, clamp: privacy.clamp) {
+                        result.append("\(place): \(swamped)")
                     }
                     if calibration.gridRelativeExponent > -20 {
                         result.append(
@@ -99,7 +103,9 @@ public struct PolicyReport: Sendable {
                     let calibration = privacy.calibration(for: output.tensor, maxRowElements: policy.maxRowElements)
                 {
                     lines.append(
-                        contentsOf: calibrationLines(calibration, fixedRow: output.tensor.rowElementCount != nil).map {
+                        contentsOf: calibrationLines(
+                            calibration, model: model.name, fixedRow: output.tensor.rowElementCount != nil
+                        ).map {
                             "    " + $0
                         })
                 }
@@ -188,22 +194,43 @@ public struct PolicyReport: Sendable {
             post.append("label_only \(privacy.labelOnly)")
         }
         lines.append(post.joined(separator: ", "))
-        if privacy.mechanism == .none {
-            lines.append("WARNING: releases raw model outputs without noise")
-        }
         return lines
     }
 
-    /// For every tier with a budget, how many single-row releases of `calibration` fit one window under the
-    /// policy's accounting.
+    /// When the noise's standard deviation is larger than the clamp range, what it does to the output: a
+    /// sentence, or nil. Such releases are mostly noise: values pile up at the clamp's ends, and among the equal
+    /// values `top_k` keeps the first ones, so rows look alike whatever the model said.
+    static func swamped(_ calibration: NoiseCalibration, clamp: ClosedRange<Double>?) -> String? {
+        guard let clamp, clamp.upperBound > clamp.lowerBound else { return nil }
+        let laplace = calibration.mechanism == .laplace
+        // Laplace of scale b has standard deviation b·√2; the Gaussian's is σ.
+        let deviation = laplace ? calibration.scale * 2.0.squareRoot() : calibration.scale
+        let range = clamp.upperBound - clamp.lowerBound
+        guard deviation > range else { return nil }
+        let scale = laplace ? "b = \(significant(calibration.scale))" : "sigma"
+        return "the noise swamps the output: its standard deviation is \(significant(deviation)) (\(scale)), "
+            + "\(significant(deviation / range * 100))% of the clamp range [\(number(clamp.lowerBound)), "
+            + "\(number(clamp.upperBound))], so released values are mostly noise (they pile up at the clamp's ends, "
+            + "and top_k keeps the first of equal values); a larger epsilon per row shrinks it (as 1/epsilon)"
+    }
+
+    /// `value` to three significant digits, for sentences (the JSON report keeps every digit).
+    static func significant(_ value: Double) -> String {
+        guard value.isFinite, value != 0 else { return number(value) }
+        let decimals = min(max(2 - Int(log10(value.magnitude).rounded(.down)), 0), 22)
+        return number(PostProcessing.round(value, decimals: decimals))
+    }
+
+    /// For every tier with a budget that may call `model` (itself, or through a client of it whose `models` names
+    /// the model), how many single-row releases of `calibration` fit one window under the policy's accounting.
     ///
     /// The RDP and zCDP conversions need a delta in (0, 1). Under a budget of delta 0 only pure epsilon-DP
     /// composes, by the sum (basic composition), and no Gaussian release fits at all (validation keeps such a
     /// tier from calling a Gaussian output, but every tier is listed).
-    func releasesPerBudget(_ calibration: NoiseCalibration) -> [(tier: String, releases: Int)] {
+    func releasesPerBudget(_ calibration: NoiseCalibration, model: String) -> [(tier: String, releases: Int)] {
         let accountant = Accountant(method: policy.accounting)
         return policy.tiers.compactMap { tier in
-            guard let budget = tier.budget else { return nil }
+            guard let budget = tier.budget, mayCall(model, tier: tier.name) else { return nil }
             let cost = calibration.rowCost
             guard budget.delta > 0 else {
                 let fit =
@@ -215,8 +242,16 @@ public struct PolicyReport: Sendable {
         }
     }
 
+    /// Whether a client of `tier` may call `model`: the tier's `models`, or a client override in the tier.
+    func mayCall(_ model: String, tier: String) -> Bool {
+        if policy.tiers.first(where: { $0.name == tier })?.models.contains(model) == true { return true }
+        return policy.clients.contains { client in
+            (client.tier ?? policy.auth.defaultTier) == tier && client.models?.contains(model) == true
+        }
+    }
+
     /// The numbers of the noise: scale, grid, inflated sensitivity, cost per row, sampler error, rows per budget.
-    private func calibrationLines(_ calibration: NoiseCalibration, fixedRow: Bool) -> [String] {
+    private func calibrationLines(_ calibration: NoiseCalibration, model: String, fixedRow: Bool) -> [String] {
         var lines: [String] = []
         let scale =
             calibration.mechanism == .laplace
@@ -235,7 +270,9 @@ public struct PolicyReport: Sendable {
         lines.append(
             "cost per row: epsilon \(Self.number(calibration.epsilon)), delta \(Self.number(calibration.delta)); "
                 + "sampler error at most 2^-90 total variation per value (below 2^-60: no delta added)")
-        for (tier, fit) in releasesPerBudget(calibration) {
+        let fits = releasesPerBudget(calibration, model: model)
+        if fits.isEmpty { lines.append("no tier with a budget may call this model") }
+        for (tier, fit) in fits {
             let window = policy.tiers.first { $0.name == tier }?.budget?.window.text ?? ""
             lines.append(
                 "tier \(tier): \(fit) single-row release\(fit == 1 ? "" : "s") per \(window) under "

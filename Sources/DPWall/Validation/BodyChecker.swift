@@ -24,8 +24,11 @@ struct CheckedTensor {
     enum ElementStyle {
         /// The shortest text of the FP32 value (an unrounded FP32 output).
         case asFloat
-        /// The shortest text of the double (FP64, FP16, BF16).
+        /// The shortest text of the double (FP64).
         case asDouble
+        /// The double nearest the value in the narrow format, which holds it exactly (an unrounded FP16 or BF16
+        /// output, so that a client decoding it gets what was released).
+        case asNarrow(NarrowFormat)
         /// A value rounded to this many decimals by the policy, written as that decimal.
         case asRounded(Int)
         /// The validated source text (integers, booleans, strings), copied as it was.
@@ -218,6 +221,10 @@ struct BodyChecker {
             style = .asRounded(rule.roundDecimals)
         } else if rule.datatype == .fp32 {
             style = .asFloat
+        } else if rule.datatype == .fp16 {
+            style = .asNarrow(.binary16)
+        } else if rule.datatype == .bf16 {
+            style = .asNarrow(.bfloat16)
         } else {
             style = .asDouble
         }
