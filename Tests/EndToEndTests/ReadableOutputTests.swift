@@ -24,15 +24,15 @@ struct ReadableOutputTests {
                     "client", "tier", "window_start", "window_end", "spent_epsilon", "limit_epsilon", "used_percent",
                     "spent_delta", "limit_delta", "releases", "denials",
                 ], "\(table.stdoutText)")
-        #expect(lines.last?[4...] == ["19.99", "20", "99.9", "1e-05", "1e-05", "60", "57"], "\(table.stdoutText)")
+        #expect(lines.last?[4...] == ["157.4", "160", "98.4", "1e-05", "1e-05", "41", "63"], "\(table.stdoutText)")
         let csv = try DPWall.run(["budget", "show", "--ledger", ledger, "--format", "csv", "acme"], in: scratch)
-        #expect(csv.stdoutText.contains(",19.985815434724387,20,99.9,1e-05,1e-05,"), "\(csv.stdoutText)")
+        #expect(csv.stdoutText.contains(",157.44545951048144,160,98.4,1e-05,1e-05,"), "\(csv.stdoutText)")
         let json = try DPWall.run(["budget", "show", "--ledger", ledger, "--format", "json", "acme"], in: scratch)
-        #expect(json.stdoutText.contains("\"spent_epsilon\":19.985815434724387"), "\(json.stdoutText)")
+        #expect(json.stdoutText.contains("\"spent_epsilon\":157.44545951048144"), "\(json.stdoutText)")
         // The report's table and its fleet line too.
         let report = try DPWall.run(["report", "--ledger", ledger], in: scratch)
-        #expect(report.stdoutText.contains("internal 30.47 over 2 clients, pro 55.59 over 5 clients"))
-        #expect(!report.stdoutText.contains("19.985815434724387"), "\(report.stdoutText)")
+        #expect(report.stdoutText.contains("internal 323.2 over 2 clients, pro 435.6 over 5 clients"))
+        #expect(!report.stdoutText.contains("157.44545951048144"), "\(report.stdoutText)")
     }
 
     @Test("policy check says a rate as the limiter enforces it and its denials say it")
