@@ -61,11 +61,12 @@ struct AuditCommand: ParsableCommand {
                 }
                 if anchor != nil && anchor?.origin == nil {
                     notes.append(
-                        "the ledger was last written by a dpwall before ledger schema v5, which kept no origin: the archive's "
-                            + "start and its charged entries without a charge are not checked against it")
+                        "the ledger was last written by a dpwall before ledger schema v5, which kept no origin: it "
+                            + "is checked as if it met the archive at its start")
                 }
                 problems += try BudgetCommand.ledgerCall {
-                    try check.problems(ledger: opened, report: report, origin: anchor?.origin)
+                    try check.problems(
+                        ledger: opened, report: report, origin: anchor.map { $0.origin ?? AuditHead() })
                 }
             }
             // Every problem counts in the summary; the listing stops at a screenful, saying how many it left out.

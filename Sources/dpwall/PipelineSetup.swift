@@ -85,9 +85,20 @@ enum PipelineSetup {
                     "the ledger \(ledger.path) was written with a signed audit archive: give --signing-key (a run "
                         + "without it would leave seals that verify --public-key refuses)", 64)
             }
+            if anchor == nil, point != nil, try ledger.hasCharges() {
+                throw fail(
+                    "ledger \(ledger.path) holds charges but no record of an audit archive, and \(directory) holds "
+                        + "one: the ledger's record of it was deleted, or they do not belong together; run dpwall "
+                        + "audit verify \(directory) --ledger \(ledger.path), or give a new ledger or --audit directory",
+                    65)
+            }
             let writer = try AuditSegmentWriter(
                 directory: directory, head: point?.head ?? AuditHead(), options: options, signingKey: seed)
-            if let origin = anchor?.origin { writer.origin = origin }
+            if let anchor {
+                // A ledger from before origins were kept (or one made to look so) is taken to have met its archive
+                // at its start: verify then checks all of it, rather than only what follows this run.
+                writer.origin = anchor.origin ?? AuditHead()
+            }
             if let point, point.needsRecovery {
                 try writer.writeRecoverySeal(
                     tail: point.crashTail, committed: anchor?.head.nextSeq ?? point.head.nextSeq,

@@ -371,6 +371,50 @@ struct AuditArchiveTests {
         #expect(old.problems.contains { $0.contains("does not start with the recovery seal") }, "\(old.problems)")
     }
 
+    @Test("a seal that a JSON reader takes for the same one but is not the writer's bytes is unreadable")
+    func nonCanonicalSeal() throws {
+        for (from, to) in [
+            (#""first":1,"#, #""first":1.0,"#), (#""frame":0,"#, #""frame":0 ,"#),
+            (#""first":1,"#, #""first":1,"first":1,"#), (#""entries":"#, #" "entries":"#),
+        ] {
+            let directory = try Directory()
+            try Self.write(directory)
+            let segment = directory.segments[0]
+            let bytes = try Self.bytes(segment)
+            let seal = try #require(AuditSegmentLayout.frames(bytes).first { $0.kind == .seal })
+            let text = String(decoding: bytes[(seal.range.lowerBound + 8)..<seal.range.upperBound], as: UTF8.self)
+            #expect(text.contains(from))
+            let edited = AuditSegmentWriter.skippableFrame(
+                magic: AuditSegmentWriter.sealMagic, payload: Array(text.replacingOccurrences(of: from, with: to).utf8))
+            try Self.store(Array(bytes[..<seal.range.lowerBound]) + edited + bytes[seal.range.upperBound...], segment)
+            let report = try Self.verify(directory)
+            #expect(report.problems.contains { $0.contains("the seal is not readable") }, "\(from) → \(to)")
+        }
+    }
+
+    @Test("a planted frame of a gigabyte of empty lines, or a sparse file of 100 GiB, is named without reading it all")
+    func decompressionBombs() throws {
+        let directory = try Directory()
+        try Self.write(directory)
+        // A zstd frame of 8,192 RLE blocks of 128 KiB of newlines: 24 KiB stored, 1 GiB decoded.
+        var bomb: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x04, 0x58]
+        let header = (131_072 << 3) | (1 << 1)
+        let block: [UInt8] = [UInt8(header & 255), UInt8((header >> 8) & 255), UInt8((header >> 16) & 255), 0x0A]
+        for _ in 0..<8192 { bomb += block }
+        let planted = directory.path + "/audit-20991231T000000Z-000099.zst"
+        try Self.store(bomb, planted)
+        let report = try Self.verify(directory)
+        #expect(report.problems.contains { $0.contains("does not start with its seq") }, "\(report.problems)")
+        try FileManager.default.removeItem(atPath: planted)
+        // A sparse file: 0 bytes stored.
+        #expect(FileManager.default.createFile(atPath: planted, contents: nil))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: planted))
+        try handle.truncate(atOffset: 100 << 30)
+        try handle.close()
+        let sparse = try Self.verify(directory)
+        #expect(sparse.problems.contains { $0.contains("cut short or corrupt") }, "\(sparse.problems)")
+    }
+
     @Test("a deleted middle segment is named")
     func deletedSegment() throws {
         let directory = try Directory()

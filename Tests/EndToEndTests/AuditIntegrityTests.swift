@@ -197,6 +197,59 @@ struct AuditIntegrityTests {
         #expect(twice.stdoutText.contains("id r0 was charged twice"), "\(twice.stdoutText)")
     }
 
+    @Test(
+        "a charge moved in time, a bucket stretched, a charge's accounting state cleared: verify --ledger names each",
+        arguments: [
+            (
+                "UPDATE charges SET event_time = event_time - 86400000, window_start = window_start - 86400000",
+                "is at"
+            ),
+            ("UPDATE buckets SET bucket_start = bucket_start - 86400000", "is not within one hour"),
+            (
+                "UPDATE charges SET laplace = '', rho = 0, mu_squared = 0; UPDATE buckets SET laplace = '', rho = 0, "
+                    + "sum_mu_squared = 0", "accounting state"
+            ),
+        ])
+    func ledgerStateEdits(edit: String, named: String) throws {
+        try #require(Self.hasSQLite, "sqlite3 CLI needed")
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        let run = try DPWall.run(["filter", "--policy", policy], stdin: Self.records(2), in: scratch)
+        #expect(run.status == 0)
+        #expect(try Self.shell("sqlite3 dpwall.db \"\(edit)\"", in: scratch).0 == 0)
+        let verify = try DPWall.run(["audit", "verify", "dpwall-audit", "--ledger", "dpwall.db"], in: scratch)
+        #expect(verify.status == 1 && verify.stdoutText.contains(named), "\(verify.stdoutText)")
+    }
+
+    @Test("a client's snapshot rows deleted do not make it new: its buckets still count")
+    func snapshotDeleted() throws {
+        try #require(Self.hasSQLite, "sqlite3 CLI needed")
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        // Client c: ε 3 an hour at 1 a record.
+        let run = try DPWall.run(["filter", "--policy", policy], stdin: Self.records(3), in: scratch)
+        #expect(run.lines.compactMap(OutputLine.init).filter(\.isAllowed).count == 3)
+        #expect(try Self.shell("sqlite3 dpwall.db \"DELETE FROM windows WHERE client = 'c'\"", in: scratch).0 == 0)
+        let again = try DPWall.run(["filter", "--policy", policy], stdin: Self.records(3, prefix: "s"), in: scratch)
+        let codes = again.lines.compactMap(OutputLine.init).map { $0.code ?? "allow" }
+        #expect(codes == ["budget_exhausted", "budget_exhausted", "budget_exhausted"], "\(codes)")
+    }
+
+    @Test("a ledger whose anchor row was deleted is not re-anchored at the archive's end: filter refuses")
+    func anchorDeleted() throws {
+        try #require(Self.hasSQLite, "sqlite3 CLI needed")
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        let run = try DPWall.run(["filter", "--policy", policy], stdin: Self.records(2), in: scratch)
+        #expect(run.status == 0)
+        #expect(try Self.shell("sqlite3 dpwall.db 'DELETE FROM audit_head'", in: scratch).0 == 0)
+        let refused = try DPWall.run(["filter", "--policy", policy], stdin: Self.records(1, prefix: "z"), in: scratch)
+        #expect(
+            refused.status == 65 && refused.stderrText.contains("no record of an audit archive"),
+            "\(refused.stderrText)")
+        #expect(refused.stdout.isEmpty)
+    }
+
     @Test("a crash between a group's flush and its commit leaves entries that verify does not count against the ledger")
     func uncommittedEntries() throws {
         // kill -9 at random moments is CrashTests' job; here the next run's recovery seal must record what was

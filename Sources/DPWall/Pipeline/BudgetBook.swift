@@ -237,8 +237,8 @@ final class BudgetBook {
                 }
             }
             var state: WindowState
-            if key == nil, try !writer.hasWindows(client: client) {
-                // A client the ledger has never decided: nothing to sum (one lookup instead of six).
+            if key == nil, try !writer.hasAccount(client: client) {
+                // A client the ledger holds no spend of: nothing to sum (one lookup instead of six).
                 entry.isNew = true
                 state = WindowState(
                     client: client, windowStart: aligned.start, windowEnd: aligned.end, account: PrivacyAccount())

@@ -299,9 +299,12 @@ final class BudgetStage {
                     if next < charges.count && charges[next].auditStub == index {
                         let outputDigestAt = charges[next].outputDigestAt
                         switch decisions[next] {
-                        case .release:
+                        case .release(let cost, _):
                             entries.append(raw: ",\"decision\":\"allow\",")
                             entries.append(raw: UnsafeRawBufferPointer(rebasing: privacyTexts[privacyRanges[next]]))
+                            if cost.epsilon > 0 || cost.delta > 0 {
+                                Self.appendAccount(pending.costs[charges[next].costs], &entries)
+                            }
                             charges[next].noise.withUnsafeBytes { entries.append(raw: $0) }
                             entries.append(raw: ",\"output_sha256\":")
                             AuditStubs.appendHex(
@@ -343,6 +346,24 @@ final class BudgetStage {
         nextSeq = seq
         written = EntriesWritten(stub: end, charge: next)
         archive.submit(&entries.bytes, count: Int(seq - firstSeq), now: now, eventTimes: times)
+    }
+
+    /// `,"account":{"rows":…,"rho":…,"mu_squared":…,"laplace":"…"}`: a charge's own accounting state, as the
+    /// ledger stores it with the charge (audit.md, "Entries"). The sealed entry then says what each charge must
+    /// hold, so clearing a charge's ρ, Σμ² or Laplace groups in the ledger (which refunds budget under `zcdp` and
+    /// `rdp`) shows in `audit verify --ledger`.
+    static func appendAccount(_ costs: ArraySlice<(cost: RowCost, rows: Int)>, _ entries: inout JSONWriter) {
+        var own = PrivacyAccount()
+        for group in costs { own.add(group.cost, count: group.rows) }
+        entries.append(raw: ",\"account\":{\"rows\":")
+        entries.append(own.releases)
+        entries.append(raw: ",\"rho\":")
+        entries.append(own.rho)
+        entries.append(raw: ",\"mu_squared\":")
+        entries.append(own.sumMuSquared)
+        entries.append(raw: ",\"laplace\":")
+        entries.appendString(SQLiteLedger.encode(own.laplaceCounts))
+        entries.appendByte(UInt8(ascii: "}"))
     }
 
     /// Hands the held output and rejects to `write`, then empties them.

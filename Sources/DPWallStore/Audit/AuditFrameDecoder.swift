@@ -70,6 +70,21 @@ final class AuditFrameDecoder {
         return .complete
     }
 
+    /// ``decode(_:complete:bytes:line:)`` whose `line` may throw ``AuditVerifier/StopDecoding`` to stop early:
+    /// then `stopped` is set and the outcome is what was decoded so far (a frame that is known to be altered need
+    /// not be decoded to its end).
+    func decodeStopping(
+        _ frame: UnsafeRawBufferPointer, complete: Bool, stopped: inout Bool, bytes: (UnsafeRawBufferPointer) -> Void,
+        line: (UnsafeRawBufferPointer) throws -> Void
+    ) -> Outcome {
+        do {
+            return try decode(frame, complete: complete, bytes: bytes, line: line)
+        } catch {
+            stopped = true
+            return .corrupt
+        }
+    }
+
     /// Hands out the whole lines of `out`, the carried start of a line first; keeps the part line at its end.
     /// False when a line grows past ``maxEntryBytes``.
     private func split(_ out: UnsafeRawBufferPointer, _ line: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Bool

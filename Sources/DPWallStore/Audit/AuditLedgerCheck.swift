@@ -21,6 +21,17 @@ public struct AuditLedgerCheck {
     private struct Charged {
         var seq: UInt64
         var epsilon: Double, delta: Double
+        /// The entry's event time (milliseconds), and the charge's own accounting state as the entry states it
+        /// (nil in entries written before ledger schema v5).
+        var eventTime: Int64?
+        var account: EntryAccount?
+    }
+
+    /// A charge's own accounting state, as an entry's `account` member and the ledger's charge row hold it.
+    struct EntryAccount: Equatable {
+        var rows: Int
+        var rho: Double, muSquared: Double
+        var laplace: String
     }
 
     /// The charged entries by client and id (`client NUL id`).
@@ -45,7 +56,35 @@ public struct AuditLedgerCheck {
             doubleCount += 1
             doubles.append("\(earlier.seq) \(seq) \(key)")
         }
-        charged[key] = Charged(seq: seq, epsilon: cost.epsilon, delta: cost.delta)
+        charged[key] = Charged(
+            seq: seq, epsilon: cost.epsilon, delta: cost.delta, eventTime: AuditVerifier.eventTime(line),
+            account: Self.account(line))
+    }
+
+    /// The `account` member of a charged entry (`"account":{"rows":R,"rho":X,"mu_squared":Y,"laplace":"…"}`, as
+    /// the writer lays it out), or nil.
+    static func account(_ line: UnsafeRawBufferPointer) -> EntryAccount? {
+        let marker = Array(#","account":{"rows":"#.utf8)
+        guard let at = AuditEntryText.find(line, marker),
+            let (rows, afterRows) = number(line, from: at + marker.count),
+            let rho = member(line, #","rho":"#, at: afterRows),
+            let mu = member(line, #","mu_squared":"#, at: rho.end),
+            let laplace = AuditEntryText.string(
+                UnsafeRawBufferPointer(rebasing: line[mu.end...]), #","laplace":"#)
+        else { return nil }
+        guard let count = Int(exactly: rows) else { return nil }
+        return EntryAccount(rows: count, rho: rho.value, muSquared: mu.value, laplace: laplace)
+    }
+
+    /// The number of member `key` right at `start`, and where it ends.
+    private static func member(_ line: UnsafeRawBufferPointer, _ key: String, at start: Int) -> (
+        value: Double, end: Int
+    )? {
+        let bytes = Array(key.utf8)
+        guard start + bytes.count <= line.count, (0..<bytes.count).allSatisfy({ line[start + $0] == bytes[$0] }),
+            let (value, end) = number(line, from: start + bytes.count)
+        else { return nil }
+        return (value, end)
     }
 
     /// The problems: entries against charges, then buckets against charges. `report` tells which entries were
@@ -68,17 +107,29 @@ public struct AuditLedgerCheck {
                     + "first charge (it was deleted, or the ledger was replaced)")
         }
         var seen = Set<String>()
-        try ledger.forEachChargeCost { client, id, epsilon, delta in
-            let key = client + "\u{0}" + id
+        try ledger.forEachCharge { charge in
+            let key = charge.client + "\u{0}" + charge.id
             seen.insert(key)
+            let name = "charge of client \(charge.client), id \(charge.id)"
             guard let entry = charged[key] else {
-                problems.append("charge of client \(client), id \(id) has no audit entry")
+                problems.append("\(name) has no audit entry")
                 return
             }
-            if entry.epsilon != epsilon || entry.delta != delta {
+            if entry.epsilon != charge.epsilon || entry.delta != charge.delta {
                 problems.append(
-                    "charge of client \(client), id \(id) is ε \(epsilon), δ \(delta) in the ledger and ε "
-                        + "\(entry.epsilon), δ \(entry.delta) in the archive (seq \(entry.seq)): the ledger was edited")
+                    "\(name) is ε \(charge.epsilon), δ \(charge.delta) in the ledger and ε \(entry.epsilon), δ "
+                        + "\(entry.delta) in the archive (seq \(entry.seq)): the ledger was edited")
+            }
+            if let time = entry.eventTime, time != charge.eventTime {
+                problems.append(
+                    "\(name) is at \(charge.eventTime) ms in the ledger and \(time) ms in the archive (seq "
+                        + "\(entry.seq)): the ledger was edited (a charge moved in time leaves its window)")
+            }
+            // Entries written before ledger schema v5 carry no account; charges of v3 ledgers have none (rows 0).
+            if let account = entry.account, charge.account.rows > 0, account != charge.account {
+                problems.append(
+                    "\(name)'s accounting state (rows, ρ, Σμ², Laplace groups) differs from what the archive says "
+                        + "(seq \(entry.seq)): the ledger was edited")
             }
         }
         if let origin {
@@ -128,15 +179,37 @@ public struct AuditLedgerCheck {
     }
 }
 
+extension Int64 {
+    /// The quotient rounded toward −∞ (`by` > 0).
+    fileprivate func dividedFloor(by divisor: Int64) -> Int64 {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+}
+
 extension SQLiteLedger {
-    /// Every charge's client, id and cost.
-    func forEachChargeCost(_ body: (String, String, Double, Double) throws -> Void) throws {
+    /// A charge as `audit verify --ledger` compares it with its entry.
+    struct ChargeRow {
+        var client: String, id: String
+        var epsilon: Double, delta: Double
+        var eventTime: Int64
+        var account: AuditLedgerCheck.EntryAccount
+    }
+
+    /// Every charge.
+    func forEachCharge(_ body: (ChargeRow) throws -> Void) throws {
         try reading { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT client, id, epsilon, delta FROM charges")
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT client, id, epsilon, delta, event_time, rows, rho, mu_squared, laplace FROM charges")
             while let row = try rows.next() {
                 try body(
-                    LedgerWriter.column(row, 0), LedgerWriter.column(row, 1), LedgerWriter.column(row, 2),
-                    LedgerWriter.column(row, 3))
+                    ChargeRow(
+                        client: LedgerWriter.column(row, 0), id: LedgerWriter.column(row, 1),
+                        epsilon: LedgerWriter.column(row, 2), delta: LedgerWriter.column(row, 3),
+                        eventTime: LedgerWriter.column(row, 4),
+                        account: AuditLedgerCheck.EntryAccount(
+                            rows: LedgerWriter.column(row, 5), rho: LedgerWriter.column(row, 6),
+                            muSquared: LedgerWriter.column(row, 7), laplace: LedgerWriter.column(row, 8))))
             }
         }
     }
@@ -159,6 +232,14 @@ extension SQLiteLedger {
                 let client: String = try LedgerWriter.column(bucket, 0)
                 let start: Int64 = try LedgerWriter.column(bucket, 1)
                 let end: Int64 = try LedgerWriter.column(bucket, 2)
+                // A bucket is one aligned hour, or a part of one that a reset cut: stretched, it would pull charges
+                // of other hours (other days) out of the windows they count in.
+                let hour: Int64 = 3_600_000
+                if end <= start || start.dividedFloor(by: hour) != (end - 1).dividedFloor(by: hour) {
+                    problems.append(
+                        "client \(client)'s spend bucket from \(start) to \(end) ms is not within one hour: the ledger "
+                            + "was edited")
+                }
                 // Charges before this bucket (of an earlier client, or earlier in this one's time) lie in none.
                 while let row = charge, try Self.precedes(row, client: client, time: start) {
                     problems.append(try Self.unbucketed(row))

@@ -90,7 +90,7 @@ public struct AuditSeal: Sendable, Equatable {
         return Array((text + "}").utf8)
     }
 
-    /// Reads a seal written by ``json``; nil when it is not one.
+    /// Reads a seal written by ``json``; nil when it is not one, byte for byte.
     public init?(json bytes: some Collection<UInt8>) {
         guard
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
@@ -126,6 +126,9 @@ public struct AuditSeal: Sendable, Equatable {
             guard (value as? Bool) == true, committed != nil else { return nil }
             isRecovery = true
         }
+        // Only the writer's exact bytes: a JSON reader takes `1.004e3` for 1004, `1e20` for a wrapped integer, a
+        // duplicate member, `\u` escapes or spaces as the same seal, and each of those is an alteration too.
+        guard json.elementsEqual(bytes) else { return nil }
     }
 
     /// A seal from its parts.

@@ -594,6 +594,13 @@ public struct AuditVerifier {
         result.count += 1
     }
 
+    /// Thrown from an entry's visit to stop decoding a frame that is already known to be altered.
+    struct StopDecoding: Error {}
+
+    /// The most entries a data frame may hold: the writer seals at 8,192 (and a group commit can add one more
+    /// group's before the seal), so a frame of a million is not one of its own.
+    static let maxFrameEntries = 1 << 20
+
     /// One data frame as a worker checks it: its digests and what its entries hold.
     struct FrameCheck {
         var sha256: [UInt8] = [], stored: [UInt8] = []
@@ -628,21 +635,32 @@ public struct AuditVerifier {
         _ visit: ((UnsafeRawBufferPointer) -> Void)?
     ) -> FrameCheck {
         var result = FrameCheck()
-        result.stored = Array(SHA256.hash(data: frame.bytes))
+        // A frame cut short has no seal to compare its stored bytes with (and, planted, it can be a sparse file of
+        // any length): only a complete frame's are hashed.
+        if frame.complete { result.stored = Array(SHA256.hash(data: frame.bytes)) }
         var hasher = SHA256()
         // A frame cut short is sealed by the next run as its whole entries (each with its newline).
         var lines = SHA256()
         let cut = !frame.complete
         var decompressed = 0
         var scan = Scan()
-        result.outcome = decoder.decode(
-            frame.bytes, complete: frame.complete,
+        var stopped = false
+        result.outcome = decoder.decodeStopping(
+            frame.bytes, complete: frame.complete, stopped: &stopped,
             bytes: { chunk in
                 hasher.update(bufferPointer: chunk)
                 decompressed += chunk.count
             },
             line: { line in
                 Self.scan(line, into: &scan)
+                // A frame is altered once an entry does not read as the next one, or once it holds more entries
+                // than any writer puts in a frame: decoding stops there, so that a small frame that expands to a
+                // gigabyte of empty lines costs no more than its first bad line.
+                if scan.problem != nil { throw StopDecoding() }
+                if scan.count > Self.maxFrameEntries {
+                    scan.problem = "holds more than \(Self.maxFrameEntries) entries (altered)"
+                    throw StopDecoding()
+                }
                 if cut {
                     lines.update(bufferPointer: line)
                     lines.update(data: [0x0A])
@@ -651,6 +669,7 @@ public struct AuditVerifier {
             })
         result.sha256 = Array(hasher.finalize())
         if cut { result.lines = Array(lines.finalize()) }
+        if stopped { result.outcome = frame.complete ? .complete : .cut }
         result.decompressed = decompressed
         result.scan = scan
         return result

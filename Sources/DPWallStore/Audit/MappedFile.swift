@@ -9,6 +9,8 @@ import Foundation
 final class MappedFile {
     /// The file's bytes.
     let bytes: UnsafeRawBufferPointer
+    /// The largest file mapped with its pages read ahead (`MAP_POPULATE`).
+    static let populateLimit = 1 << 30
 
     /// Maps `path`; nil when it cannot be opened or mapped, or is not a regular file. It is opened without
     /// blocking and without following a symbolic link: a FIFO named like a segment would block an open until a
@@ -24,7 +26,10 @@ final class MappedFile {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
+        // Pages are read ahead for a segment of ordinary size; a larger file (a planted sparse one can claim
+        // terabytes) is read only where the check goes.
+        let flags = size <= Self.populateLimit ? MAP_PRIVATE | MAP_POPULATE : MAP_PRIVATE
+        guard let address = mmap(nil, size, PROT_READ, flags, descriptor, 0),
             address != MAP_FAILED
         else { return nil }
         bytes = UnsafeRawBufferPointer(start: address, count: size)

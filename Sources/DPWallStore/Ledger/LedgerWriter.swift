@@ -265,11 +265,16 @@ public struct LedgerWriter {
         return (try row.map { try Self.column($0, 0) } ?? 0, try row.map { try Self.column($0, 1) } ?? 0)
     }
 
-    /// Whether the ledger holds any snapshot of `client`'s spans: none means it never had a decision (and so no
-    /// bucket, grant or reset).
-    public func hasWindows(client: String) throws -> Bool {
+    /// Whether the ledger holds any of `client`'s spend (a snapshot, a bucket, a carried window): none means it
+    /// never had a decision (and so no grant or reset either).
+    public func hasAccount(client: String) throws -> Bool {
+        // Every table that holds spend: a snapshot alone is not enough, since a snapshot row deleted by hand would
+        // make a client with buckets look new and its spend would not count (an attack).
         try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM windows WHERE client = ?)"), arguments: [client]
+            db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM windows WHERE client = ?1) OR EXISTS (SELECT 1 FROM buckets "
+                    + "WHERE client = ?1) OR EXISTS (SELECT 1 FROM carried WHERE client = ?1)"),
+            arguments: [client]
         ) ?? false
     }
 

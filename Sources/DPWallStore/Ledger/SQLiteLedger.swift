@@ -594,6 +594,11 @@ public final class SQLiteLedger: @unchecked Sendable {
         }
     }
 
+    /// Whether the ledger holds any charge.
+    public func hasCharges() throws -> Bool {
+        try reading { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM charges)") ?? false }
+    }
+
     /// Every charged record's (client, id): what `audit verify --ledger` looks for in the archive.
     public func chargedRecords(_ body: (String, String) throws -> Void) throws {
         try reading { db in
@@ -640,7 +645,7 @@ public final class SQLiteLedger: @unchecked Sendable {
     }
 
     /// Laplace groups as text: `ε:count` pairs separated by `;`, ε in its shortest round-tripping form.
-    static func encode(_ groups: [PrivacyAccount.LaplaceGroup]) -> String {
+    package static func encode(_ groups: [PrivacyAccount.LaplaceGroup]) -> String {
         groups.map { "\($0.epsilon):\($0.count)" }.joined(separator: ";")
     }
 
