@@ -93,6 +93,38 @@ struct AuditIntegrityTests {
         #expect(recovery.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "no recovery seal: \(recovery)")
     }
 
+    @Test("entries planted after the ledger's last commit are never sealed, read or counted: the next run seals none")
+    func plantedTail() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        _ = try DPWall.run(["keygen", "--signing-key", "sign.key"], in: scratch)
+        let run = try DPWall.run(
+            ["filter", "--policy", policy, "--signing-key", "sign.key"], stdin: Self.records(5), in: scratch)
+        #expect(run.status == 0)
+        // A segment holding one unsealed frame of made-up decisions, numbered on from the archive's end: what a
+        // crash tail looks like.
+        let forged =
+            (6...7).map { seq in
+                #"{"seq":\#(seq),"at":0,"id":"x\#(seq)","ts":"2026-11-26T10:10:00Z","client":"victim","model":"m","decision":"allow"}"#
+            }.joined(separator: "\n") + "\n"
+        _ = try scratch.write("forged.jsonl", forged)
+        #expect(
+            try Self.shell("zstd -q -c forged.jsonl > dpwall-audit/audit-20261126T101000Z-000002.zst", in: scratch).0
+                == 0)
+        let next = try DPWall.run(
+            ["filter", "--policy", policy, "--signing-key", "sign.key"], stdin: Self.records(1, prefix: "n"),
+            in: scratch)
+        #expect(next.status == 0, "\(next.stderrText)")
+        let verify = try DPWall.run(
+            ["audit", "verify", "dpwall-audit", "--ledger", "dpwall.db", "--public-key", "sign.key.pub"], in: scratch)
+        #expect(verify.status == 0, "\(verify.stdoutText)")
+        #expect(verify.stdoutText.contains("seq 6–7 were written by a run that crashed"), "\(verify.stdoutText)")
+        let cat = try DPWall.run(["audit", "cat", "dpwall-audit", "--client", "victim"], in: scratch)
+        #expect(cat.status == 0 && cat.stdout.isEmpty, "\(cat.stdoutText)")
+        let all = try DPWall.run(["audit", "cat", "dpwall-audit"], in: scratch)
+        #expect(all.lines.count == 6, "\(all.stdoutText)")
+    }
+
     @Test("filter refuses an archive whose chain the ledger does not know, and a ledger anchor not signed by the key")
     func forgedChainRefused() throws {
         let scratch = try TemporaryDirectory()

@@ -105,7 +105,9 @@ struct CrashTests {
             let pipe = Pipe()
             process.standardInput = pipe
             process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
+            let errorURL = scratch.file("stderr-\(round)")
+            _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errorURL)
             try DPWall.spawn(process)
             try pipe.fileHandleForReading.close()
             let slices = stride(from: resumeAt, to: inputLines.count, by: 50).map { first in
@@ -126,7 +128,9 @@ struct CrashTests {
             }
             try output.close()
             if !finalRound && process.terminationReason == .uncaughtSignal { killedMidway += 1 }
-            if finalRound { #expect(process.terminationStatus == 0, "the last run did not finish cleanly") }
+            let errors = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
+            if finalRound { #expect(process.terminationStatus == 0, "the last run did not finish cleanly: \(errors)") }
+            #expect(process.terminationStatus != 65, "round \(round) refused to start: \(errors)")
             resumeAt += try check(outputURL, ledgerPath, &released, round: round)
             // The audit archive survives too: verify accepts it (a crash tail is a note), its chain reaches the
             // ledger's head, and every committed charge has its entry.

@@ -15,14 +15,24 @@ public struct AuditReader {
         _ paths: [String], wanted: (AuditSeal) -> Bool, _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let decoder = AuditFrameDecoder()
-        for file in try AuditVerifier.segments(paths) {
+        let files = try AuditVerifier.segments(paths)
+        for (index, file) in files.enumerated() {
             guard let mapped = MappedFile(path: file) else { throw AuditError(message: "\(file): cannot be read") }
             let bytes = mapped.bytes
             let frames = AuditSegmentLayout.frames(bytes)
+            // A crash tail's entries after what the next run's recovery seal covers were never committed (their
+            // lines were never released, and anyone who could write the archive could have put them there): they
+            // are not entries of the archive.
+            let sealedUpTo = index + 1 < files.count ? Self.recoveredUpTo(files[index + 1], of: file) : nil
+            let tailBody: (UnsafeRawBufferPointer) throws -> Void = { line in
+                if let sealedUpTo, let seq = AuditVerifier.leadingSeq(line).0, seq > sealedUpTo { return }
+                try body(line)
+            }
             var consumed = 0
             for (k, frame) in frames.enumerated() {
                 consumed = frame.range.upperBound
                 guard frame.kind == .data else { continue }
+                let unsealed = k + 1 >= frames.count || frames[k + 1].kind != .seal
                 if k + 1 < frames.count, frames[k + 1].kind == .seal,
                     let seal = AuditSeal(
                         json: bytes[(frames[k + 1].range.lowerBound + 8)..<frames[k + 1].range.upperBound]),
@@ -33,7 +43,8 @@ public struct AuditReader {
                 }
                 framesRead += 1
                 let outcome = try decoder.decode(
-                    UnsafeRawBufferPointer(rebasing: bytes[frame.range]), complete: true, bytes: { _ in }, line: body)
+                    UnsafeRawBufferPointer(rebasing: bytes[frame.range]), complete: true, bytes: { _ in },
+                    line: unsealed ? tailBody : body)
                 switch outcome {
                 case .complete: break
                 case .oversizedEntry:
@@ -48,8 +59,20 @@ public struct AuditReader {
             if consumed < bytes.count {
                 framesRead += 1
                 _ = try decoder.decode(
-                    UnsafeRawBufferPointer(rebasing: bytes[consumed...]), complete: false, bytes: { _ in }, line: body)
+                    UnsafeRawBufferPointer(rebasing: bytes[consumed...]), complete: false, bytes: { _ in },
+                    line: tailBody)
             }
         }
+    }
+
+    /// The last `seq` that the recovery seal starting segment `next` seals of `file`'s crash tail, if it starts
+    /// with one for it.
+    static func recoveredUpTo(_ next: String, of file: String) -> UInt64? {
+        guard let mapped = MappedFile(path: next), let first = AuditSegmentLayout.frames(mapped.bytes).first,
+            first.kind == .seal,
+            let seal = AuditSeal(json: mapped.bytes[(first.range.lowerBound + 8)..<first.range.upperBound]),
+            seal.isRecovery, seal.segment == (file as NSString).lastPathComponent
+        else { return nil }
+        return seal.last
     }
 }

@@ -202,16 +202,20 @@ public final class AuditSegmentWriter: @unchecked Sendable {
     public func writeRecoverySeal(tail: AuditCrashTail?, committed: UInt64, now: Double) throws {
         precondition(frameEntries == 0, "a recovery seal comes before any entry of the run")
         if descriptor < 0 { try openSegment(now: now) }
-        let sha256 = tail?.sha256 ?? Array(SHA256.hash(data: [UInt8]()))
+        // Of the tail, only what the ledger committed is sealed: the entries after were never committed (their
+        // lines never released), and whoever can write the archive could have planted them.
         let first = tail?.first ?? head.nextSeq
-        let last = tail?.last ?? head.nextSeq - 1
-        let chain = AuditSeal.chain(prev: head.chain, sha256: sha256, first: first, last: last, committed: committed)
+        let last = tail.map { min($0.last, max(committed, $0.first) - 1) } ?? head.nextSeq - 1
+        guard let covered = tail.map({ $0.through(last) }) ?? (0, Array(SHA256.hash(data: [UInt8]())), nil, nil)
+        else { throw AuditError(message: "the crash tail holds no entry seq \(last) to seal up to", exitStatus: 65) }
+        let chain = AuditSeal.chain(
+            prev: head.chain, sha256: covered.sha256, first: first, last: last, committed: committed)
         var seal = AuditSeal(
             segment: tail?.segment ?? segmentName, frame: tail?.frame ?? 0, first: first, last: last,
-            entries: tail?.entries ?? 0, sha256: sha256, prev: head.chain, chain: chain,
+            entries: covered.entries, sha256: covered.sha256, prev: head.chain, chain: chain,
             signature: try signer.map { try Array($0.signature(for: chain)) })
-        seal.from = tail?.from
-        seal.to = tail?.to
+        seal.from = covered.from
+        seal.to = covered.to
         seal.committed = committed
         seal.isRecovery = true
         committedSeq.store(committed, ordering: .releasing)

@@ -20,6 +20,9 @@ public struct AuditReport: Sendable {
     /// The `seq` of the first entry read (nil when none), and the `prev` of the first seal read.
     public var firstSeq: UInt64?
     public var firstPrev: [UInt8]?
+    /// Whether the first segment read starts with a recovery seal: the crash tail it seals, and where `seq` goes
+    /// on after it, are in the segment before.
+    public var startsWithRecovery = false
     /// The last segment's crash tail, when it ends in one with whole entries: what the next run seals.
     public var crashTail: AuditCrashTail?
     /// The `seq` ranges that recovery seals say were written but never committed (their lines were never
@@ -39,10 +42,26 @@ public struct AuditCrashTail: Sendable, Equatable {
     public var segment: String, frame: Int
     /// The first and last `seq` of its whole entries, and how many.
     public var first: UInt64, last: UInt64, entries: Int
-    /// SHA-256 of its whole entries, each with its newline (what a recovery seal covers).
-    public var sha256: [UInt8]
-    /// The earliest and latest event time of those entries.
-    public var from: Int64?, to: Int64?
+    /// After each whole entry: the `seq`, the SHA-256 of the entries up to it (each with its newline) and their
+    /// event-time range.
+    public var prefixes: [Prefix]
+
+    /// The digest and event-time range of a tail's entries up to one.
+    public struct Prefix: Sendable, Equatable {
+        public var seq: UInt64
+        public var sha256: [UInt8]
+        public var from: Int64?, to: Int64?
+    }
+
+    /// What a recovery seal that seals the tail's entries up to `last` covers: how many, their digest (that of
+    /// no bytes for none) and event-time range; nil when `last` is past the tail or names no entry of it.
+    public func through(_ last: UInt64) -> (entries: Int, sha256: [UInt8], from: Int64?, to: Int64?)? {
+        if last &+ 1 == first { return (0, Array(SHA256.hash(data: [UInt8]())), nil, nil) }
+        guard last >= first, last <= self.last, let k = prefixes.firstIndex(where: { $0.seq == last }) else {
+            return nil
+        }
+        return (k + 1, prefixes[k].sha256, prefixes[k].from, prefixes[k].to)
+    }
 }
 
 /// Checks audit segments (audit.md, "Commands"): every data frame against its seal, the seal's chain link and
@@ -258,6 +277,7 @@ public struct AuditVerifier {
         var compressed: Int, decompressed: Int
         var from: Int64?, to: Int64?
         var stored: [UInt8] = []
+        var prefixes: [AuditCrashTail.Prefix] = []
     }
 
     private func verifySegment(
@@ -342,6 +362,7 @@ public struct AuditVerifier {
                 index: dataIndex, sha256: check.sha256, first: scan.first, last: scan.last, entries: scan.count,
                 compressed: complete ? length : rest.count, decompressed: check.decompressed)
             frame.stored = check.stored
+            frame.prefixes = check.prefixes
             frame.from = scan.from
             frame.to = scan.to
             if check.outcome == .oversizedEntry {
@@ -366,7 +387,7 @@ public struct AuditVerifier {
                 if readable && frame.entries > 0 {
                     tail = AuditCrashTail(
                         segment: name, frame: dataIndex, first: frame.first, last: frame.last, entries: frame.entries,
-                        sha256: check.lines, from: frame.from, to: frame.to)
+                        prefixes: check.prefixes)
                 }
                 if readable {
                     report.notes.append(
@@ -391,7 +412,7 @@ public struct AuditVerifier {
             if frame.entries > 0 {
                 tail = AuditCrashTail(
                     segment: name, frame: frame.index, first: frame.first, last: frame.last, entries: frame.entries,
-                    sha256: frame.sha256, from: frame.from, to: frame.to)
+                    prefixes: frame.prefixes)
             }
         }
         if let tailBefore, !recovered {
@@ -416,16 +437,29 @@ public struct AuditVerifier {
     ) {
         let label = "recovery seal"
         if let tail {
+            // It seals the tail's entries that the ledger committed (up to `committed` - 1), no more: the rest were
+            // never committed, so never released, and are left outside the chain.
+            let covered = tail.through(seal.last)
             let matches =
                 seal.segment == tail.segment && seal.frame == tail.frame && seal.first == tail.first
-                && seal.last == tail.last && seal.entries == tail.entries && seal.sha256 == tail.sha256
-                && seal.from == tail.from && seal.to == tail.to
+                && covered.map { $0.entries == seal.entries && $0.sha256 == seal.sha256 } == true
+                && covered.map { $0.from == seal.from && $0.to == seal.to } == true
             if !matches {
                 problem(
                     "\(label): does not match \(tail.segment) frame \(tail.frame)'s crash tail (seq \(tail.first)–"
                         + "\(tail.last)): the tail or the seal was altered")
+            } else if seal.last < tail.last {
+                report.notes.append(
+                    "\(tail.segment) frame \(tail.frame): its entries seq \(seal.last + 1)–\(tail.last) were written "
+                        + "by a run that crashed before committing them: never released, and not sealed")
+                report.uncommitted.append((seal.last + 1)...tail.last)
+            }
+            if seal.entries > 0, let committed = seal.committed, committed <= seal.last {
+                problem(
+                    "\(label): seals entries from seq \(committed) on, which it says were never committed (altered)")
             }
         } else if isFirst {
+            report.startsWithRecovery = true
             report.notes.append(
                 "\(name): starts with a recovery seal of \(seal.segment), which was not given: its tail is not checked")
         } else if seal.entries != 0 || seal.segment != name || seal.first != (state.nextSeq ?? seal.first)
@@ -445,7 +479,9 @@ public struct AuditVerifier {
         }
         state.maxCommitted = max(state.maxCommitted, seal.committed ?? 0)
         if state.firstPrev == nil { state.firstPrev = seal.prev }
-        if state.nextSeq == nil { state.nextSeq = seal.last &+ 1 }
+        // Given from here on (the segment before not given), the tail's unsealed rest is unknown: the next frame
+        // says where `seq` goes on.
+        if state.nextSeq == nil && !isFirst { state.nextSeq = seal.last &+ 1 }
         if seal.entries > 0 {
             if state.firstSeq == nil { state.firstSeq = seal.first }
             state.lastSealedSeq = seal.last
@@ -604,8 +640,9 @@ public struct AuditVerifier {
     /// One data frame as a worker checks it: its digests and what its entries hold.
     struct FrameCheck {
         var sha256: [UInt8] = [], stored: [UInt8] = []
-        /// Of a frame cut short: SHA-256 of its whole entries, each with its newline.
-        var lines: [UInt8] = []
+        /// Of a segment's last data frame (the one a crash can leave unsealed): after each whole entry, the digest
+        /// and event-time range of the entries up to it, which a recovery seal may cover.
+        var prefixes: [AuditCrashTail.Prefix] = []
         var outcome = AuditFrameDecoder.Outcome.corrupt
         var scan = Scan()
         var decompressed = 0
@@ -630,18 +667,20 @@ public struct AuditVerifier {
     }
 
     /// Checks one data frame with `decoder`; `visit` sees its entries.
+    /// `keepsPrefixes`: keep the digest after every entry (a segment's last data frame).
     static func checkFrame(
         _ frame: (bytes: UnsafeRawBufferPointer, complete: Bool), _ decoder: AuditFrameDecoder,
-        _ visit: ((UnsafeRawBufferPointer) -> Void)?
+        keepsPrefixes: Bool, _ visit: ((UnsafeRawBufferPointer) -> Void)?
     ) -> FrameCheck {
         var result = FrameCheck()
         // A frame cut short has no seal to compare its stored bytes with (and, planted, it can be a sparse file of
         // any length): only a complete frame's are hashed.
         if frame.complete { result.stored = Array(SHA256.hash(data: frame.bytes)) }
         var hasher = SHA256()
-        // A frame cut short is sealed by the next run as its whole entries (each with its newline).
+        // A crash tail is sealed by the next run as its whole entries up to where the ledger committed (each with
+        // its newline): the digest after every entry is kept, for the one the recovery seal names.
         var lines = SHA256()
-        let cut = !frame.complete
+        var from: Int64?, to: Int64?
         var decompressed = 0
         var scan = Scan()
         var stopped = false
@@ -661,14 +700,20 @@ public struct AuditVerifier {
                     scan.problem = "holds more than \(Self.maxFrameEntries) entries (altered)"
                     throw StopDecoding()
                 }
-                if cut {
+                if keepsPrefixes {
                     lines.update(bufferPointer: line)
                     lines.update(data: [0x0A])
+                    if let time = Self.eventTime(line) {
+                        from = min(from ?? time, time)
+                        to = max(to ?? time, time)
+                    }
+                    let copy = lines
+                    result.prefixes.append(
+                        AuditCrashTail.Prefix(seq: scan.last, sha256: Array(copy.finalize()), from: from, to: to))
                 }
                 visit?(line)
             })
         result.sha256 = Array(hasher.finalize())
-        if cut { result.lines = Array(lines.finalize()) }
         if stopped { result.outcome = frame.complete ? .complete : .cut }
         result.decompressed = decompressed
         result.scan = scan
@@ -684,7 +729,7 @@ public struct AuditVerifier {
         let workers = visit == nil ? min(frames.count, ProcessInfo.processInfo.activeProcessorCount, 8) : 1
         guard workers > 1 else {
             let decoder = AuditFrameDecoder()
-            return frames.map { checkFrame($0, decoder, visit) }
+            return frames.indices.map { checkFrame(frames[$0], decoder, keepsPrefixes: $0 == frames.count - 1, visit) }
         }
         let results = UnsafeMutableBufferPointer<FrameCheck>.allocate(capacity: frames.count)
         results.initialize(repeating: FrameCheck())
@@ -699,7 +744,8 @@ public struct AuditVerifier {
                     return value
                 }
                 guard k < shared.frames.count else { break }
-                shared.results[k] = checkFrame(shared.frames[k], decoder, nil)
+                shared.results[k] = checkFrame(
+                    shared.frames[k], decoder, keepsPrefixes: k == shared.frames.count - 1, nil)
             }
         }
         return Array(results)
@@ -840,7 +886,7 @@ extension AuditVerifier {
                 anchored <= 1
                 ? report.firstPrev.map { $0 == AuditSeal.genesis } ?? true
                 : (report.firstSeq ?? .max) < anchored
-            if first == 0 || (report.lastSealedSeq > 0 && reachesAnchor) {
+            if first == 0 || (report.lastSealedSeq > 0 && reachesAnchor && !report.startsWithRecovery) {
                 if let problem = report.problems.first { throw refuse(problem) }
                 let committed = anchor?.head.nextSeq ?? report.head.nextSeq
                 return AuditResumePoint(
