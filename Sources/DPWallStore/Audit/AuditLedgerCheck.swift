@@ -313,11 +313,14 @@ extension SQLiteLedger {
 public enum AuditEntryText {
     /// Where `needle` first occurs in `line`.
     public static func find(_ line: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Int? {
-        guard line.count >= needle.count, let first = needle.first else { return nil }
+        guard line.count >= needle.count, let first = needle.first, let base = line.baseAddress else { return nil }
+        // memchr to each candidate, memcmp to confirm: verify --ledger searches every entry several times.
         var k = 0
-        while k <= line.count - needle.count {
-            if line[k] == first && (1..<needle.count).allSatisfy({ line[k + $0] == needle[$0] }) { return k }
-            k += 1
+        let last = line.count - needle.count
+        while k <= last, let hit = memchr(base + k, Int32(first), last - k + 1) {
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            if needle.withUnsafeBytes({ memcmp(base + at, $0.baseAddress!, needle.count) }) == 0 { return at }
+            k = at + 1
         }
         return nil
     }

@@ -284,7 +284,12 @@ public struct AuditVerifier {
         _ name: String, _ bytes: UnsafeRawBufferPointer, isFirst: Bool, isLast: Bool, _ state: inout ChainState,
         _ report: inout AuditReport, _ visit: ((UnsafeRawBufferPointer) -> Void)?
     ) {
-        let checks = Self.checkFrames(Self.dataFrames(bytes), visit)
+        let frames = Self.dataFrames(bytes)
+        // Only a last data frame that no seal follows can be a crash tail, whose per-entry digests a recovery
+        // seal needs.
+        let lastUnsealed =
+            frames.last.map { !$0.complete } == true || AuditSegmentLayout.frames(bytes).last?.kind == .data
+        let checks = Self.checkFrames(frames, lastUnsealed: lastUnsealed, visit)
         // The previous segment's crash tail: the next run seals it with a recovery seal, this segment's first frame.
         let tailBefore = state.crashTail
         state.crashTail = nil
@@ -724,12 +729,15 @@ public struct AuditVerifier {
     /// entries. The frames are independent, so they are spread over the cores; with `visit`, which sees every
     /// entry in archive order, they are checked in order on this thread.
     static func checkFrames(
-        _ frames: [(bytes: UnsafeRawBufferPointer, complete: Bool)], _ visit: ((UnsafeRawBufferPointer) -> Void)?
+        _ frames: [(bytes: UnsafeRawBufferPointer, complete: Bool)], lastUnsealed: Bool = false,
+        _ visit: ((UnsafeRawBufferPointer) -> Void)?
     ) -> [FrameCheck] {
         let workers = visit == nil ? min(frames.count, ProcessInfo.processInfo.activeProcessorCount, 8) : 1
         guard workers > 1 else {
             let decoder = AuditFrameDecoder()
-            return frames.indices.map { checkFrame(frames[$0], decoder, keepsPrefixes: $0 == frames.count - 1, visit) }
+            return frames.indices.map {
+                checkFrame(frames[$0], decoder, keepsPrefixes: lastUnsealed && $0 == frames.count - 1, visit)
+            }
         }
         let results = UnsafeMutableBufferPointer<FrameCheck>.allocate(capacity: frames.count)
         results.initialize(repeating: FrameCheck())
@@ -745,7 +753,7 @@ public struct AuditVerifier {
                 }
                 guard k < shared.frames.count else { break }
                 shared.results[k] = checkFrame(
-                    shared.frames[k], decoder, keepsPrefixes: k == shared.frames.count - 1, nil)
+                    shared.frames[k], decoder, keepsPrefixes: lastUnsealed && k == shared.frames.count - 1, nil)
             }
         }
         return Array(results)
