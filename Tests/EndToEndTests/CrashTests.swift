@@ -6,7 +6,7 @@ import Testing
     import Glibc
 #endif
 
-/// Release-after-commit under `kill -9` (privacy.md, "The ledger"): real processes, a real SQLite file, real
+/// Release-after-commit under `kill -9` (docs/privacy.md, "Budgets and the ledger"): real processes, a real SQLite file, real
 /// signals.
 @Suite("Crash safety of the ledger")
 struct CrashTests {

@@ -2,7 +2,7 @@ import DPWallPrivacy
 import DPWallRecords
 import DPWallStore
 
-/// The budget stage (privacy.md, "Accounting" and "The ledger"): charges every privatized release to its
+/// The budget stage (docs/privacy.md, "Budgets and the ledger"): charges every privatized release to its
 /// client's window in input order, and holds the output until the charges are durable.
 ///
 /// It runs in the filter's writing turn, one batch at a time. For each pending charge it finds the client's

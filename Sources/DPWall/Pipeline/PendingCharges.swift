@@ -68,7 +68,7 @@ struct PendingCharges {
     }
 }
 
-/// A record's content digest (privacy.md, "The ledger"): SHA-256 over its model, request body and raw response
+/// A record's content digest (docs/privacy.md, "Budgets and the ledger"): SHA-256 over its model, request body and raw response
 /// body, each as its exact JSON text prefixed with its length (8 bytes, little endian; all ones for no request).
 ///
 /// The digest starts with a context that names how the record was answered: the noise key's fingerprint (or

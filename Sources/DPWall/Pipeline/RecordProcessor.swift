@@ -75,7 +75,7 @@ public struct DecisionCounts: Sendable {
     }
 }
 
-/// The record stage: one input line in, one output line out (records.md, "What comes out").
+/// The record stage: one input line in, one output line out (docs/records.md, "Output").
 ///
 /// Stateless across records apart from reused buffers, so batches of lines could be split across cores; the
 /// stateful stages (rate limits, budgets, ledger, audit) come after it in input order.

@@ -17,7 +17,7 @@ public struct Policy: Sendable {
     public var tiers: [Tier] { didSet { tierIndex = Self.index(tiers, by: \.name) } }
     /// Per-client overrides of their tier, in file order.
     public var clients: [ClientOverride] { didSet { clientIndex = Self.index(clients, by: \.name) } }
-    /// How the privacy cost of releases is composed (privacy.md, "Accounting").
+    /// How the privacy cost of releases is composed (docs/privacy.md, "Budgets and the ledger").
     public var accounting: Accounting
     /// The models, in file order.
     public var models: [ModelSpec] { didSet { modelIndex = Self.index(models, by: \.name) } }
@@ -75,7 +75,7 @@ public struct Policy: Sendable {
 }
 
 extension Policy {
-    /// How the privacy cost of many releases is composed into one `(epsilon, delta)` (privacy.md, "Accounting"):
+    /// How the privacy cost of many releases is composed into one `(epsilon, delta)` (docs/privacy.md, "Budgets and the ledger"):
     /// the accountants' own method, so the policy and the ledger cannot disagree on the choices.
     public typealias Accounting = AccountingMethod
 

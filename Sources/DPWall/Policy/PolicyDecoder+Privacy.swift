@@ -147,7 +147,7 @@ extension PolicyDecoder {
     }
 
     /// Whether a given sensitivity is at least the bound the clamp implies, or says why it holds: one below it,
-    /// unexplained, would make every release cost more than it is charged (privacy.md, "The guarantee").
+    /// unexplained, would make every release cost more than it is charged (docs/privacy.md, "The privacy model").
     private func checkSensitivity(_ spec: PrivacySpec, _ map: YAMLMapping, tensor: TensorSpec) -> Bool {
         guard let given = spec.sensitivity, spec.sensitivityReason == nil,
             let implied = spec.impliedSensitivity(for: tensor, maxRowElements: limits.maxRowElements),

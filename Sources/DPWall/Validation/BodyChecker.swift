@@ -36,7 +36,7 @@ struct CheckedTensor {
     }
 }
 
-/// Checks one request or response body against a model's declarations (records.md, "What is checked"): tensor
+/// Checks one request or response body against a model's declarations (docs/records.md, "The checks, in order"): tensor
 /// names, element counts, shapes, batch limits, datatypes, values, ranges and text rules, reporting the problem
 /// that the spec's order ranks first, with its path. Buffers are reused from record to record.
 struct BodyChecker {

@@ -1,4 +1,4 @@
-/// What one released row costs, as the accountants need it (privacy.md, "Accounting").
+/// What one released row costs, as the accountants need it (docs/privacy.md, "Budgets and the ledger").
 public enum RowCost: Sendable, Hashable {
     /// Discrete Laplace: pure `epsilon`-DP (`ε = Δ1/b`).
     case laplace(epsilon: Double)

@@ -1,4 +1,4 @@
-/// A stable reason for denying a record, with its HTTP-like status (records.md, "What is checked").
+/// A stable reason for denying a record, with its HTTP-like status (docs/records.md, "The checks, in order").
 ///
 /// Codes are compared and printed by their ``name``; new codes can be added without breaking callers,
 /// as with swift-nio's `FileSystemError.Code`.
@@ -113,7 +113,7 @@ public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
     public var description: String { name }
 }
 
-/// Why one record was denied: a code and a message that says what and where (records.md, "What comes out").
+/// Why one record was denied: a code and a message that says what and where (docs/records.md, "Output").
 ///
 /// Messages never echo more than 64 bytes of the input and never contain raw model outputs.
 public struct RecordError: Error, Sendable, Equatable {

@@ -2,8 +2,7 @@ import DPWallPrivacy
 import Foundation
 internal import GRDB
 
-/// `audit verify --ledger`'s check of the ledger against the archive (audit.md, "The ledger against the
-/// archive"): the sealed entries say what was charged, so an edit of the ledger that the archive does not match
+/// `audit verify --ledger`'s check of the ledger against the archive (docs/audit.md, "dpwall audit verify"): the sealed entries say what was charged, so an edit of the ledger that the archive does not match
 /// shows.
 ///
 /// - Every charge has exactly one charged `allow` entry (an `allow` whose cost, `epsilon` or `delta`, is above

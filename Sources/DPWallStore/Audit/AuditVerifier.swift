@@ -64,7 +64,7 @@ public struct AuditCrashTail: Sendable, Equatable {
     }
 }
 
-/// Checks audit segments (audit.md, "Commands"): every data frame against its seal, the seal's chain link and
+/// Checks audit segments (docs/audit.md, "dpwall audit verify"): every data frame against its seal, the seal's chain link and
 /// signature, `seq` continuity within and across segments, the segments' order and seek tables. A segment that
 /// ends in an unsealed or unfinished frame is what a crash leaves: it is read and reported as a crash tail, not as
 /// tampering, since the next run continues the chain from the last seal and the seq after the tail, so a cut

@@ -3,7 +3,7 @@ import Foundation
 internal import GRDB
 internal import GRDBSQLite
 
-/// The budget ledger in a SQLite file (privacy.md, "The ledger"), through GRDB on the system libsqlite3.
+/// The budget ledger in a SQLite file (docs/privacy.md, "Budgets and the ledger"), through GRDB on the system libsqlite3.
 ///
 /// WAL mode with `synchronous = FULL`: a committed batch survives a crash of the process or of the machine.
 /// The schema is versioned by GRDB's migrator. One writer per file (``LedgerLock``); `:memory:` needs no lock.
