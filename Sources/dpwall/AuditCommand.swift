@@ -165,7 +165,8 @@ struct AuditCommand: ParsableCommand {
             } catch let error as AuditError {
                 FileHandle.standardOutput.write(out)
                 FileHandleStderr.write("dpwall: \(error.message)\n")
-                throw ExitCode(66)
+                // An altered entry is the archive's fault (65); anything else, a path that cannot be read (66).
+                throw ExitCode(error.exitStatus == 65 ? 65 : 66)
             }
             FileHandle.standardOutput.write(out)
             if stats {

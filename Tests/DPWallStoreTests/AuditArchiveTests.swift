@@ -405,6 +405,13 @@ struct AuditArchiveTests {
         try Self.store(bomb, planted)
         let report = try Self.verify(directory)
         #expect(report.problems.contains { $0.contains("does not start with its seq") }, "\(report.problems)")
+        // audit cat and report read without verifying, and stop at the first line that is no entry.
+        var reader = AuditReader()
+        var read = 0
+        #expect(throws: AuditError.self) {
+            try reader.forEachEntry([directory.path], wanted: { _ in true }) { _ in read += 1 }
+        }
+        #expect(read == 200, "read \(read) entries before the planted frame's first line")
         try FileManager.default.removeItem(atPath: planted)
         // A sparse file: 0 bytes stored.
         #expect(FileManager.default.createFile(atPath: planted, contents: nil))

@@ -308,7 +308,7 @@ extension BudgetReport {
                 }
             }
         } catch let error as AuditError {
-            throw LedgerError(kind: .io, message: error.message)
+            throw LedgerError(kind: error.exitStatus == 65 ? .invalid : .io, message: error.message)
         }
         auditEntries = entries
         for (k, counts) in perClient {

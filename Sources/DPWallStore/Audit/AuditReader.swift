@@ -24,9 +24,19 @@ public struct AuditReader {
             // lines were never released, and anyone who could write the archive could have put them there): they
             // are not entries of the archive.
             let sealedUpTo = index + 1 < files.count ? Self.recoveredUpTo(files[index + 1], of: file) : nil
-            let tailBody: (UnsafeRawBufferPointer) throws -> Void = { line in
-                if let sealedUpTo, let seq = AuditVerifier.leadingSeq(line).0, seq > sealedUpTo { return }
+            // An entry that does not start with its `seq` is not one of the writer's: reading stops there, so a
+            // planted frame of a gigabyte of empty lines costs one line (audit verify names it).
+            func entry(_ line: UnsafeRawBufferPointer) throws {
+                guard AuditVerifier.leadingSeq(line).0 != nil else {
+                    throw AuditError(
+                        message: "\(file): an entry does not start with its seq (altered); run dpwall audit verify",
+                        exitStatus: 65)
+                }
                 try body(line)
+            }
+            func tailBody(_ line: UnsafeRawBufferPointer) throws {
+                if let sealedUpTo, let seq = AuditVerifier.leadingSeq(line).0, seq > sealedUpTo { return }
+                try entry(line)
             }
             var consumed = 0
             for (k, frame) in frames.enumerated() {
@@ -44,7 +54,7 @@ public struct AuditReader {
                 framesRead += 1
                 let outcome = try decoder.decode(
                     UnsafeRawBufferPointer(rebasing: bytes[frame.range]), complete: true, bytes: { _ in },
-                    line: unsealed ? tailBody : body)
+                    line: unsealed ? tailBody : entry)
                 switch outcome {
                 case .complete: break
                 case .oversizedEntry:
