@@ -114,7 +114,7 @@ public final class SQLiteLedger: @unchecked Sendable {
         do {
             let queue = try connect(temporary, inMemory: false, readOnly: false)
             try migrator.migrate(queue)
-            try queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            _ = try queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             try queue.close()
         } catch {
             throw LedgerError(kind: .unusable, message: "ledger \(path): cannot create it: \(error)")
