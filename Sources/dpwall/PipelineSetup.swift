@@ -76,20 +76,23 @@ enum PipelineSetup {
         }
         do {
             let anchor = try ledger.auditAnchor()
-            // A ledger whose anchor is signed was written with a signing key: its archive's end must carry that
-            // key's signatures, and so must the anchor. An unsigned one may start being signed now.
-            let publicKey = anchor?.signature == nil ? nil : seed.flatMap(AuditSigning.publicKey(privateKey:))
+            // With a signing key, every signature at the archive's end must be this key's, and the anchor must be
+            // signed by it once any seal is: an archive whose seals were never signed may start being signed now.
+            let publicKey = seed.flatMap(AuditSigning.publicKey(privateKey:))
             let point = try AuditVerifier.resume(directory: directory, anchor: anchor, publicKey: publicKey)
             if anchor?.signature != nil && seed == nil {
                 throw fail(
                     "the ledger \(ledger.path) was written with a signed audit archive: give --signing-key (a run "
                         + "without it would leave seals that verify --public-key refuses)", 64)
             }
-            if anchor == nil, point != nil, try ledger.hasCharges() {
+            // An archive belongs to one ledger: a ledger that does not know it (new, emptied, its record of the
+            // archive deleted, or another one) would start every budget afresh beside entries that say otherwise.
+            if anchor == nil, let point, point.head.nextSeq > 1 {
                 throw fail(
-                    "ledger \(ledger.path) holds charges but no record of an audit archive, and \(directory) holds "
-                        + "one: the ledger's record of it was deleted, or they do not belong together; run dpwall "
-                        + "audit verify \(directory) --ledger \(ledger.path), or give a new ledger or --audit directory",
+                    "ledger \(ledger.path) has no record of the audit archive in \(directory), which holds entries: an "
+                        + "archive belongs to the ledger it was written with (this one is new or emptied, its record "
+                        + "of the archive was deleted, or it is another ledger); give --audit a new directory for a new "
+                        + "ledger, or --ledger the archive's own",
                     65)
             }
             let writer = try AuditSegmentWriter(

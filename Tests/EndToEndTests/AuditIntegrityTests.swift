@@ -161,6 +161,61 @@ struct AuditIntegrityTests {
         #expect(again.stderrText.contains("not signed by this key"), "\(again.stderrText)")
     }
 
+    @Test("an anchor whose signature was set to NULL is an edited one, after a clean run and after a crash")
+    func nullSignature() throws {
+        try #require(Self.hasSQLite, "sqlite3 CLI needed")
+        for crashed in [false, true] {
+            let scratch = try TemporaryDirectory()
+            let policy = try scratch.write("policy.yaml", Self.policy)
+            _ = try DPWall.run(["keygen", "--signing-key", "sign.key"], in: scratch)
+            if crashed {
+                // No seal at all yet: only the anchor says the archive was signed.
+                try Self.crash(scratch, policy: policy, count: 3, extra: ["--signing-key", "sign.key"])
+            } else {
+                let run = try DPWall.run(
+                    ["filter", "--policy", policy, "--signing-key", "sign.key"], stdin: Self.records(3), in: scratch)
+                #expect(run.status == 0)
+            }
+            let edit = "UPDATE audit_head SET sig = NULL, origin_chain = chain, origin_seq = seq; DELETE FROM charges"
+            #expect(try Self.shell("sqlite3 dpwall.db '\(edit)'", in: scratch).0 == 0)
+            let refused = try DPWall.run(
+                ["filter", "--policy", policy, "--signing-key", "sign.key"], stdin: Self.records(1, prefix: "z"),
+                in: scratch)
+            #expect(refused.status == 65, "crashed \(crashed): \(refused.stderrText)")
+            #expect(refused.stderrText.contains("anchor of the archive is not signed"), "\(refused.stderrText)")
+            #expect(refused.stdout.isEmpty)
+        }
+        // An archive written without a key may start being signed.
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        _ = try DPWall.run(["keygen", "--signing-key", "sign.key"], in: scratch)
+        #expect(try DPWall.run(["filter", "--policy", policy], stdin: Self.records(2), in: scratch).status == 0)
+        let signing = try DPWall.run(
+            ["filter", "--policy", policy, "--signing-key", "sign.key"], stdin: Self.records(1, prefix: "s"),
+            in: scratch)
+        #expect(signing.status == 0, "\(signing.stderrText)")
+    }
+
+    @Test("a new, deleted or emptied ledger is refused on an archive that holds entries (every budget would restart)")
+    func foreignLedger() throws {
+        try #require(Self.hasSQLite, "sqlite3 CLI needed")
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        #expect(try DPWall.run(["filter", "--policy", policy], stdin: Self.records(3), in: scratch).status == 0)
+        for edit in [
+            "rm dpwall.db*", "sqlite3 dpwall.db 'DELETE FROM audit_head; DELETE FROM charges; DELETE FROM buckets'",
+        ] {
+            let copy = try TemporaryDirectory()
+            _ = try Self.shell("cp -r '\(scratch.url.path)'/. '\(copy.url.path)'/", in: copy)
+            #expect(try Self.shell(edit, in: copy).0 == 0)
+            let refused = try DPWall.run(
+                ["filter", "--policy", policy], stdin: Self.records(3, prefix: "again"), in: copy)
+            #expect(refused.status == 65, "\(edit): \(refused.stderrText)")
+            #expect(refused.stderrText.contains("has no record of the audit archive"), "\(refused.stderrText)")
+            #expect(refused.stdout.isEmpty)
+        }
+    }
+
     @Test("a ledger restored from an earlier copy of itself (a refund of everything spent since) is refused")
     func rolledBackLedger() throws {
         try #require(Self.hasSQLite, "sqlite3 CLI needed")
@@ -277,7 +332,7 @@ struct AuditIntegrityTests {
         #expect(try Self.shell("sqlite3 dpwall.db 'DELETE FROM audit_head'", in: scratch).0 == 0)
         let refused = try DPWall.run(["filter", "--policy", policy], stdin: Self.records(1, prefix: "z"), in: scratch)
         #expect(
-            refused.status == 65 && refused.stderrText.contains("no record of an audit archive"),
+            refused.status == 65 && refused.stderrText.contains("has no record of the audit archive"),
             "\(refused.stderrText)")
         #expect(refused.stdout.isEmpty)
     }

@@ -142,7 +142,10 @@ struct BudgetTests {
         #expect(Self.outputs(again).first?.message?.contains("a retry is answered again only under") == true)
 
         // With a key: the rerun gets the very same responses at no cost; the position does not move.
-        let keyed = ["filter", "--policy", policy, "--ledger", "keyed.db", "--noise-key", key]
+        // A ledger of its own has an archive of its own.
+        let keyed = [
+            "filter", "--policy", policy, "--ledger", "keyed.db", "--audit", "keyed-audit", "--noise-key", key,
+        ]
         let one = try DPWall.run(keyed, stdin: Data(first.utf8), in: scratch)
         // The same content under a new id is a repeat too; the same id with new content is not.
         let second =

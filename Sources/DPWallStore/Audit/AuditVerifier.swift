@@ -72,9 +72,13 @@ public struct AuditCrashTail: Sendable, Equatable {
 /// Anything else that does not hold is a problem.
 public struct AuditVerifier {
     private let publicKey: Curve25519.Signing.PublicKey?
+    private let requiresSignatures: Bool
 
-    /// A verifier; with `publicKey` (32 bytes, Ed25519) every seal must carry a valid signature.
-    public init(publicKey: [UInt8]? = nil) throws {
+    /// A verifier; with `publicKey` (32 bytes, Ed25519) every seal must carry a valid signature, or, with
+    /// `requiresSignatures` false, every signature present must be valid (a run that starts signing an archive
+    /// whose earlier seals are unsigned), and the ledger's anchor must be signed once any seal is.
+    public init(publicKey: [UInt8]? = nil, requiresSignatures: Bool = true) throws {
+        self.requiresSignatures = requiresSignatures
         if let publicKey {
             guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else {
                 throw AuditError(message: "the public key is not an Ed25519 public key (32 bytes)")
@@ -246,10 +250,14 @@ public struct AuditVerifier {
                     report.problems.append(
                         "the ledger's anchor of the archive is not signed by this key: the ledger was edited")
                 }
-            } else if state.signedSeals > 0 {
+            } else if state.signedSeals > 0 || state.unsignedSeals == 0 {
+                // Unsigned is an anchor's honest state only where the archive shows it was written without a key
+                // (its seals unsigned); an anchor whose signature was set to NULL is otherwise an edited one.
                 report.problems.append(
-                    "the ledger's anchor of the archive is not signed, though the archive's seals are: the ledger "
-                        + "was edited, or written by a run without --signing-key")
+                    "the ledger's anchor of the archive is not signed, though "
+                        + (state.signedSeals > 0
+                            ? "the archive's seals are" : "nothing in the archive shows it was written without a key")
+                        + ": the ledger was edited, or written by a run without --signing-key")
             }
         }
     }
@@ -262,6 +270,8 @@ public struct AuditVerifier {
         var nextSeq: UInt64?
         /// The crash tail the previous segment ended in, which a recovery seal must seal.
         var crashTail: AuditCrashTail?
+        /// Seals read without a signature.
+        var unsignedSeals = 0
         /// The largest `committed` of the seals read.
         var maxCommitted: UInt64 = 0
         var lastSealedSeq: UInt64 = 0
@@ -499,13 +509,13 @@ public struct AuditVerifier {
     private func checkSignature(
         _ seal: AuditSeal, _ label: String, _ state: inout ChainState, _ problem: (String) -> Void
     ) {
-        if seal.signature != nil { state.signedSeals += 1 }
+        if seal.signature != nil { state.signedSeals += 1 } else { state.unsignedSeals += 1 }
         guard let publicKey else { return }
         if let signature = seal.signature {
             if !publicKey.isValidSignature(signature, for: seal.chain) {
                 problem("\(label): the signature does not verify: the seal was made without the signing key")
             }
-        } else {
+        } else if requiresSignatures {
             problem("\(label): the seal is not signed")
         }
     }
@@ -857,7 +867,9 @@ public struct AuditResumePoint: Sendable {
 extension AuditVerifier {
     /// Where a run continues the archive in `directory`, checked against the ledger's `anchor`: after its last
     /// entry (a crash tail included), chained to its last seal. Verifies the last segments, back to the one that
-    /// holds the anchor's seal (or the last seal), with `publicKey` (the signing key's) every seal's signature.
+    /// holds the anchor's seal (or the last seal), with `publicKey` (the signing key's) every signature present
+    /// and the anchor's, which must be signed once the archive's seals are (an anchor whose signature was set to
+    /// NULL does not make it an unsigned one).
     /// Nil when the directory holds no segment (and the ledger expects none).
     ///
     /// Throws (``AuditError/exitStatus`` 65) when the archive's end does not verify, when the anchor's head is not
@@ -885,7 +897,7 @@ extension AuditVerifier {
         }
         // The seal the anchor's head names ends just before this seq.
         let anchored = anchor.map { $0.head.tail?.first ?? $0.head.nextSeq } ?? 1
-        let verifier = try AuditVerifier(publicKey: publicKey)
+        let verifier = try AuditVerifier(publicKey: publicKey, requiresSignatures: false)
         var first = files.count - 1
         while true {
             // The origin is checked by a whole verify; here the end is what matters.

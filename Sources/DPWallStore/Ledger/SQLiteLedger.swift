@@ -594,11 +594,6 @@ public final class SQLiteLedger: @unchecked Sendable {
         }
     }
 
-    /// Whether the ledger holds any charge.
-    public func hasCharges() throws -> Bool {
-        try reading { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM charges)") ?? false }
-    }
-
     /// Every charged record's (client, id): what `audit verify --ledger` looks for in the archive.
     public func chargedRecords(_ body: (String, String) throws -> Void) throws {
         try reading { db in
