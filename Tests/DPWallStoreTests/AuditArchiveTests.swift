@@ -422,6 +422,25 @@ struct AuditArchiveTests {
         #expect(sparse.problems.contains { $0.contains("cut short or corrupt") }, "\(sparse.problems)")
     }
 
+    @Test("with the key, an unsigned anchor is refused when any seal of the archive is signed, not only the last ones")
+    func unsignedAnchorOnSignedArchive() throws {
+        let directory = try Directory()
+        // Segments signed at first, then (signatures stripped, or a run without the key) unsigned at the end.
+        let signedHead = try Self.write(directory, entries: 60)
+        let head = try Self.write(directory, entries: 60, signed: false, head: signedHead)
+        let publicKey = Array(Self.signingKey.publicKey.rawRepresentation)
+        let unsigned = AuditAnchor(origin: AuditHead(), head: head)
+        #expect(throws: AuditError.self) {
+            try AuditVerifier.resume(directory: directory.path, anchor: unsigned, publicKey: publicKey)
+        }
+        // An archive that was never signed may start being signed.
+        let plain = try Directory()
+        let plainHead = try Self.write(plain, entries: 60, signed: false)
+        let point = try AuditVerifier.resume(
+            directory: plain.path, anchor: AuditAnchor(origin: AuditHead(), head: plainHead), publicKey: publicKey)
+        #expect(point?.head.nextSeq == plainHead.nextSeq)
+    }
+
     @Test("a deleted middle segment is named")
     func deletedSegment() throws {
         let directory = try Directory()

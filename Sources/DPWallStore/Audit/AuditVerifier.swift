@@ -853,6 +853,23 @@ public enum AuditSegmentLayout {
     }
 }
 
+extension AuditVerifier {
+    /// Whether any seal of the segments `files` carries a signature: frame headers are walked, data frames skipped
+    /// unread.
+    static func anySealSigned(_ files: [String]) -> Bool {
+        let member = Array(#","sig":""#.utf8)
+        for file in files {
+            guard let mapped = MappedFile(path: file) else { continue }
+            for frame in AuditSegmentLayout.frames(mapped.bytes) where frame.kind == .seal {
+                let payload = UnsafeRawBufferPointer(
+                    rebasing: mapped.bytes[(frame.range.lowerBound + 8)..<frame.range.upperBound])
+                if AuditEntryText.find(payload, member) != nil { return true }
+            }
+        }
+        return false
+    }
+}
+
 /// Where a run continues an existing archive (``AuditVerifier/resume(directory:anchor:publicKey:)``).
 public struct AuditResumePoint: Sendable {
     /// The head to continue from: the last seal's chain, and the `seq` after the last entry (a crash tail
@@ -894,6 +911,13 @@ extension AuditVerifier {
                         + "archive was removed, or --audit names the wrong directory")
             }
             return nil
+        }
+        // An unsigned anchor is an honest one only for an archive written without a key: with a key, one signed
+        // seal anywhere (not only at the end, whose signatures someone could strip) shows it was signed.
+        if let anchor, anchor.signature == nil, publicKey != nil, Self.anySealSigned(files) {
+            throw refuse(
+                "the ledger's anchor of the archive is not signed, though the archive's seals are: the ledger was "
+                    + "edited, or written by a run without --signing-key")
         }
         // The seal the anchor's head names ends just before this seq.
         let anchored = anchor.map { $0.head.tail?.first ?? $0.head.nextSeq } ?? 1
