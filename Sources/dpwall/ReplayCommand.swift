@@ -96,6 +96,8 @@ struct ReplayCommand: ParsableCommand {
                 audit, ledger: opened, options: AuditSegmentWriter.Options(), signingKey: nil)
         }
         configuration.options.policyDigest = PolicyLoader.digest(policy)
+        // A replay's clock is the capture's own (docs/records.md, "Event time"): its records are never in its future.
+        configuration.options.boundsFutureEvents = false
         configuration.options.noise = noise
         configuration.options.credentials = credentials
         configuration.options.limitsDryRun = limitsDryRun

@@ -206,8 +206,8 @@ struct LimitTests {
         first += Self.record(id: "h1", client: "hourly", ms: hour + 1)
         first += Self.record(id: "h2", client: "hourly", ms: hour + 2, bad: true)
         first += Self.record(id: "h3", client: "hourly", ms: hour + 3)
-        // Monthly: January 31st, late.
-        let january31 = try #require(ISO8601DateFormatter().date(from: "2027-01-31T23:59:59Z"))
+        // Monthly: January 31st, late (in the past: a ts ahead of the wall clock is future_event).
+        let january31 = try #require(ISO8601DateFormatter().date(from: "2026-01-31T23:59:59Z"))
         let lateJanuary = Int64(january31.timeIntervalSince1970 * 1000)
         first += Self.record(id: "m1", client: "monthly", ms: lateJanuary)
         first += Self.record(id: "m2", client: "monthly", ms: lateJanuary + 1)

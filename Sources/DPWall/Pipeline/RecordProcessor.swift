@@ -1,5 +1,6 @@
 import DPWallPrivacy
 import DPWallRecords
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -11,6 +12,9 @@ import DPWallRecords
 public struct ProcessorOptions: Sendable {
     /// Leave out the `privacy` annotation (`--no-annotate`).
     public var annotate = true
+    /// Whether a `ts` later than the wall clock plus `limits.max_event_skew` is `future_event` (records.md, "Event
+    /// time"); `replay` turns it off, since its clock is the capture's own.
+    public var boundsFutureEvents = true
     /// Keep `request` next to a released `response` (`--keep-request`).
     public var keepRequest = false
     /// Also write each denied input to a rejects stream (`--rejects FILE`).
@@ -83,6 +87,9 @@ final class RecordProcessor {
     /// What deciding one record works on. It lives in a local variable while a record is decided, so the hot
     /// path mutates plain values: no exclusivity checks or reference counting on every access.
     struct Scratch {
+        /// The latest `ts` accepted (milliseconds): the wall clock when the batch began plus
+        /// `limits.max_event_skew`; `Int64.max` without the bound (replay).
+        var futureBound = Int64.max
         var envelope = Envelope()
         var request = BodyChecker()
         var response = BodyChecker()
@@ -242,6 +249,12 @@ final class RecordProcessor {
         var s = Scratch()
         swap(&s, &scratch)
         swap(&s.out, &output)
+        if options.boundsFutureEvents {
+            // Once per batch, not per record: a batch is read in well under the skew.
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let (bound, overflow) = now.addingReportingOverflow(Int64(policy.limits.maxEventSkew * 1000))
+            s.futureBound = overflow ? .max : bound
+        }
         body(&s)
         swap(&s.out, &output)
         swap(&s, &scratch)
@@ -315,6 +328,13 @@ final class RecordProcessor {
             try envelopeDecoder.decode(view, into: &s.envelope)
         } catch {
             return error
+        }
+        if s.envelope.ts >= 0 && s.envelope.eventTimeMilliseconds > s.futureBound {
+            return RecordError(
+                .futureEvent,
+                "ts \(EventTime.format(milliseconds: s.envelope.eventTimeMilliseconds)) is later than the wall clock "
+                    + "plus limits.max_event_skew (\(policy.limits.maxEventSkew) s): a record cannot claim a time that "
+                    + "has not come")
         }
         // Traffic mostly repeats the previous record's model and client: compare bytes before hashing strings.
         let model: ModelRuntime

@@ -22,6 +22,13 @@ extension Policy {
         public var globalRate: Rate?
         /// The burst of the global rate, in requests (`global_burst`).
         public var globalBurst = 0
+        /// How far a record's `ts` may be ahead of the wall clock, in seconds (`max_event_skew`, default 60):
+        /// later is `future_event` (docs/records.md, "Event time").
+        public var maxEventSkew = Limits.defaultMaxEventSkew
+        /// The default of ``maxEventSkew``: one minute of clock skew between the writer of `ts` and dpwall.
+        public static let defaultMaxEventSkew = 60.0
+        /// The largest ``maxEventSkew``: ten years, in seconds.
+        public static let maxEventSkewLimit = 315_576_000.0
 
         /// Creates limits; the defaults are those of an empty `limits` section.
         public init(

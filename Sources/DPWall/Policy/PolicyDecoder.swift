@@ -3,7 +3,9 @@ final class PolicyDecoder {
     static let topLevelKeys = [
         "version", "passthrough", "limits", "auth", "tiers", "clients", "accounting", "models",
     ]
-    static let limitsKeys = ["max_record_bytes", "max_depth", "max_batch", "global_rate", "global_burst"]
+    static let limitsKeys = [
+        "max_record_bytes", "max_depth", "max_batch", "global_rate", "global_burst", "max_event_skew",
+    ]
 
     let diagnostics: PolicyDiagnostics
     /// Tier names used somewhere, checked once all tiers are known.
@@ -78,6 +80,23 @@ final class PolicyDecoder {
         }
         limits.globalRate = map["global_rate"].flatMap(decodeRate)
         if let burst = map["global_burst"].flatMap(decodeBurst) { limits.globalBurst = burst }
+        if let skew = map["max_event_skew"] {
+            let bound = Policy.Limits.maxEventSkewLimit
+            let seconds: Double? =
+                skew.isNumber
+                ? skew.number(">= 0", { $0 >= 0 })
+                : skew.scalarText().flatMap { text in
+                    // Days too (`7d`), as budget windows take them.
+                    text.hasSuffix("d")
+                        ? Double(text.dropLast()).flatMap { $0 >= 0 && $0.isFinite ? $0 * 86_400 : nil }
+                        : PolicyValueSyntax.duration(text)
+                }
+            if let seconds, seconds <= bound {
+                limits.maxEventSkew = seconds
+            } else if seconds != nil || !skew.isNumber {
+                skew.report("expected a duration from 0s to 3652d such as 1m or 30s, got \(skew.summary)")
+            }
+        }
         return limits
     }
 

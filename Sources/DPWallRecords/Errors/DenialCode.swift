@@ -5,7 +5,7 @@
 public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
     fileprivate enum Wrapped: UInt8, CaseIterable, Sendable {
         case tooLarge, invalidUTF8, nonFinite, malformedJSON, duplicateKey
-        case missingField, invalidField, unknownField, unknownModel
+        case missingField, invalidField, unknownField, futureEvent, unknownModel
         case unauthenticated, forbidden, rateLimited, quotaExceeded
         case invalidTensor, invalidShape, invalidDatatype, outOfRange, invalidText, invalidResponse
         case duplicateID, budgetExhausted
@@ -30,6 +30,9 @@ public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
     public static let invalidField = Self(.invalidField)
     /// An envelope field that the policy does not list under `passthrough` (400).
     public static let unknownField = Self(.unknownField)
+    /// `ts` is later than the wall clock plus `limits.max_event_skew` (400): a record cannot claim a time that has
+    /// not come, or every `ts` in the future would open a fresh budget window.
+    public static let futureEvent = Self(.futureEvent)
     /// `model` is not in the policy (404).
     public static let unknownModel = Self(.unknownModel)
     /// Missing or wrong credentials (401).
@@ -71,6 +74,7 @@ public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
         case .missingField: "missing_field"
         case .invalidField: "invalid_field"
         case .unknownField: "unknown_field"
+        case .futureEvent: "future_event"
         case .unknownModel: "unknown_model"
         case .unauthenticated: "unauthenticated"
         case .forbidden: "forbidden"
