@@ -44,8 +44,7 @@ public struct AuditReader {
                 guard frame.kind == .data else { continue }
                 let unsealed = k + 1 >= frames.count || frames[k + 1].kind != .seal
                 if k + 1 < frames.count, frames[k + 1].kind == .seal,
-                    let seal = AuditSeal(
-                        json: bytes[(frames[k + 1].range.lowerBound + 8)..<frames[k + 1].range.upperBound]),
+                    let seal = AuditSeal(json: AuditSegmentLayout.payload(bytes, frames[k + 1].range)),
                     !wanted(seal)
                 {
                     framesSkipped += 1
@@ -80,7 +79,7 @@ public struct AuditReader {
     static func recoveredUpTo(_ next: String, of file: String) -> UInt64? {
         guard let mapped = MappedFile(path: next), let first = AuditSegmentLayout.frames(mapped.bytes).first,
             first.kind == .seal,
-            let seal = AuditSeal(json: mapped.bytes[(first.range.lowerBound + 8)..<first.range.upperBound]),
+            let seal = AuditSeal(json: AuditSegmentLayout.payload(mapped.bytes, first.range)),
             seal.isRecovery, seal.segment == (file as NSString).lastPathComponent
         else { return nil }
         return seal.last

@@ -825,6 +825,11 @@ public enum AuditSegmentLayout {
         bytes.withUnsafeBytes { frames($0) }
     }
 
+    /// The payload of a skippable frame at `range` of `all` (a seal's JSON): the bytes after its magic and size.
+    static func payload(_ all: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: all[(range.lowerBound + 8)..<range.upperBound])
+    }
+
     /// The frames of `all` in order; stops at the first frame that does not parse (a crash tail).
     static func frames(_ all: UnsafeRawBufferPointer) -> [(range: Range<Int>, kind: Kind)] {
         var frames: [(range: Range<Int>, kind: Kind)] = []
@@ -861,8 +866,7 @@ extension AuditVerifier {
         for file in files {
             guard let mapped = MappedFile(path: file) else { continue }
             for frame in AuditSegmentLayout.frames(mapped.bytes) where frame.kind == .seal {
-                let payload = UnsafeRawBufferPointer(
-                    rebasing: mapped.bytes[(frame.range.lowerBound + 8)..<frame.range.upperBound])
+                let payload = AuditSegmentLayout.payload(mapped.bytes, frame.range)
                 if AuditEntryText.find(payload, member) != nil { return true }
             }
         }
