@@ -68,7 +68,7 @@ struct BudgetTests {
         input += Self.record(id: "a7", ts: "2026-11-26T11:59:59.999Z")
         input += Self.record(id: "a8", ts: "2026-11-26T11:59:59.999Z")
         // A client whose tier has no budget gets nothing privatized.
-        input += Self.record(id: "n1", client: "nobudget")
+        input += Self.record(id: "n1", client: "nobudget", ts: "2026-11-26T11:59:59.999Z")
         let result = try DPWall.run(["filter", "--policy", policy], stdin: Data(input.utf8), in: scratch)
         #expect(result.status == 0, "\(result.stderrText)")
         let lines = Self.outputs(result)
@@ -141,7 +141,8 @@ struct BudgetTests {
         #expect(Self.outputs(again).map(\.code) == ["duplicate_id", "duplicate_id"])
         #expect(Self.outputs(again).first?.message?.contains("a retry is answered again only under") == true)
 
-        // With a key: the rerun gets the very same responses at no cost; the position does not move.
+        // With a key: the rerun gets the very same lines, its first decision's cost and position included
+        // (privacy.md, "Exactly once under redelivery"), and nothing more is charged.
         // A ledger of its own has an archive of its own.
         let keyed = [
             "filter", "--policy", policy, "--ledger", "keyed.db", "--audit", "keyed-audit", "--noise-key", key,
@@ -158,8 +159,9 @@ struct BudgetTests {
         for k in 0..<2 {
             let before = try #require(Self.privacy(a[k]))
             let after = try #require(Self.privacy(b[k]), "\(b[k].raw)")
-            #expect(before.cost == 1 && after.cost == 0)
-            #expect(after.spent == 2, "the retry moved the position: \(b[k].raw)")
+            #expect(before.cost == 1 && after.cost == 1)
+            #expect(after.spent == before.spent, "the retry moved the position: \(b[k].raw)")
+            #expect(a[k].raw == b[k].raw, "a retry is not its first line")
             #expect(
                 (a[k].object["response"] as? NSDictionary) == (b[k].object["response"] as? NSDictionary),
                 "a retry got a different answer")

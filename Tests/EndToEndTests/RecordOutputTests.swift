@@ -168,7 +168,8 @@ struct RecordOutputTests {
                 id: "maxbatch",
                 request: P.v2Request(P.tensor("features", "[4,30]", "FP32", "[" + P.repeated("0", 120) + "]"))),
             P.record(id: "offset", request: P.fraudRequest()).replacingOccurrences(
-                of: P.ts, with: "2024-02-29T23:59:59.5+05:30"),
+                // P.ts itself, written with an offset (an earlier instant would be late_event).
+                of: P.ts, with: "2026-11-26T15:30:00.0+05:30"),
             P.record(
                 id: "nested-in", model: "cube",
                 request: P.v2Request(P.tensor("x", "[2,2,2]", "FP32", "[[[1,2],[3,4]],[[5,6],[7,8]]]"))),

@@ -37,6 +37,8 @@ struct LimitStage {
     /// The position of the last admitted request's entry, and its event time.
     private var lastAdmitted: Int?
     private var lastAdmittedTime: Int64 = 0
+    /// The admitted client's entry and the global bucket as they were before the last admission.
+    private var before: (slot: Int, entry: ClientLimits, global: ClientLimits?)?
     /// The last client looked up and its position: traffic repeats its clients, and this skips hashing the name.
     private var lastClient = ""
     private var lastSlot = -1
@@ -62,8 +64,25 @@ struct LimitStage {
             dirty.append(slot)
         }
         if !globalLoaded { try loadGlobal(&writer) }
+        // What the request is judged on, kept until the next admission: a redelivered record found only after
+        // this one (privacy.md, "Exactly once under redelivery") takes it back with ``revertLast()``.
+        before = (slot, entries[slot], global)
         // In place: the client's entry is not copied out and back.
         return Self.check(&entries[slot], &global, at: time)
+    }
+
+    /// Takes back everything the last ``admit(client:tierName:at:_:)`` moved (buckets, counts, denial counts):
+    /// the record was decided before, and gets that decision again without touching a limit.
+    mutating func revertLast() {
+        guard let (slot, entry, global) = before else { return }
+        let dirty = entries[slot].isDirty
+        entries[slot] = entry
+        entries[slot].isDirty = dirty
+        let globalDirty = self.global?.isDirty ?? false
+        self.global = global
+        self.global?.isDirty = globalDirty
+        before = nil
+        lastAdmitted = nil
     }
 
     private static func check(_ entry: inout ClientLimits, _ global: inout ClientLimits?, at time: Int64)
@@ -187,6 +206,7 @@ struct LimitStage {
         if entries.count > clientLimit {
             entries.removeAll()
             slots.removeAll()
+            before = nil
             lastAdmitted = nil
             lastSlot = -1
         }

@@ -70,6 +70,8 @@ final class BudgetBook {
     private let keyed: Bool
     private var clients: [String: Client] = [:]
     private var dirty: [String] = []
+    /// The span that judged the last record ``decide`` denied (where in ``clients``, and which span).
+    private var lastDenial: (key: Dictionary<String, Client>.Index, position: Int)?
 
     init(policy: Policy, accountant: Accountant, keyed: Bool) {
         self.policy = policy
@@ -85,9 +87,10 @@ final class BudgetBook {
     /// or `duplicate_id`, or answers a retry or repeat again at no cost.
     func decide(
         client: String, tierName: String, id: String, eventTime: Int64, digest: [UInt8],
-        costs: ArraySlice<(cost: RowCost, rows: Int)>, epsilon: Double, delta: Double,
+        costs: ArraySlice<(cost: RowCost, rows: Int)>, epsilon: Double, delta: Double, dryRun: RecordError? = nil,
         _ writer: inout LedgerWriter
     ) throws -> BudgetStage.Decision {
+        lastDenial = nil
         guard let (key, position) = try load(client, tierName: tierName, at: eventTime, &writer) else {
             return .deny(
                 RecordError(
@@ -111,8 +114,9 @@ final class BudgetBook {
         span.isDirty = true
         let limit = span.state.effectiveLimit
         if span.spentIsStale { refresh(&span) }
+        // A denial counts in the span once it stands (``countDenial()``): a redelivered record is not one.
         if let problem = Self.outOfRange(limit) {
-            span.state.denials = span.state.denials.addingReportingOverflow(1).overflow ? .max : span.state.denials + 1
+            lastDenial = (key, position)
             return .deny(problem)
         }
         var account = span.state.account
@@ -123,14 +127,19 @@ final class BudgetBook {
         if spent.isFinite && spent <= limit.epsilon * (1 + Self.slack) {
             var own = PrivacyAccount()
             for group in costs { own.add(group.cost, count: group.rows) }
-            let record = ChargedRecord(
+            let after = BudgetStage.Position(
+                spentEpsilon: spent, spentDelta: spentDelta(account, limit: limit.delta), limitEpsilon: limit.epsilon,
+                limitDelta: limit.delta)
+            var record = ChargedRecord(
                 client: client, id: id, digest: digest, eventTime: eventTime, windowStart: span.state.windowStart,
                 epsilon: epsilon, delta: delta, keyed: keyed, account: own)
+            record.position = after
+            record.dryRun = dryRun
             switch try writer.insert(record) {
             case .inserted:
                 span.state.account = account
-                span.state.spentEpsilon = spent
-                span.state.spentDelta = spentDelta(account, limit: limit.delta)
+                span.state.spentEpsilon = after.spentEpsilon
+                span.state.spentDelta = after.spentDelta
                 try Self.addToBucket(&entry, client, at: eventTime, own, &writer)
                 // The charge counts in every other kept span that holds it (another tier's window).
                 for other in entry.spans.indices where other != position && entry.spans[other].holds(eventTime) {
@@ -138,34 +147,21 @@ final class BudgetBook {
                     entry.spans[other].isDirty = true
                     entry.spans[other].spentIsStale = true
                 }
-                return .release(cost: (epsilon, delta), Self.position(span.state))
+                return .release(cost: (epsilon, delta), after)
             case .contentTaken:
                 return .release(cost: (0, 0), Self.position(span.state))
             case .idTaken:
-                break
+                // Decided before: the caller answers with that decision.
+                return .redelivered
             }
         }
-        // Over the limit, or the id is taken: a retry or repeat is answered again without a charge.
-        if let earlier = try writer.charge(client: client, id: id) {
-            if earlier.digest == digest && earlier.keyed && keyed {
-                return .release(cost: (0, 0), Self.position(span.state))
-            }
-            span.state.denials = span.state.denials.addingReportingOverflow(1).overflow ? .max : span.state.denials + 1
-            let when = EventTime.format(milliseconds: earlier.eventTime)
-            return .deny(
-                RecordError(
-                    .duplicateID,
-                    earlier.digest == digest
-                        ? "this id was already charged to the client (event time \(when)); a retry is answered "
-                            + "again only under the --noise-key that answered it"
-                        : "this id was already charged to the client (event time \(when)) with different content"))
-        }
+        // Over the limit: a repeat of content already charged in the window is answered again at no cost.
         if keyed,
             try writer.keyedCharge(client: client, windowStart: span.state.windowStart, digest: digest) != nil
         {
             return .release(cost: (0, 0), Self.position(span.state))
         }
-        span.state.denials = span.state.denials.addingReportingOverflow(1).overflow ? .max : span.state.denials + 1
+        lastDenial = (key, position)
         if limit.delta == 0 && account.sumDelta > 0 {
             return .deny(
                 RecordError(
@@ -181,6 +177,36 @@ final class BudgetBook {
                     + "\(Self.number(limit.delta)), \(policy.accounting.rawValue)) in the window from "
                     + "\(EventTime.format(milliseconds: span.state.windowStart)) to "
                     + "\(EventTime.format(milliseconds: span.state.windowEnd))"))
+    }
+
+    /// Forgets the denial the last ``decide`` returned: it does not stand (a redelivery), or it was not the
+    /// book's.
+    func forgetDenial() { lastDenial = nil }
+
+    /// The position of `client` under `tierName` at `time` (no charge), as a release's annotation shows it;
+    /// zero for a client without a budget.
+    func position(client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
+        -> BudgetStage.Position
+    {
+        guard let (key, position) = try load(client, tierName: tierName, at: time, &writer) else {
+            return BudgetStage.Position(spentEpsilon: 0, spentDelta: 0, limitEpsilon: 0, limitDelta: 0)
+        }
+        var span = clients.values[key].spans[position]
+        if span.spentIsStale {
+            refresh(&span)
+            clients.values[key].spans[position] = span
+        }
+        return Self.position(span.state)
+    }
+
+    /// Counts the denial the last ``decide`` returned in the span that judged it, once it stands (`budget show`'s
+    /// denials).
+    func countDenial() {
+        defer { lastDenial = nil }
+        guard let (key, position) = lastDenial else { return }
+        let denials = clients.values[key].spans[position].state.denials
+        clients.values[key].spans[position].state.denials =
+            denials.addingReportingOverflow(1).overflow ? .max : denials + 1
     }
 
     /// A limit that no release can be judged against: a δ of 1 or more is no guarantee, and an ε that is not
@@ -330,6 +356,7 @@ final class BudgetBook {
 
     /// Forgets every client when more than ``clientLimit`` are held (call after a commit).
     func trim() {
+        lastDenial = nil
         if clients.count > Self.clientLimit { clients.removeAll() }
     }
 

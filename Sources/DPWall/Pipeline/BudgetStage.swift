@@ -44,6 +44,19 @@ final class BudgetStage {
     private var dryRuns: [RecordError?] = []
     private var privacyTexts = JSONWriter(capacity: 0)
     private var privacyRanges: [Range<Int>] = []
+    /// Which of the batch's pending records were redeliveries answered with their first decision.
+    private var redeliveries: [Bool] = []
+    /// The stream's watermark (records.md, "Event time"): the latest event time accepted, loaded from the ledger
+    /// on the first record, saved with each group; `allowed_lateness` in milliseconds; the wall clock it may not
+    /// pass (milliseconds; `Int64.max` in replay, whose clock is the capture's own).
+    private var watermark: Int64?
+    private var watermarkLoaded = false
+    private var watermarkChanged = false
+    private let lateness: Int64
+    private var watermarkCeiling = Int64.max
+    private let boundsWatermark: Bool
+    /// The watermark when decisions were last forgotten (``forgetDecisions(_:)``).
+    private var forgottenAt: Int64?
 
     /// `helpers` is how many other threads will compress the archive's entries while they wait (``AuditCompressor``):
     /// with none, the archive runs its own thread. `workArrived` wakes them.
@@ -58,6 +71,8 @@ final class BudgetStage {
         self.keyed = options.noise.needsRequestDigest
         self.annotate = options.annotate
         limits = policy.hasRequestLimits ? LimitStage(policy: policy, dryRun: options.limitsDryRun) : nil
+        lateness = Int64(policy.limits.allowedLateness * 1000)
+        boundsWatermark = options.boundsFutureEvents
         var epsilons: [Double] = []
         for model in policy.models {
             for output in model.outputs {
@@ -88,24 +103,29 @@ final class BudgetStage {
         let pending = processor.pending
         decisions.removeAll(keepingCapacity: true)
         dryRuns.removeAll(keepingCapacity: true)
+        redeliveries.removeAll(keepingCapacity: true)
         privacyTexts.removeAll()
         privacyRanges.removeAll(keepingCapacity: true)
+        if boundsWatermark { watermarkCeiling = Int64(wall * 1000) }
         var written = EntriesWritten()
         if !pending.charges.isEmpty {
             // Into locals for the loop: the stage's own properties would cost an exclusivity check per access.
             var decisions: [Decision] = []
             var dryRuns: [RecordError?] = []
+            var redeliveries: [Bool] = []
             var limits: LimitStage? = nil
             var privacyTexts = JSONWriter(capacity: 0)
             var privacyRanges: [Range<Int>] = []
             swap(&decisions, &self.decisions)
             swap(&dryRuns, &self.dryRuns)
+            swap(&redeliveries, &self.redeliveries)
             swap(&limits, &self.limits)
             swap(&privacyTexts, &self.privacyTexts)
             swap(&privacyRanges, &self.privacyRanges)
             defer {
                 swap(&decisions, &self.decisions)
                 swap(&dryRuns, &self.dryRuns)
+                swap(&redeliveries, &self.redeliveries)
                 swap(&limits, &self.limits)
                 swap(&privacyTexts, &self.privacyTexts)
                 swap(&privacyRanges, &self.privacyRanges)
@@ -114,9 +134,10 @@ final class BudgetStage {
             try ledger.withWriter { writer in
                 try writer.begin()
                 for (index, charge) in pending.charges.enumerated() {
-                    let (decision, dryRun) = try settle(charge, pending, &limits, &writer)
+                    let (decision, dryRun, redelivered) = try settle(charge, pending, &limits, &writer)
                     decisions.append(decision)
                     dryRuns.append(dryRun)
+                    redeliveries.append(redelivered)
                     // A release's privacy members, formatted once for the output's annotation and the entry.
                     let start = privacyTexts.bytes.count
                     if formatPrivacy, case .release(let cost, let position) = decision {
@@ -128,8 +149,8 @@ final class BudgetStage {
                     if archive != nil && index % Self.entryChunk == Self.entryChunk - 1 {
                         privacyTexts.bytes.withUnsafeBytes { texts in
                             writeEntries(
-                                processor.audit, through: charge.auditStub + 1, pending, decisions, dryRuns, texts,
-                                privacyRanges, &written, now: wall)
+                                processor.audit, through: charge.auditStub + 1, pending, decisions, dryRuns,
+                                redeliveries, texts, privacyRanges, &written, now: wall)
                         }
                     }
                 }
@@ -162,7 +183,7 @@ final class BudgetStage {
                     held.append(raw: UnsafeRawBufferPointer(rebasing: line[..<(line.endIndex - 2)]))
                     writeDryRun(dryRuns[index]!)
                     held.append(raw: "}\n")
-                case .keep:
+                case .keep, .redelivered:
                     held.append(raw: line)
                 case .deny(let problem):
                     processor.rejects.bytes.withUnsafeBytes { rejects in
@@ -190,8 +211,8 @@ final class BudgetStage {
             // one decides its next batch.
             privacyTexts.bytes.withUnsafeBytes { texts in
                 writeEntries(
-                    processor.audit, through: processor.audit.count, pending, decisions, dryRuns, texts,
-                    privacyRanges, &written, now: wall)
+                    processor.audit, through: processor.audit.count, pending, decisions, dryRuns, redeliveries,
+                    texts, privacyRanges, &written, now: wall)
             }
         }
     }
@@ -205,7 +226,7 @@ final class BudgetStage {
                 outcome.code = nil
                 outcome.epsilon = cost.epsilon
                 outcome.delta = cost.delta
-            case .allow: outcome.code = nil
+            case .allow, .redelivered: outcome.code = nil
             case .keep(let problem), .deny(let problem): outcome.code = problem.code
             }
             outcome.dryRun = dryRuns[index]?.code
@@ -225,19 +246,41 @@ final class BudgetStage {
     /// commits its charges with the archive's head, then (``releaseHeld(_:)``) its lines may be released. The open
     /// audit frame is sealed when it is due.
     func commit(wall now: Double) throws {
-        guard book.hasChanges || heldSince != nil || limits?.hasChanges == true else { return }
+        guard book.hasChanges || heldSince != nil || limits?.hasChanges == true || watermarkChanged else { return }
         let anchor = try archive?.flush()
         try ledger.withWriter { writer in
-            if !book.hasChanges && !writer.inTransaction && archive == nil && limits?.hasChanges != true { return }
+            if !book.hasChanges && !writer.inTransaction && archive == nil && limits?.hasChanges != true
+                && !watermarkChanged
+            {
+                return
+            }
             try writer.begin()
             try limits?.save(&writer)
             try book.save(&writer)
+            try saveWatermark(&writer)
             if let anchor { try writer.saveAuditAnchor(anchor) }
             try writer.commit()
         }
         if let anchor { archive?.committed(through: anchor.head.nextSeq) }
         book.trim()
         try archive?.sealIfDue(now: now)
+    }
+
+    /// How long decisions other than charges are kept behind the watermark: a day, or `allowed_lateness` if
+    /// longer. A record redelivered later than that is `late_event` (privacy.md, "Exactly once under
+    /// redelivery").
+    static let decisionRetention: Int64 = 86_400_000
+
+    /// Saves a moved watermark into the open transaction, and forgets the decisions other than charges that fell
+    /// out of ``decisionRetention`` (when the watermark moved an hour since it last did, and on the first group).
+    private func saveWatermark(_ writer: inout LedgerWriter) throws {
+        guard watermarkChanged, let watermark else { return }
+        try writer.saveWatermark(watermark)
+        watermarkChanged = false
+        if let forgottenAt, watermark < forgottenAt.addingSaturating(3_600_000) { return }
+        forgottenAt = watermark
+        try writer.forgetDecisions(
+            before: watermark.subtractingSaturating(max(Self.decisionRetention, lateness)))
     }
 
     /// Seals the open audit frame, closes the segment, and records the final head in the ledger (at the end of a
@@ -269,7 +312,8 @@ final class BudgetStage {
     /// index).
     private func writeEntries(
         _ stubs: AuditStubs, through end: Int, _ pending: PendingCharges, _ decisions: [Decision],
-        _ dryRuns: [RecordError?], _ privacyTexts: UnsafeRawBufferPointer, _ privacyRanges: [Range<Int>],
+        _ dryRuns: [RecordError?], _ redeliveries: [Bool], _ privacyTexts: UnsafeRawBufferPointer,
+        _ privacyRanges: [Range<Int>],
         _ written: inout EntriesWritten, now: Double
     ) {
         guard let archive, end > written.stub else { return }
@@ -302,7 +346,10 @@ final class BudgetStage {
                         case .release(let cost, _):
                             entries.append(raw: ",\"decision\":\"allow\",")
                             entries.append(raw: UnsafeRawBufferPointer(rebasing: privacyTexts[privacyRanges[next]]))
-                            if cost.epsilon > 0 || cost.delta > 0 {
+                            if redeliveries[next] {
+                                // Its first decision's cost, charged then (AuditLedgerCheck skips it).
+                                entries.append(raw: ",\"redelivery\":true")
+                            } else if cost.epsilon > 0 || cost.delta > 0 {
                                 Self.appendAccount(pending.costs[charges[next].costs], &entries)
                             }
                             charges[next].noise.withUnsafeBytes { entries.append(raw: $0) }
@@ -310,7 +357,7 @@ final class BudgetStage {
                             AuditStubs.appendHex(
                                 UnsafeRawBufferPointer(rebasing: digests[outputDigestAt..<outputDigestAt + 32]),
                                 &entries)
-                        case .allow:
+                        case .allow, .redelivered:
                             entries.append(raw: ",\"decision\":\"allow\"")
                             if outputDigestAt >= 0 {
                                 entries.append(raw: ",\"output_sha256\":")
@@ -328,6 +375,10 @@ final class BudgetStage {
                                 entries.append(raw: ",\"line\":")
                                 entries.append(charges[next].line)
                             }
+                        }
+                        if redeliveries[next], case .release = decisions[next] {
+                        } else if redeliveries[next] {
+                            entries.append(raw: ",\"redelivery\":true")
                         }
                         if let problem = dryRuns[next] {
                             entries.append(raw: ",\"dry_run\":")
@@ -379,10 +430,7 @@ final class BudgetStage {
     // MARK: Deciding a charge
 
     /// A client's position in its window: ε spent (at its δ limit) and δ, and the limit in force.
-    struct Position {
-        var spentEpsilon: Double, spentDelta: Double
-        var limitEpsilon: Double, limitDelta: Double
-    }
+    typealias Position = ReleasePosition
 
     enum Decision {
         /// A charge went through (or a retry or repeat was answered again at no cost).
@@ -391,16 +439,76 @@ final class BudgetStage {
         case allow
         /// The record stage's own denial stands.
         case keep(RecordError)
-        /// Denied here (limits, budget, duplicate id).
+        /// Denied here (event time, limits, budget, duplicate id).
         case deny(RecordError)
+        /// The ledger holds a decision for the record's (client, id) already (privacy.md, "Exactly once under
+        /// redelivery"): the stage answers with it. Never left in a settled batch.
+        case redelivered
     }
 
-    /// Decides a pending record in input order: the limits first (records.md's order), then what its kind needs;
-    /// returns the decision and what a dry run of the limits found.
+    /// Decides a pending record in input order (records.md's order): its event time against the watermark, the
+    /// limits, then what its kind needs; remembers the decision in the ledger with the same insert that finds a
+    /// redelivery, which is answered with its first decision instead and moves nothing (privacy.md, "Exactly once
+    /// under redelivery"). Returns the decision, what a dry run of the limits found, and whether it is a
+    /// redelivery.
     private func settle(
+        _ charge: PendingCharge, _ pending: PendingCharges, _ limits: inout LimitStage?, _ writer: inout LedgerWriter
+    ) throws -> (Decision, RecordError?, Bool) {
+        if !watermarkLoaded {
+            watermark = try writer.watermark()
+            watermarkLoaded = true
+        }
+        if let watermark, charge.eventTime < watermark.subtractingSaturating(lateness) {
+            // Late: the first decision of a record seen before, else late_event (nothing is charged or moved).
+            if let stored = try writer.decision(client: charge.client, id: charge.id) {
+                return try answer(stored, charge, pending, &writer)
+            }
+            if case .denial(let earlier) = charge.kind, earlier.code.index < DenialCode.lateEvent.index {
+                return (.keep(earlier), nil, false)
+            }
+            return (.deny(lateProblem(charge.eventTime)), nil, false)
+        }
+        let decided = try decide(charge, pending, &limits, &writer)
+        let remembered: Bool
+        switch decided.0 {
+        case .redelivered: remembered = false
+        case .release(let cost, _) where cost.epsilon > 0 || cost.delta > 0: remembered = true  // the charge
+        case .release(_, let position):
+            remembered = try remember(charge, pending, position: position, problem: nil, dryRun: decided.1, &writer)
+        case .allow:
+            remembered = try remember(charge, pending, position: nil, problem: nil, dryRun: decided.1, &writer)
+        case .keep(let problem), .deny(let problem):
+            remembered = try remember(charge, pending, position: nil, problem: problem, dryRun: decided.1, &writer)
+        }
+        guard remembered else {
+            // Decided before: whatever this decision moved is taken back, and the first one answers.
+            limits?.revertLast()
+            book.forgetDenial()
+            guard let stored = try writer.decision(client: charge.client, id: charge.id) else {
+                throw LedgerError(
+                    kind: .io,
+                    message: "ledger \(ledger.path): client \(charge.client)'s record \(charge.id) is taken, but "
+                        + "its decision cannot be read")
+            }
+            return try answer(stored, charge, pending, &writer)
+        }
+        switch decided.0 {
+        case .release, .allow: limits?.countAllowed()
+        case .deny: book.countDenial()
+        case .keep, .redelivered: break
+        }
+        advanceWatermark(charge.eventTime)
+        return (decided.0, decided.1, false)
+    }
+
+    /// Decides a record seen for the first time (unless the charge finds it was not): the limits first, then
+    /// what its kind needs.
+    private func decide(
         _ charge: PendingCharge, _ pending: PendingCharges, _ limits: inout LimitStage?, _ writer: inout LedgerWriter
     ) throws -> (Decision, RecordError?) {
         var dryRun: RecordError?
+        // Only a denial the book returns for this record counts in its span.
+        book.forgetDenial()
         if limits != nil,
             let problem = try limits!.admit(
                 client: charge.client, tierName: charge.tierName, at: charge.eventTime, &writer)
@@ -416,22 +524,88 @@ final class BudgetStage {
         case .denial(let problem):
             return (.keep(problem), dryRun)
         case .release:
-            limits?.countAllowed()
             return (.allow, dryRun)
         case .charge:
-            let decision = try decide(charge, pending, &writer)
-            if case .release = decision { limits?.countAllowed() }
+            let decision = try book.decide(
+                client: charge.client, tierName: charge.tierName, id: charge.id, eventTime: charge.eventTime,
+                digest: Array(pending.digests[charge.digestAt..<charge.digestAt + 32]),
+                costs: pending.costs[charge.costs], epsilon: charge.epsilon, delta: charge.delta, dryRun: dryRun,
+                &writer)
             return (decision, dryRun)
         }
     }
 
-    private func decide(_ charge: PendingCharge, _ pending: PendingCharges, _ writer: inout LedgerWriter) throws
-        -> Decision
-    {
-        try book.decide(
-            client: charge.client, tierName: charge.tierName, id: charge.id, eventTime: charge.eventTime,
-            digest: Array(pending.digests[charge.digestAt..<charge.digestAt + 32]), costs: pending.costs[charge.costs],
-            epsilon: charge.epsilon, delta: charge.delta, &writer)
+    /// Remembers a decision that is not a charge; false when the record was decided before.
+    private func remember(
+        _ charge: PendingCharge, _ pending: PendingCharges, position: Position?, problem: RecordError?,
+        dryRun: RecordError?, _ writer: inout LedgerWriter
+    ) throws -> Bool {
+        let digest = charge.digestAt >= 0 ? Array(pending.digests[charge.digestAt..<charge.digestAt + 32]) : []
+        return try writer.remember(
+            client: charge.client, id: charge.id, eventTime: charge.eventTime, digest: problem == nil ? digest : [],
+            keyed: keyed && position != nil, position: position, problem: problem, dryRun: dryRun)
+    }
+
+    /// The answer to a redelivered record from the decision the ledger holds for it (privacy.md, "Exactly once
+    /// under redelivery"): a denial again; a release again when the record is the same content and its answer
+    /// can be given again (nothing privatized, or keyed noise then and now); otherwise `duplicate_id`, as
+    /// records.md has it. Nothing is charged or moved.
+    private func answer(
+        _ stored: StoredDecision, _ charge: PendingCharge, _ pending: PendingCharges, _ writer: inout LedgerWriter
+    ) throws -> (Decision, RecordError?, Bool) {
+        if stored.kind == .denied, let problem = stored.problem { return (.deny(problem), stored.dryRun, true) }
+        if case .denial(let problem) = charge.kind {
+            // Its content differs from the released record's: its own denial stands.
+            return (.keep(problem), nil, true)
+        }
+        let same =
+            charge.digestAt >= 0 && stored.digest.elementsEqual(pending.digests[charge.digestAt..<charge.digestAt + 32])
+        switch charge.kind {
+        case .release where same && stored.kind == .released && stored.position == nil:
+            return (.allow, stored.dryRun, true)
+        case .charge where same && stored.keyed && keyed:
+            if let position = stored.position {
+                return (.release(cost: (stored.epsilon, stored.delta), position), stored.dryRun, true)
+            }
+            // A charge from before ledger schema v6 keeps no position: answered at no cost, at today's.
+            let position = try book.position(
+                client: charge.client, tierName: charge.tierName, at: charge.eventTime, &writer)
+            return (.release(cost: (0, 0), position), nil, true)
+        default:
+            break
+        }
+        let when = EventTime.format(milliseconds: stored.eventTime)
+        let what = stored.kind == .charged ? "charged to" : "released to"
+        return (
+            .deny(
+                RecordError(
+                    .duplicateID,
+                    same && stored.kind == .charged
+                        ? "this id was already charged to the client (event time \(when)); a retry is answered "
+                            + "again only under the --noise-key that answered it"
+                        : "this id was already \(what) the client (event time \(when)) with different content")),
+            nil, true
+        )
+    }
+
+    /// `late_event`'s denial of a record at event time `time`. It does not name the watermark, which moves: a
+    /// redelivery of the record is denied with the same line.
+    private func lateProblem(_ time: Int64) -> RecordError {
+        RecordError(
+            .lateEvent,
+            "ts \(EventTime.format(milliseconds: time)) is more than limits.allowed_lateness "
+                + "(\(policy.limits.allowedLateness) s) behind the latest event time accepted (the watermark): a "
+                + "record cannot go back to a window the stream has left")
+    }
+
+    /// Moves the watermark to a record's event time, when later; in `filter`, never past the wall clock, so that
+    /// a record stamped ahead (within `max_event_skew`) cannot make the records of others late.
+    private func advanceWatermark(_ time: Int64) {
+        let time = min(time, watermarkCeiling)
+        if watermark == nil || time > watermark! {
+            watermark = time
+            watermarkChanged = true
+        }
     }
 
     // MARK: Output

@@ -35,7 +35,8 @@ struct PendingCharge {
     var rejectsAt: Int, rejectsEnd: Int
     /// The client (authenticated), its tier name, the record's id and its event time (milliseconds since 1970).
     var client: String, tierName: String, id: String, eventTime: Int64
-    /// Where its 32-byte content digest is in ``PendingCharges/digests``.
+    /// Where its 32-byte content digest is in ``PendingCharges/digests`` (a charge, or a release when the policy
+    /// sets limits; -1 for a denial).
     var digestAt: Int
     /// Its released rows, in ``PendingCharges/costs``.
     var costs: Range<Int>
@@ -69,7 +70,7 @@ struct PendingCharges {
 }
 
 /// A record's content digest (docs/privacy.md, "Budgets and the ledger"): SHA-256 over its model, request body and raw response
-/// body, each as its exact JSON text prefixed with its length (8 bytes, little endian; all ones for no request).
+/// body, each as its exact JSON text prefixed with its length (8 bytes, little endian; all ones for none).
 ///
 /// The digest starts with a context that names how the record was answered: the noise key's fingerprint (or
 /// the noise mode), the model's declared outputs with their privacy blocks, and the row bound. A repeat is
@@ -91,7 +92,7 @@ enum ContentDigest {
     /// Appends the digest of one record to `digests`; `scratch` is reused storage.
     static func append(
         context: [UInt8], model: UnsafeRawBufferPointer, request: UnsafeRawBufferPointer?,
-        response: UnsafeRawBufferPointer, scratch: inout [UInt8], to digests: inout [UInt8]
+        response: UnsafeRawBufferPointer?, scratch: inout [UInt8], to digests: inout [UInt8]
     ) {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: context)

@@ -90,6 +90,10 @@ final class RecordProcessor {
         /// The latest `ts` accepted (milliseconds): the wall clock when the batch began plus
         /// `limits.max_event_skew`; `Int64.max` without the bound (replay).
         var futureBound = Int64.max
+        /// The earliest time credentials are checked at (milliseconds): the wall clock when the batch began less
+        /// `limits.allowed_lateness`; `Int64.min` without the bound (replay). A token or certificate that expired
+        /// before it is refused whatever `ts` the record claims (records.md, "Event time").
+        var credentialFloor = Int64.min
         var envelope = Envelope()
         var request = BodyChecker()
         var response = BodyChecker()
@@ -254,6 +258,7 @@ final class RecordProcessor {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let (bound, overflow) = now.addingReportingOverflow(Int64(policy.limits.maxEventSkew * 1000))
             s.futureBound = overflow ? .max : bound
+            s.credentialFloor = now.subtractingSaturating(Int64(policy.limits.allowedLateness * 1000))
         }
         body(&s)
         swap(&s.out, &output)
@@ -363,7 +368,9 @@ final class RecordProcessor {
                 s.tierName = tierName
             }
         } else {
-            switch authenticator.authenticate(view, s.envelope, eventTime: s.envelope.eventTimeMilliseconds) {
+            switch authenticator.authenticate(
+                view, s.envelope, eventTime: max(s.envelope.eventTimeMilliseconds, s.credentialFloor))
+            {
             case .failure(let problem):
                 return problem
             case .success(let identity):
@@ -496,11 +503,7 @@ final class RecordProcessor {
         let lineStart = s.out.bytes.count
         let body = release(view, &s, tail: false)
         let (auditStub, outputDigestAt) = writePendingStub(view, body: body, cost: false, &s)
-        let digestAt = s.pending.digests.count
-        ContentDigest.append(
-            context: contentContext(currentModel!), model: view.rawBytes(s.envelope.model),
-            request: s.envelope.request >= 0 ? view.rawBytes(s.envelope.request) : nil,
-            response: view.rawBytes(s.envelope.response), scratch: &s.contentBytes, to: &s.pending.digests)
+        let digestAt = appendContentDigest(view, &s)
         let costStart = s.pending.costs.count
         s.pending.costs.append(contentsOf: s.cost.groups)
         appendPending(
@@ -510,14 +513,27 @@ final class RecordProcessor {
             costs: costStart..<s.pending.costs.count, &s)
     }
 
+    /// Appends the record's content digest (``ContentDigest``) to the batch's digests; returns where it is.
+    private func appendContentDigest(_ view: JSONView, _ s: inout Scratch) -> Int {
+        let digestAt = s.pending.digests.count
+        ContentDigest.append(
+            context: contentContext(currentModel!), model: view.rawBytes(s.envelope.model),
+            request: s.envelope.request >= 0 ? view.rawBytes(s.envelope.request) : nil,
+            response: s.envelope.response >= 0 ? view.rawBytes(s.envelope.response) : nil, scratch: &s.contentBytes,
+            to: &s.pending.digests)
+        return digestAt
+    }
+
     /// Writes an allowed record that releases nothing privatized, and leaves it to the limit stage.
     private func deferRelease(_ view: JSONView, _ line: InputLine, _ inputName: String, _ s: inout Scratch) {
         let lineStart = s.out.bytes.count
         let body = release(view, &s, auditEntry: false)
         let (auditStub, outputDigestAt) = writePendingStub(view, body: body, cost: s.envelope.response >= 0, &s)
+        // Its content digest: a redelivery is answered again only when it is the same record.
+        let digestAt = appendContentDigest(view, &s)
         appendPending(
             .release, view, line, inputName, lineStart: lineStart, tailAt: s.out.bytes.count,
-            rejectsAt: rejectsCount, auditStub: auditStub, outputDigestAt: outputDigestAt, digestAt: -1,
+            rejectsAt: rejectsCount, auditStub: auditStub, outputDigestAt: outputDigestAt, digestAt: digestAt,
             costs: 0..<0, &s)
     }
 
@@ -594,8 +610,9 @@ final class RecordProcessor {
                 textStart: textStart, envelopeEnd: envelopeEnd,
                 rejectsSplit: rejectsSplit, textEnd: s.pending.text.bytes.count, rejectsAt: rejectsAt,
                 rejectsEnd: rejectsCount, client: s.client, tierName: s.tierName,
-                // Only a charge needs its id (the ledger's key) and its noise (the audit entry).
-                id: isCharge ? view.string(s.envelope.id) : "", eventTime: s.envelope.eventTimeMilliseconds,
+                // Every pending record's decision is kept under its id (privacy.md, "Exactly once under
+                // redelivery"); only a charge needs its noise (the audit entry).
+                id: view.string(s.envelope.id), eventTime: s.envelope.eventTimeMilliseconds,
                 digestAt: digestAt, costs: costs, epsilon: s.cost.epsilon, delta: s.cost.delta, auditStub: auditStub,
                 outputDigestAt: outputDigestAt, noise: isCharge ? auditNoise[currentModel!.name] ?? [] : [],
                 line: line.number,

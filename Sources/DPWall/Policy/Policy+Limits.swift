@@ -27,7 +27,12 @@ extension Policy {
         public var maxEventSkew = Limits.defaultMaxEventSkew
         /// The default of ``maxEventSkew``: one minute of clock skew between the writer of `ts` and dpwall.
         public static let defaultMaxEventSkew = 60.0
-        /// The largest ``maxEventSkew``: ten years, in seconds.
+        /// How far behind the stream's watermark a record's `ts` may be, in seconds (`allowed_lateness`, default
+        /// 60): older is `late_event` (docs/records.md, "Event time").
+        public var allowedLateness = Limits.defaultAllowedLateness
+        /// The default of ``allowedLateness``: one minute of disorder between records.
+        public static let defaultAllowedLateness = 60.0
+        /// The largest ``maxEventSkew`` and ``allowedLateness``: ten years, in seconds.
         public static let maxEventSkewLimit = 315_576_000.0
 
         /// Creates limits; the defaults are those of an empty `limits` section.

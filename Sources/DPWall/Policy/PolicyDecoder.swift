@@ -5,6 +5,7 @@ final class PolicyDecoder {
     ]
     static let limitsKeys = [
         "max_record_bytes", "max_depth", "max_batch", "global_rate", "global_burst", "max_event_skew",
+        "allowed_lateness",
     ]
 
     let diagnostics: PolicyDiagnostics
@@ -80,24 +81,28 @@ final class PolicyDecoder {
         }
         limits.globalRate = map["global_rate"].flatMap(decodeRate)
         if let burst = map["global_burst"].flatMap(decodeBurst) { limits.globalBurst = burst }
-        if let skew = map["max_event_skew"] {
-            let bound = Policy.Limits.maxEventSkewLimit
-            let seconds: Double? =
-                skew.isNumber
-                ? skew.number(">= 0", { $0 >= 0 })
-                : skew.scalarText().flatMap { text in
-                    // Days too (`7d`), as budget windows take them.
-                    text.hasSuffix("d")
-                        ? Double(text.dropLast()).flatMap { $0 >= 0 && $0.isFinite ? $0 * 86_400 : nil }
-                        : PolicyValueSyntax.duration(text)
-                }
-            if let seconds, seconds <= bound {
-                limits.maxEventSkew = seconds
-            } else if seconds != nil || !skew.isNumber {
-                skew.report("expected a duration from 0s to 3652d such as 1m or 30s, got \(skew.summary)")
-            }
-        }
+        if let seconds = eventTimeBound(map["max_event_skew"]) { limits.maxEventSkew = seconds }
+        if let seconds = eventTimeBound(map["allowed_lateness"]) { limits.allowedLateness = seconds }
         return limits
+    }
+
+    /// A bound of records.md's "Event time" (`max_event_skew`, `allowed_lateness`): a duration from 0 s to ten
+    /// years, as seconds or with a unit (days too, `7d`, as budget windows take them); nil (reported) otherwise.
+    private func eventTimeBound(_ node: YAMLValue?) -> Double? {
+        guard let node else { return nil }
+        let seconds: Double? =
+            node.isNumber
+            ? node.number(">= 0", { $0 >= 0 })
+            : node.scalarText().flatMap { text in
+                text.hasSuffix("d")
+                    ? Double(text.dropLast()).flatMap { $0 >= 0 && $0.isFinite ? $0 * 86_400 : nil }
+                    : PolicyValueSyntax.duration(text)
+            }
+        if let seconds, seconds <= Policy.Limits.maxEventSkewLimit { return seconds }
+        if seconds != nil || !node.isNumber {
+            node.report("expected a duration from 0s to 3652d such as 1m or 30s, got \(node.summary)")
+        }
+        return nil
     }
 
     /// Checks that every referenced tier and model exists.

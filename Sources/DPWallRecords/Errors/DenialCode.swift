@@ -5,7 +5,7 @@
 public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
     fileprivate enum Wrapped: UInt8, CaseIterable, Sendable {
         case tooLarge, invalidUTF8, nonFinite, malformedJSON, duplicateKey
-        case missingField, invalidField, unknownField, futureEvent, unknownModel
+        case missingField, invalidField, unknownField, lateEvent, futureEvent, unknownModel
         case unauthenticated, forbidden, rateLimited, quotaExceeded
         case invalidTensor, invalidShape, invalidDatatype, outOfRange, invalidText, invalidResponse
         case duplicateID, budgetExhausted
@@ -30,6 +30,9 @@ public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
     public static let invalidField = Self(.invalidField)
     /// An envelope field that the policy does not list under `passthrough` (400).
     public static let unknownField = Self(.unknownField)
+    /// `ts` is older than the stream's watermark minus `limits.allowed_lateness` (400): a record cannot go back
+    /// to a window the stream has left, or every past `ts` would open a fresh budget window.
+    public static let lateEvent = Self(.lateEvent)
     /// `ts` is later than the wall clock plus `limits.max_event_skew` (400): a record cannot claim a time that has
     /// not come, or every `ts` in the future would open a fresh budget window.
     public static let futureEvent = Self(.futureEvent)
@@ -74,6 +77,7 @@ public struct DenialCode: Hashable, Sendable, CustomStringConvertible {
         case .missingField: "missing_field"
         case .invalidField: "invalid_field"
         case .unknownField: "unknown_field"
+        case .lateEvent: "late_event"
         case .futureEvent: "future_event"
         case .unknownModel: "unknown_model"
         case .unauthenticated: "unauthenticated"

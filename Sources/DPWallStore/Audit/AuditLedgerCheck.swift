@@ -39,13 +39,19 @@ public struct AuditLedgerCheck {
     private var doubles: [String] = []
     private var doubleCount = 0
 
+    /// What marks the entry of a redelivered record answered with its first decision.
+    static let redeliveryMarker = Array(#","redelivery":true"#.utf8)
+
     /// A check with no entries read yet.
     public init() {}
 
     /// Takes in one entry (in archive order); `report` is consulted later for the ranges never committed, so
     /// every charged entry is kept here.
     public mutating func take(_ line: UnsafeRawBufferPointer) {
+        // A redelivered record's entry repeats its first decision's cost, which was charged once (privacy.md,
+        // "Exactly once under redelivery"): it is not a charge of its own.
         guard let cost = Self.cost(line), cost.epsilon > 0 || cost.delta > 0,
+            AuditEntryText.find(line, Self.redeliveryMarker) == nil,
             let seq = AuditVerifier.leadingSeq(line).0,
             let client = AuditEntryText.string(line, "\"client\":"), let id = AuditEntryText.string(line, "\"id\":")
         else { return }
@@ -199,7 +205,9 @@ extension SQLiteLedger {
     func forEachCharge(_ body: (ChargeRow) throws -> Void) throws {
         try reading { db in
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT client, id, epsilon, delta, event_time, rows, rho, mu_squared, laplace FROM charges")
+                db,
+                sql: "SELECT client, id, epsilon, delta, event_time, rows, rho, mu_squared, laplace FROM charges "
+                    + "WHERE decision = 0")
             while let row = try rows.next() {
                 try body(
                     ChargeRow(

@@ -1,4 +1,5 @@
 public import DPWallPrivacy
+public import DPWallRecords
 
 /// One charged record, as the ledger keeps it: enough to recognise a retry and to audit the spend.
 public struct ChargedRecord: Sendable, Equatable {
@@ -19,6 +20,10 @@ public struct ChargedRecord: Sendable, Equatable {
     public var keyed: Bool
     /// The record's own accounting state (its rows): a span's spend is the sum of these over the charges in it.
     public var account: PrivacyAccount
+    /// The client's position after the charge, and what a dry run of the limits found: what its output line
+    /// said, so that a redelivery is answered with the same line (privacy.md, "Exactly once under redelivery").
+    public var position: ReleasePosition?
+    public var dryRun: RecordError?
 
     /// Creates a charged record.
     public init(
@@ -34,6 +39,65 @@ public struct ChargedRecord: Sendable, Equatable {
         self.epsilon = epsilon
         self.delta = delta
         self.keyed = keyed
+    }
+}
+
+/// A client's position in its budget window after a release, as the release's `privacy` annotation states it:
+/// ε spent (at the δ limit) and δ spent, and the limit in force.
+public struct ReleasePosition: Sendable, Equatable {
+    public var spentEpsilon: Double, spentDelta: Double
+    public var limitEpsilon: Double, limitDelta: Double
+
+    /// Creates a position.
+    public init(spentEpsilon: Double, spentDelta: Double, limitEpsilon: Double, limitDelta: Double) {
+        self.spentEpsilon = spentEpsilon
+        self.spentDelta = spentDelta
+        self.limitEpsilon = limitEpsilon
+        self.limitDelta = limitDelta
+    }
+}
+
+/// A decision the ledger remembers for a client's record id (privacy.md, "Exactly once under redelivery"): a
+/// redelivered record is answered with it instead of being decided again.
+public struct StoredDecision: Sendable, Equatable {
+    /// What was decided.
+    public enum Kind: Int64, Sendable {
+        /// Released and charged (a row of the budget's charges).
+        case charged = 0
+        /// Released without a charge: nothing privatized, or a keyed repeat of content already charged.
+        case released = 1
+        /// Denied.
+        case denied = 2
+    }
+
+    public var kind: Kind
+    /// The record's content digest (ContentDigest; empty for a denial), event time, and the cost charged.
+    public var digest: [UInt8]
+    public var eventTime: Int64
+    public var epsilon: Double, delta: Double
+    /// Whether it was released with keyed noise (a charge or keyed repeat).
+    public var keyed: Bool
+    /// The position its annotation showed (a release with a privacy annotation; nil for charges written before
+    /// ledger schema v6).
+    public var position: ReleasePosition?
+    /// The denial (``Kind/denied``), and what a dry run of the limits found.
+    public var problem: RecordError?
+    public var dryRun: RecordError?
+
+    /// Creates a stored decision.
+    public init(
+        kind: Kind, digest: [UInt8] = [], eventTime: Int64, epsilon: Double = 0, delta: Double = 0,
+        keyed: Bool = false, position: ReleasePosition? = nil, problem: RecordError? = nil, dryRun: RecordError? = nil
+    ) {
+        self.kind = kind
+        self.digest = digest
+        self.eventTime = eventTime
+        self.epsilon = epsilon
+        self.delta = delta
+        self.keyed = keyed
+        self.position = position
+        self.problem = problem
+        self.dryRun = dryRun
     }
 }
 

@@ -46,11 +46,12 @@ public struct LedgerWriter {
         if db.isInsideTransaction { try execute("ROLLBACK") }
     }
 
-    /// Charges `record` in the open transaction, or says which earlier charge stands in its way.
+    /// Charges `record` in the open transaction, or says which earlier charge or decision stands in its way.
     public func insert(_ record: ChargedRecord) throws -> InsertOutcome {
         let statement = try db.cachedStatement(
             sql: "INSERT INTO charges (client, id, digest, event_time, window_start, epsilon, delta, keyed, rows, "
-                + "rho, mu_squared, laplace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + "rho, mu_squared, laplace, spent_epsilon, spent_delta, limit_epsilon, limit_delta, dry_code, "
+                + "dry_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).sqliteStatement
         sqlite3_reset(statement)
         Self.bind(statement, 1, record.client)
@@ -71,13 +72,9 @@ public struct LedgerWriter {
         } else {
             Self.bind(statement, 12, SQLiteLedger.encode(record.account.laplaceCounts))
         }
-        let status = sqlite3_step(statement)
-        sqlite3_reset(statement)
-        if status == SQLITE_DONE { return .inserted }
-        let extended = sqlite3_extended_errcode(db.sqliteConnection)
-        if extended == Self.constraintPrimaryKey { return .idTaken }
-        if extended == Self.constraintUnique { return .contentTaken }
-        throw failure(status)
+        Self.bind(statement, 13, record.position)
+        Self.bind(statement, 17, record.dryRun)
+        return try Self.outcome(sqlite3_step(statement), statement, db)
     }
 
     /// The charge of `client`'s record `id`, if any, as this connection sees it (the open group included).
@@ -85,7 +82,7 @@ public struct LedgerWriter {
         try Row.fetchOne(
             db.cachedStatement(
                 sql: "SELECT digest, event_time, window_start, epsilon, delta, keyed FROM charges "
-                    + "WHERE client = ? AND id = ?"),
+                    + "WHERE client = ? AND id = ? AND decision = 0"),
             arguments: [client, id]
         ).map { row in
             let digest: Data = try Self.column(row, 0)
@@ -488,17 +485,17 @@ public struct LedgerWriter {
         guard status == SQLITE_OK else { throw failure(status) }
     }
 
-    private func failure(_ status: Int32) -> LedgerError {
+    func failure(_ status: Int32) -> LedgerError {
         LedgerError(
             kind: .io,
             message: "ledger \(path): SQLite error \(status): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
     }
 
     /// `SQLITE_CONSTRAINT_PRIMARYKEY` and `SQLITE_CONSTRAINT_UNIQUE` (sqlite3.h; macros Swift does not import).
-    private static let constraintPrimaryKey: Int32 = 19 | (6 << 8), constraintUnique: Int32 = 19 | (8 << 8)
+    static let constraintPrimaryKey: Int32 = 19 | (6 << 8), constraintUnique: Int32 = 19 | (8 << 8)
 
     /// SQLite copies bound values (`SQLITE_TRANSIENT`).
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Binds parameters 1 to 9 of a `windows` or `buckets` row: the client, the span, and the account.
     private static func bind(
@@ -515,7 +512,7 @@ public struct LedgerWriter {
         bind(statement, 9, SQLiteLedger.encode(account.laplaceCounts))
     }
 
-    private static func bind(_ statement: OpaquePointer, _ index: Int32, _ text: String) {
+    static func bind(_ statement: OpaquePointer, _ index: Int32, _ text: String) {
         var text = text
         text.withUTF8 { bytes in
             _ = sqlite3_bind_text(

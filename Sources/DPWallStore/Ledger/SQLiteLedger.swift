@@ -304,6 +304,31 @@ public final class SQLiteLedger: @unchecked Sendable {
                     ALTER TABLE audit_head ADD COLUMN sig BLOB;
                     """)
         }
+        migrator.registerMigration("v6: decisions kept for redelivery, the watermark") { db in
+            // privacy.md, "Exactly once under redelivery": `charges` keeps every decided record's decision, under
+            // the same primary key (client, id), so one insert both records a decision and finds a redelivery.
+            // `decision` is 0 for a charge (as before), 1 for a release without a charge, 2 for a denial (its
+            // code and message). A release keeps the position its annotation showed, and a dry run what it found.
+            // Rows other than charges are pruned behind the watermark (`charges_decided`). records.md, "Event
+            // time": the watermark is the latest event time the ordered stage accepted.
+            try db.execute(
+                sql: """
+                    ALTER TABLE charges ADD COLUMN decision INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE charges ADD COLUMN code TEXT;
+                    ALTER TABLE charges ADD COLUMN message TEXT;
+                    ALTER TABLE charges ADD COLUMN spent_epsilon REAL;
+                    ALTER TABLE charges ADD COLUMN spent_delta REAL;
+                    ALTER TABLE charges ADD COLUMN limit_epsilon REAL;
+                    ALTER TABLE charges ADD COLUMN limit_delta REAL;
+                    ALTER TABLE charges ADD COLUMN dry_code TEXT;
+                    ALTER TABLE charges ADD COLUMN dry_message TEXT;
+                    CREATE INDEX charges_decided ON charges (event_time) WHERE decision > 0;
+                    CREATE TABLE stream (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        watermark INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -411,7 +436,7 @@ public final class SQLiteLedger: @unchecked Sendable {
         try reading { db in
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT event_time, epsilon FROM charges WHERE client = ? AND window_start = ? "
+                sql: "SELECT event_time, epsilon FROM charges WHERE client = ? AND window_start = ? AND decision = 0 "
                     + "ORDER BY event_time",
                 arguments: [client, windowStart])
             while let row = try rows.next() { try body(LedgerWriter.column(row, 0), LedgerWriter.column(row, 1)) }
@@ -597,7 +622,7 @@ public final class SQLiteLedger: @unchecked Sendable {
     /// Every charged record's (client, id): what `audit verify --ledger` looks for in the archive.
     public func chargedRecords(_ body: (String, String) throws -> Void) throws {
         try reading { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT client, id FROM charges")
+            let rows = try Row.fetchCursor(db, sql: "SELECT client, id FROM charges WHERE decision = 0")
             while let row = try rows.next() { try body(LedgerWriter.column(row, 0), LedgerWriter.column(row, 1)) }
         }
     }
@@ -622,8 +647,8 @@ public final class SQLiteLedger: @unchecked Sendable {
         try queue.read { db in
             let row = try Row.fetchOne(
                 db,
-                sql: "SELECT COALESCE(SUM(epsilon), 0), COUNT(*) FROM charges"
-                    + (client == nil ? "" : " WHERE client = ?"),
+                sql: "SELECT COALESCE(SUM(epsilon), 0), COUNT(*) FROM charges WHERE decision = 0"
+                    + (client == nil ? "" : " AND client = ?"),
                 arguments: client.map { [$0] } ?? [])!
             return (try LedgerWriter.column(row, 0), try LedgerWriter.column(row, 1))
         }
