@@ -57,7 +57,7 @@ struct AuditCommand: ParsableCommand {
             var notes = report.notes
             if let opened {
                 if anchor == nil && report.entries > 0 {
-                    problems.append("the ledger holds no audit anchor: it was not written with this archive")
+                    problems.append(.ledgerWithoutAnchor)
                 }
                 if anchor != nil && anchor?.origin == nil {
                     notes.append(
@@ -71,7 +71,7 @@ struct AuditCommand: ParsableCommand {
             }
             // Every problem counts in the summary; the listing stops at a screenful, saying how many it left out.
             let shown = 100
-            for problem in problems.prefix(shown) { print(SafeText.visible(problem)) }
+            for problem in problems.prefix(shown) { print(SafeText.visible(problem.description)) }
             if problems.count > shown {
                 print("… and \(problems.count - shown) more problems (\(problems.count) in all)")
             }

@@ -242,7 +242,10 @@ struct AuditArchiveTests {
         #expect(!report.isIntact)
         #expect(
             report.problems.contains {
-                $0.contains("frame 0") && ($0.contains("does not decompress") || $0.contains("does not match"))
+                switch $0 {
+                case .dataFrameCorrupt(_, frame: 0), .contentMismatch(_, frame: 0): true
+                default: false
+                }
             }, "\(report.problems)")
     }
 
@@ -257,7 +260,9 @@ struct AuditArchiveTests {
         let before = Self.peakResidentBytes()
         let report = try Self.verify(directory)
         let grown = Self.peakResidentBytes() - before
-        #expect(report.problems.contains { $0.contains("frame 0: an entry is longer than") }, "\(report.problems)")
+        #expect(
+            report.problems.contains { if case .oversizedEntry(_, frame: 0) = $0 { true } else { false } },
+            "\(report.problems)")
         // The decoder stops at the 16 MiB entry limit; one that decompressed the frame whole would take 1 GiB.
         #expect(grown < 256 << 20, "verify's peak memory grew by \(grown >> 20) MiB")
         var reader = AuditReader()
@@ -286,8 +291,15 @@ struct AuditArchiveTests {
         bytes[seal.range.lowerBound + at] = bytes[seal.range.lowerBound + at] == UInt8(ascii: "0") ? 0x31 : 0x30
         try Self.store(bytes, segment)
         let report = try Self.verify(directory)
-        #expect(report.problems.contains { $0.contains("content does not match its seal") }, "\(report.problems)")
-        #expect(report.problems.contains { $0.contains("seal was altered") || $0.contains("signature") })
+        #expect(
+            report.problems.contains { if case .contentMismatch = $0 { true } else { false } }, "\(report.problems)")
+        #expect(
+            report.problems.contains {
+                switch $0 {
+                case .sealChainMismatch(_, seal: .frame), .signatureInvalid: true
+                default: false
+                }
+            })
     }
 
     @Test("a deleted frame (with its seal) breaks the chain and the seq")
@@ -300,8 +312,8 @@ struct AuditArchiveTests {
         bytes.removeSubrange(frames[0].range.lowerBound..<frames[1].range.upperBound)
         try Self.store(bytes, segment)
         let report = try Self.verify(directory)
-        #expect(report.problems.contains { $0.contains("chain is broken") }, "\(report.problems)")
-        #expect(report.problems.contains { $0.contains("seq jumps") })
+        #expect(report.problems.contains { if case .chainBroken = $0 { true } else { false } }, "\(report.problems)")
+        #expect(report.problems.contains { if case .seqJump = $0 { true } else { false } })
     }
 
     @Test("two swapped frames are named")
@@ -317,8 +329,9 @@ struct AuditArchiveTests {
         let swapped = second + first + Array(bytes[frames[3].range.upperBound...])
         try Self.store(swapped, segment)
         let report = try Self.verify(directory)
-        #expect(report.problems.contains { $0.contains("frames were moved") }, "\(report.problems)")
-        #expect(report.problems.contains { $0.contains("seq jumps") })
+        #expect(
+            report.problems.contains { if case .sealOfOtherFrame = $0 { true } else { false } }, "\(report.problems)")
+        #expect(report.problems.contains { if case .seqJump = $0 { true } else { false } })
     }
 
     @Test("a truncated last segment is a crash tail on its own, and a cut tail against the ledger's head")
@@ -334,7 +347,10 @@ struct AuditArchiveTests {
         #expect(alone.isIntact, "\(alone.problems)")
         #expect(alone.notes.contains { $0.contains("crash tail") }, "\(alone.notes)")
         let withLedger = try Self.verify(directory, head: head)
-        #expect(withLedger.problems.contains { $0.contains("tail was cut") }, "\(withLedger.problems)")
+        // The last seal went with the cut: the ledger's head names a chain the archive no longer has.
+        #expect(
+            withLedger.problems.contains { if case .ledgerHeadMissing = $0 { true } else { false } },
+            "\(withLedger.problems)")
     }
 
     @Test(
@@ -368,7 +384,8 @@ struct AuditArchiveTests {
         // which verify names.
         try Self.write(unsealed, entries: 30, head: point.head)
         let old = try Self.verify(unsealed)
-        #expect(old.problems.contains { $0.contains("does not start with the recovery seal") }, "\(old.problems)")
+        #expect(
+            old.problems.contains { if case .crashTailNotRecovered = $0 { true } else { false } }, "\(old.problems)")
     }
 
     @Test("a seal that a JSON reader takes for the same one but is not the writer's bytes is unreadable")
@@ -388,7 +405,8 @@ struct AuditArchiveTests {
                 magic: AuditSegmentWriter.sealMagic, payload: Array(text.replacingOccurrences(of: from, with: to).utf8))
             try Self.store(Array(bytes[..<seal.range.lowerBound]) + edited + bytes[seal.range.upperBound...], segment)
             let report = try Self.verify(directory)
-            #expect(report.problems.contains { $0.contains("the seal is not readable") }, "\(from) → \(to)")
+            #expect(
+                report.problems.contains { if case .sealUnreadable = $0 { true } else { false } }, "\(from) → \(to)")
         }
     }
 
@@ -404,7 +422,8 @@ struct AuditArchiveTests {
         let planted = directory.path + "/audit-20991231T000000Z-000099.zst"
         try Self.store(bomb, planted)
         let report = try Self.verify(directory)
-        #expect(report.problems.contains { $0.contains("does not start with its seq") }, "\(report.problems)")
+        #expect(
+            report.problems.contains { if case .entryWithoutSeq = $0 { true } else { false } }, "\(report.problems)")
         // audit cat and report read without verifying, and stop at the first line that is no entry.
         var reader = AuditReader()
         var read = 0
@@ -419,7 +438,8 @@ struct AuditArchiveTests {
         try handle.truncate(atOffset: 100 << 30)
         try handle.close()
         let sparse = try Self.verify(directory)
-        #expect(sparse.problems.contains { $0.contains("cut short or corrupt") }, "\(sparse.problems)")
+        #expect(
+            sparse.problems.contains { if case .dataFrameCutShort = $0 { true } else { false } }, "\(sparse.problems)")
     }
 
     @Test("with the key, an unsigned anchor is refused when any seal of the archive is signed, not only the last ones")
@@ -447,8 +467,9 @@ struct AuditArchiveTests {
         try Self.write(directory)
         try FileManager.default.removeItem(atPath: directory.segments[1])
         let report = try Self.verify(directory)
-        #expect(report.problems.contains { $0.contains("segments are missing") }, "\(report.problems)")
-        #expect(report.problems.contains { $0.contains("chain is broken") })
+        #expect(
+            report.problems.contains { if case .segmentsMissing = $0 { true } else { false } }, "\(report.problems)")
+        #expect(report.problems.contains { if case .chainBroken = $0 { true } else { false } })
     }
 
     @Test("renamed or reordered segments are named")
@@ -462,8 +483,10 @@ struct AuditArchiveTests {
         try FileManager.default.moveItem(atPath: b, toPath: a)
         try FileManager.default.moveItem(atPath: a + ".tmp", toPath: b)
         let report = try Self.verify(directory)
-        #expect(report.problems.contains { $0.contains("renamed or moved") }, "\(report.problems)")
-        #expect(report.problems.contains { $0.contains("chain is broken") })
+        #expect(
+            report.problems.contains { if case .sealNamesOtherSegment = $0 { true } else { false } },
+            "\(report.problems)")
+        #expect(report.problems.contains { if case .chainBroken = $0 { true } else { false } })
     }
 
     @Test("seals recomputed without the signing key pass the chain but not --public-key")
@@ -504,9 +527,18 @@ struct AuditArchiveTests {
             try Self.store(out, segment)
         }
         let unchecked = try Self.verify(directory, publicKey: false)
-        #expect(unchecked.problems.allSatisfy { !$0.contains("content does not match") && !$0.contains("chain") })
+        #expect(
+            unchecked.problems.allSatisfy {
+                switch $0 {
+                case .contentMismatch, .chainBroken, .sealChainMismatch, .firstSealNotGenesis, .startDeleted,
+                    .ledgerHeadMissing:
+                    false
+                default: true
+                }
+            }, "\(unchecked.problems)")
         let checked = try Self.verify(directory)
-        #expect(checked.problems.contains { $0.contains("signature does not verify") }, "\(checked.problems)")
+        #expect(
+            checked.problems.contains { if case .signatureInvalid = $0 { true } else { false } }, "\(checked.problems)")
     }
 
     @Test("an entry edited and its own seal recomputed breaks the chain at the next seal, and the signature")
@@ -527,8 +559,11 @@ struct AuditArchiveTests {
             + Array(bytes[frames[1].range.upperBound...])
         try Self.store(forged, segment)
         let report = try Self.verify(directory)
-        #expect(report.problems.contains { $0.contains("frame 1: the chain is broken") }, "\(report.problems)")
-        #expect(report.problems.contains { $0.contains("frame 0: the signature does not verify") })
+        #expect(
+            report.problems.contains { if case .chainBroken(_, seal: .frame(1)) = $0 { true } else { false } },
+            "\(report.problems)")
+        #expect(
+            report.problems.contains { if case .signatureInvalid(_, seal: .frame(0)) = $0 { true } else { false } })
     }
 
     /// A zstd frame decoded, and content encoded, by the zstd command-line tool.

@@ -95,8 +95,8 @@ public struct AuditLedgerCheck {
     /// The problems: entries against charges, then buckets against charges. `report` tells which entries were
     /// never committed; `origin`, from the ledger's anchor, where the ledger's part of the archive starts (nil:
     /// unknown, and charged entries without a charge are not looked for).
-    public func problems(ledger: SQLiteLedger, report: AuditReport, origin: AuditHead?) throws -> [String] {
-        var problems: [String] = []
+    public func problems(ledger: SQLiteLedger, report: AuditReport, origin: AuditHead?) throws -> [AuditProblem] {
+        var problems: [AuditProblem] = []
         var uncommittedDoubles: Set<String> = []
         for pair in doubles {
             let parts = pair.split(separator: " ", maxSplits: 2)
@@ -107,43 +107,38 @@ public struct AuditLedgerCheck {
                 continue
             }
             let (client, id) = Self.split(key)
-            problems.append(
-                "client \(client), id \(id) was charged twice in the archive (seq \(a) and \(b)): the ledger lost the "
-                    + "first charge (it was deleted, or the ledger was replaced)")
+            problems.append(.chargedTwice(client: client, id: id, first: a, second: b))
         }
         var seen = Set<String>()
         try ledger.forEachCharge { charge in
             let key = charge.client + "\u{0}" + charge.id
             seen.insert(key)
-            let name = "charge of client \(charge.client), id \(charge.id)"
+            let (client, id) = (charge.client, charge.id)
             guard let entry = charged[key] else {
-                problems.append("\(name) has no audit entry")
+                problems.append(.chargeWithoutEntry(client: client, id: id))
                 return
             }
             if entry.epsilon != charge.epsilon || entry.delta != charge.delta {
                 problems.append(
-                    "\(name) is ε \(charge.epsilon), δ \(charge.delta) in the ledger and ε \(entry.epsilon), δ "
-                        + "\(entry.delta) in the archive (seq \(entry.seq)): the ledger was edited")
+                    .chargeCostMismatch(
+                        client: client, id: id, seq: entry.seq, ledgerEpsilon: charge.epsilon,
+                        ledgerDelta: charge.delta, archiveEpsilon: entry.epsilon, archiveDelta: entry.delta))
             }
             if let time = entry.eventTime, time != charge.eventTime {
                 problems.append(
-                    "\(name) is at \(charge.eventTime) ms in the ledger and \(time) ms in the archive (seq "
-                        + "\(entry.seq)): the ledger was edited (a charge moved in time leaves its window)")
+                    .chargeTimeMismatch(
+                        client: client, id: id, seq: entry.seq, ledger: charge.eventTime, archive: time))
             }
             // Entries written before ledger schema v5 carry no account; charges of v3 ledgers have none (rows 0).
             if let account = entry.account, charge.account.rows > 0, account != charge.account {
-                problems.append(
-                    "\(name)'s accounting state (rows, ρ, Σμ², Laplace groups) differs from what the archive says "
-                        + "(seq \(entry.seq)): the ledger was edited")
+                problems.append(.chargeAccountMismatch(client: client, id: id, seq: entry.seq))
             }
         }
         if let origin {
             for (key, entry) in charged where !seen.contains(key) && entry.seq >= origin.nextSeq {
                 guard !report.isUncommitted(entry.seq), !uncommittedDoubles.contains(key) else { continue }
                 let (client, id) = Self.split(key)
-                problems.append(
-                    "the archive's charged release of client \(client), id \(id) (seq \(entry.seq)) has no charge in "
-                        + "the ledger: the charge was deleted")
+                problems.append(.releaseWithoutCharge(client: client, id: id, seq: entry.seq))
             }
         }
         problems += try ledger.bucketProblems()
@@ -223,9 +218,9 @@ extension SQLiteLedger {
 
     /// The buckets whose sums are not those of their charges, and the charges in no bucket (schema v4 on: charges
     /// with their own state, rows > 0). Both tables are read once, in order, and merged.
-    func bucketProblems() throws -> [String] {
+    func bucketProblems() throws -> [AuditProblem] {
         try reading { db in
-            var problems: [String] = []
+            var problems: [AuditProblem] = []
             let charges = try Row.fetchCursor(
                 db,
                 sql: "SELECT client, event_time, epsilon, delta, rho, mu_squared, rows, laplace, id FROM charges "
@@ -243,9 +238,7 @@ extension SQLiteLedger {
                 // of other hours (other days) out of the windows they count in.
                 let hour: Int64 = 3_600_000
                 if end <= start || start.dividedFloor(by: hour) != (end - 1).dividedFloor(by: hour) {
-                    problems.append(
-                        "client \(client)'s spend bucket from \(start) to \(end) ms is not within one hour: the ledger "
-                            + "was edited")
+                    problems.append(.bucketNotWithinHour(client: client, start: start, end: end))
                 }
                 // Charges before this bucket (of an earlier client, or earlier in this one's time) lie in none.
                 while let row = charge, try Self.precedes(row, client: client, time: start) {
@@ -269,9 +262,10 @@ extension SQLiteLedger {
                     releases: try LedgerWriter.column(bucket, 7))
                 if !Self.agree(stored, summed) {
                     problems.append(
-                        "client \(client)'s spend from \(start) to \(end) ms is ε \(stored.sumEpsilon) over "
-                            + "\(stored.releases) rows in the ledger, but its charges add up to ε \(summed.sumEpsilon) "
-                            + "over \(summed.releases) rows: the ledger was edited")
+                        .bucketSumMismatch(
+                            client: client, start: start, end: end, ledgerEpsilon: stored.sumEpsilon,
+                            ledgerRows: stored.releases, chargedEpsilon: summed.sumEpsilon,
+                            chargedRows: summed.releases))
                 }
             }
             while let row = charge {
@@ -297,10 +291,10 @@ extension SQLiteLedger {
         return other == client && at < end
     }
 
-    private static func unbucketed(_ row: Row) throws -> String {
+    private static func unbucketed(_ row: Row) throws -> AuditProblem {
         let client: String = try LedgerWriter.column(row, 0)
         let id: String = try LedgerWriter.column(row, 8)
-        return "charge of client \(client), id \(id) lies in no spend bucket: the ledger was edited"
+        return .chargeOutsideBuckets(client: client, id: id)
     }
 
     /// Whether two accounts agree: the same rows and Laplace groups, and sums equal up to the rounding of adding

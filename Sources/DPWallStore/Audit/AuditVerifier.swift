@@ -7,8 +7,9 @@ import Synchronization
 
 /// What `dpwall audit verify` found.
 public struct AuditReport: Sendable {
-    /// One line per problem (tampering, loss, corruption): the archive cannot be trusted where they point.
-    public var problems: [String] = []
+    /// The problems (tampering, loss, corruption), in the order found: the archive cannot be trusted where they
+    /// point.
+    public var problems: [AuditProblem] = []
     /// Facts that are not problems: a crash tail, unchecked signatures, an archive that starts mid-chain.
     public var notes: [String] = []
     /// Counts.
@@ -150,12 +151,13 @@ public struct AuditVerifier {
             // where `previousNumber + 1` did for a name ending in Int.max.
             if let previousNumber, let number, number - previousNumber != 1 {
                 report.problems.append(
-                    "\(name): segment \(number) follows segment \(previousNumber): "
-                        + "\(number - previousNumber > 1 ? "segments are missing" : "segments are out of order")")
+                    number - previousNumber > 1
+                        ? .segmentsMissing(segment: name, number: number, previous: previousNumber)
+                        : .segmentsOutOfOrder(segment: name, number: number, previous: previousNumber))
             }
             previousNumber = number ?? previousNumber
             guard let mapped = MappedFile(path: file) else {
-                report.problems.append("\(name): cannot be read (not a regular file, or no permission)")
+                report.problems.append(.unreadableSegment(segment: name))
                 continue
             }
             report.segments += 1
@@ -166,11 +168,9 @@ public struct AuditVerifier {
         if let first = state.firstPrev, first != AuditSeal.genesis {
             let earliest = files.first.map { Self.number($0) } ?? 0
             if earliest <= 1 {
-                report.problems.append("the first seal does not start the chain (its prev is not zero)")
+                report.problems.append(.firstSealNotGenesis)
             } else if try Self.namesDirectory(paths) {
-                report.problems.append(
-                    "the archive starts mid-chain: its directory has no segment before \(earliest) (segments were "
-                        + "deleted from its start)")
+                report.problems.append(.startDeleted(before: earliest))
             } else {
                 report.notes.append("the archive starts mid-chain: segments before \(earliest) were not given")
             }
@@ -191,9 +191,7 @@ public struct AuditVerifier {
             check(anchor, checksOrigin: checksOrigin, state, &report)
             if let tail = anchor.head.tail, tail.first < anchor.head.nextSeq, report.problems.isEmpty {
                 if tailEntries != anchor.head.nextSeq - tail.first || Array(tailHasher.finalize()) != tail.sha256 {
-                    report.problems.append(
-                        "the entries seq \(tail.first)–\(anchor.head.nextSeq - 1), which the ledger committed after "
-                            + "the last seal, do not match the ledger's digest of them: they were altered")
+                    report.problems.append(.committedTailAltered(first: tail.first, last: anchor.head.nextSeq - 1))
                 }
             }
         }
@@ -219,19 +217,13 @@ public struct AuditVerifier {
                 || chain == state.firstPrev
         }
         if !reaches(head.chain) {
-            report.problems.append(
-                "the ledger's chain head \(Hex.encode(head.chain.prefix(8)))… is not in the archive: its tail was "
-                    + "cut or replaced")
+            report.problems.append(.ledgerHeadMissing(chain: head.chain))
         } else if head.nextSeq > report.head.nextSeq {
-            report.problems.append(
-                "the ledger has entries up to seq \(head.nextSeq - 1), the archive only to "
-                    + "\(report.head.nextSeq - 1): its tail was cut")
+            report.problems.append(.tailCut(ledgerLast: head.nextSeq - 1, archiveLast: report.head.nextSeq - 1))
         }
         if head.nextSeq < state.maxCommitted {
             report.problems.append(
-                "the ledger is older than its archive: the archive's seals say entries up to seq "
-                    + "\(state.maxCommitted - 1) were committed, the ledger's anchor only up to seq \(head.nextSeq - 1) "
-                    + "(it was rolled back, restored from a copy, or replaced)")
+                .ledgerOlderThanArchive(archiveCommitted: state.maxCommitted - 1, ledgerCommitted: head.nextSeq - 1))
         }
         if let origin = anchor.origin, checksOrigin {
             let reached =
@@ -239,25 +231,18 @@ public struct AuditVerifier {
                 ? state.firstPrev.map { $0 == AuditSeal.genesis } ?? ((state.firstSeq ?? 1) <= origin.nextSeq)
                 : reaches(origin.chain)
             if !reached {
-                report.problems.append(
-                    "the archive does not reach back to where the ledger's archive began (before seq "
-                        + "\(origin.nextSeq)): its start was cut, or this is another archive")
+                report.problems.append(.originMissing(before: origin.nextSeq))
             }
         }
         if let publicKey {
             if anchor.signature != nil {
                 if !anchor.isSigned(by: Array(publicKey.rawRepresentation)) {
-                    report.problems.append(
-                        "the ledger's anchor of the archive is not signed by this key: the ledger was edited")
+                    report.problems.append(.anchorSignatureInvalid)
                 }
             } else if state.signedSeals > 0 || state.unsignedSeals == 0 {
                 // Unsigned is an anchor's honest state only where the archive shows it was written without a key
                 // (its seals unsigned); an anchor whose signature was set to NULL is otherwise an edited one.
-                report.problems.append(
-                    "the ledger's anchor of the archive is not signed, though "
-                        + (state.signedSeals > 0
-                            ? "the archive's seals are" : "nothing in the archive shows it was written without a key")
-                        + ": the ledger was edited, or written by a run without --signing-key")
+                report.problems.append(.anchorUnsigned(sealsSigned: state.signedSeals > 0))
             }
         }
     }
@@ -310,13 +295,13 @@ public struct AuditVerifier {
         var pending: Pending?
         var sizes: [(compressed: Int, decompressed: Int)] = []
         var sawSeekTable = false
-        var problems: [String] = []
-        func problem(_ text: String) { problems.append("\(name) \(text)") }
+        var problems: [AuditProblem] = []
+        func problem(_ found: AuditProblem) { problems.append(found) }
         defer { report.problems += problems }
         while offset < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             if sawSeekTable {
-                problem("has \(rest.count) bytes after its seek table")
+                problem(.bytesAfterSeekTable(segment: name, bytes: rest.count))
                 break
             }
             guard rest.count >= 8 else {
@@ -330,7 +315,7 @@ public struct AuditVerifier {
                     if magic == AuditSegmentWriter.sealMagic && pending != nil {
                         report.notes.append("\(name): crash tail: frame \(pending!.index)'s seal was cut short")
                     } else {
-                        problem("frame \(dataIndex): a skippable frame runs past the end of the file: truncated")
+                        problem(.skippableFrameTruncated(segment: name, frame: dataIndex))
                     }
                     break
                 }
@@ -338,9 +323,9 @@ public struct AuditVerifier {
                 if magic == AuditSegmentWriter.seekTableMagic {
                     sawSeekTable = true
                     if let pending {
-                        problem("frame \(pending.index) has no seal before the seek table")
+                        problem(.noSealBeforeSeekTable(segment: name, frame: pending.index))
                     }
-                    checkSeekTable(payload, sizes, problem)
+                    checkSeekTable(payload, sizes, name, problem)
                 } else if magic == AuditSegmentWriter.sealMagic {
                     guard let frame = pending else {
                         if offset == 0, let seal = AuditSeal(json: payload), seal.isRecovery {
@@ -348,7 +333,7 @@ public struct AuditVerifier {
                             recovered = true
                             sizes.append((8 + size, 0))
                         } else {
-                            problem("frame \(dataIndex): a seal without a data frame before it (a frame was deleted)")
+                            problem(.sealWithoutDataFrame(segment: name, frame: dataIndex))
                         }
                         offset += 8 + size
                         continue
@@ -358,13 +343,13 @@ public struct AuditVerifier {
                     sizes.append((8 + size, 0))
                     pending = nil
                 } else {
-                    problem("frame \(dataIndex): an unknown skippable frame (magic \(String(magic, radix: 16)))")
+                    problem(.unknownSkippableFrame(segment: name, frame: dataIndex, magic: magic))
                 }
                 offset += 8 + size
                 continue
             }
             if let frame = pending {
-                problem("frame \(frame.index) has no seal (a seal was deleted, or frames were moved)")
+                problem(.missingSeal(segment: name, frame: frame.index))
                 pending = nil
             }
             let length = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
@@ -381,16 +366,13 @@ public struct AuditVerifier {
             frame.from = scan.from
             frame.to = scan.to
             if check.outcome == .oversizedEntry {
-                problem(
-                    "frame \(dataIndex): an entry is longer than \(AuditFrameDecoder.maxEntryBytes) bytes (altered)")
+                problem(.oversizedEntry(segment: name, frame: dataIndex))
             }
             if readable {
                 if scan.count > 0, let want = state.nextSeq, scan.first != want {
-                    problem(
-                        "frame \(dataIndex): seq jumps from \(want == 0 ? 0 : want - 1) to \(scan.first): entries are "
-                            + "missing or reordered")
+                    problem(.seqJump(segment: name, frame: dataIndex, from: want == 0 ? 0 : want - 1, to: scan.first))
                 }
-                if let bad = scan.problem { problem("frame \(dataIndex): \(bad)") }
+                if let bad = scan.problem { problem(bad.problem(segment: name, frame: dataIndex)) }
                 if scan.count > 0 {
                     state.nextSeq = scan.last + 1
                     if state.firstSeq == nil { state.firstSeq = scan.first }
@@ -409,11 +391,11 @@ public struct AuditVerifier {
                         "\(name): crash tail: frame \(dataIndex) was never finished; its \(frame.entries) entries "
                             + "(seq \(frame.first)–\(frame.last)) are readable but unsealed")
                 } else {
-                    problem("frame \(dataIndex): the data frame is cut short or corrupt")
+                    problem(.dataFrameCutShort(segment: name, frame: dataIndex))
                 }
                 break
             }
-            if !readable { problem("frame \(dataIndex): the data frame does not decompress (corrupt or altered)") }
+            if !readable { problem(.dataFrameCorrupt(segment: name, frame: dataIndex)) }
             pending = frame
             dataIndex += 1
             offset += length
@@ -432,10 +414,10 @@ public struct AuditVerifier {
         }
         if let tailBefore, !recovered {
             problems.append(
-                "\(tailBefore.segment) frame \(tailBefore.frame): a crash left it unsealed (seq \(tailBefore.first)–"
-                    + "\(tailBefore.last)), and \(name) does not start with the recovery seal that seals it: its "
-                    + "entries could be changed unnoticed (a recovery seal was removed, or a dpwall before ledger schema v5 "
-                    + "resumed this archive)")
+                .crashTailNotRecovered(
+                    segment: tailBefore.segment, frame: tailBefore.frame, first: tailBefore.first,
+                    last: tailBefore.last,
+                    next: name))
         }
         state.crashTail = tail
         if isLast { report.crashTail = tail }
@@ -448,9 +430,8 @@ public struct AuditVerifier {
     /// seal nothing when there was none), and continue the chain.
     private func checkRecovery(
         _ seal: AuditSeal, after tail: AuditCrashTail?, isFirst: Bool, _ name: String, _ state: inout ChainState,
-        _ report: inout AuditReport, _ problem: (String) -> Void
+        _ report: inout AuditReport, _ problem: (AuditProblem) -> Void
     ) {
-        let label = "recovery seal"
         if let tail {
             // It seals the tail's entries that the ledger committed (up to `committed` - 1), no more: the rest were
             // never committed, so never released, and are left outside the chain.
@@ -461,8 +442,9 @@ public struct AuditVerifier {
                 && covered.map { $0.from == seal.from && $0.to == seal.to } == true
             if !matches {
                 problem(
-                    "\(label): does not match \(tail.segment) frame \(tail.frame)'s crash tail (seq \(tail.first)–"
-                        + "\(tail.last)): the tail or the seal was altered")
+                    .recoverySealMismatch(
+                        segment: name, tailSegment: tail.segment, frame: tail.frame, first: tail.first,
+                        last: tail.last))
             } else if seal.last < tail.last {
                 report.notes.append(
                     "\(tail.segment) frame \(tail.frame): its entries seq \(seal.last + 1)–\(tail.last) were written "
@@ -470,8 +452,7 @@ public struct AuditVerifier {
                 report.uncommitted.append((seal.last + 1)...tail.last)
             }
             if seal.entries > 0, let committed = seal.committed, committed <= seal.last {
-                problem(
-                    "\(label): seals entries from seq \(committed) on, which it says were never committed (altered)")
+                problem(.recoverySealsUncommitted(segment: name, committed: committed))
             }
         } else if isFirst {
             report.startsWithRecovery = true
@@ -480,15 +461,13 @@ public struct AuditVerifier {
         } else if seal.entries != 0 || seal.segment != name || seal.first != (state.nextSeq ?? seal.first)
             || seal.last &+ 1 != seal.first
         {
-            problem("\(label): seals entries, but the segment before ends without a crash tail (altered)")
+            problem(.recoverySealWithoutCrashTail(segment: name))
         }
         if let chain = state.chain, seal.prev != chain {
-            problem("\(label): the chain is broken (prev is not the previous seal's chain)")
+            problem(.chainBroken(segment: name, seal: .recovery))
         }
-        if seal.computedChain != seal.chain {
-            problem("\(label): its chain is not SHA-256(prev ‖ sha256 ‖ first ‖ last ‖ committed): altered")
-        }
-        checkSignature(seal, label, &state, problem)
+        if seal.computedChain != seal.chain { problem(.sealChainMismatch(segment: name, seal: .recovery)) }
+        checkSignature(seal, name, .recovery, &state, problem)
         if let committed = seal.committed, committed <= seal.last {
             report.uncommitted.append(committed...seal.last)
         }
@@ -507,52 +486,47 @@ public struct AuditVerifier {
 
     /// Counts a signed seal; with a public key, its signature must verify.
     private func checkSignature(
-        _ seal: AuditSeal, _ label: String, _ state: inout ChainState, _ problem: (String) -> Void
+        _ seal: AuditSeal, _ name: String, _ which: AuditProblem.Seal, _ state: inout ChainState,
+        _ problem: (AuditProblem) -> Void
     ) {
         if seal.signature != nil { state.signedSeals += 1 } else { state.unsignedSeals += 1 }
         guard let publicKey else { return }
         if let signature = seal.signature {
             if !publicKey.isValidSignature(signature, for: seal.chain) {
-                problem("\(label): the signature does not verify: the seal was made without the signing key")
+                problem(.signatureInvalid(segment: name, seal: which))
             }
         } else if requiresSignatures {
-            problem("\(label): the seal is not signed")
+            problem(.sealUnsigned(segment: name, seal: which))
         }
     }
 
     private func checkSeal(
         _ payload: UnsafeRawBufferPointer, _ frame: Pending, _ name: String, _ state: inout ChainState,
-        _ report: inout AuditReport, _ problem: (String) -> Void
+        _ report: inout AuditReport, _ problem: (AuditProblem) -> Void
     ) {
+        let index = frame.index
         guard let seal = AuditSeal(json: payload) else {
-            problem("frame \(frame.index): the seal is not readable (altered)")
+            problem(.sealUnreadable(segment: name, frame: index))
             return
         }
-        let label = "frame \(frame.index)"
-        if seal.segment != name { problem("\(label): the seal names segment \(seal.segment): renamed or moved") }
-        if seal.frame != frame.index { problem("\(label): the seal is frame \(seal.frame)'s: frames were moved") }
-        if seal.sha256 != frame.sha256 { problem("\(label): content does not match its seal") }
+        if seal.segment != name { problem(.sealNamesOtherSegment(segment: name, frame: index, named: seal.segment)) }
+        if seal.frame != index { problem(.sealOfOtherFrame(segment: name, frame: index, sealed: seal.frame)) }
+        if seal.sha256 != frame.sha256 { problem(.contentMismatch(segment: name, frame: index)) }
         if let stored = seal.stored, stored != frame.stored {
-            problem("\(label): the stored bytes do not match their seal (altered or corrupt)")
+            problem(.storedBytesMismatch(segment: name, frame: index))
         }
         if seal.first != frame.first || seal.last != frame.last || seal.entries != frame.entries {
             problem(
-                "\(label): the seal covers seq \(seal.first)–\(seal.last) (\(seal.entries) entries), the frame holds "
-                    + "\(frame.first)–\(frame.last) (\(frame.entries))")
+                .sealEntriesMismatch(
+                    segment: name, frame: index,
+                    sealed: AuditProblem.Entries(first: seal.first, last: seal.last, count: seal.entries),
+                    held: AuditProblem.Entries(first: frame.first, last: frame.last, count: frame.entries)))
         }
-        if (seal.from, seal.to) != (frame.from, frame.to) {
-            problem("\(label): the seal's event-time range does not match its entries (altered)")
-        }
-        if let chain = state.chain, seal.prev != chain {
-            problem(
-                "\(label): the chain is broken (prev is not the previous seal's chain): frames or segments "
-                    + "were removed, reordered or replaced")
-        }
-        if seal.isRecovery { problem("\(label): a recovery seal after a data frame (altered)") }
-        if seal.computedChain != seal.chain {
-            problem("\(label): the seal's chain is not SHA-256(prev ‖ sha256 ‖ first ‖ last): the seal was altered")
-        }
-        checkSignature(seal, label, &state, problem)
+        if (seal.from, seal.to) != (frame.from, frame.to) { problem(.eventTimeMismatch(segment: name, frame: index)) }
+        if let chain = state.chain, seal.prev != chain { problem(.chainBroken(segment: name, seal: .frame(index))) }
+        if seal.isRecovery { problem(.recoverySealAfterDataFrame(segment: name, frame: index)) }
+        if seal.computedChain != seal.chain { problem(.sealChainMismatch(segment: name, seal: .frame(index))) }
+        checkSignature(seal, name, .frame(index), &state, problem)
         state.maxCommitted = max(state.maxCommitted, seal.committed ?? 0)
         if state.firstPrev == nil { state.firstPrev = seal.prev }
         state.chain = seal.chain
@@ -561,31 +535,32 @@ public struct AuditVerifier {
     }
 
     private func checkSeekTable(
-        _ payload: UnsafeRawBufferPointer, _ sizes: [(compressed: Int, decompressed: Int)], _ problem: (String) -> Void
+        _ payload: UnsafeRawBufferPointer, _ sizes: [(compressed: Int, decompressed: Int)], _ name: String,
+        _ problem: (AuditProblem) -> Void
     ) {
         guard payload.count >= 9,
             payload.loadUnaligned(fromByteOffset: payload.count - 4, as: UInt32.self).littleEndian
                 == AuditSegmentWriter.seekFooterMagic
         else {
-            problem("the seek table is not in the zstd seekable format")
+            problem(.seekTableFormat(segment: name))
             return
         }
         let count = Int(payload.loadUnaligned(fromByteOffset: payload.count - 9, as: UInt32.self).littleEndian)
         let descriptor = payload[payload.count - 5]
         guard descriptor & 0x7F == 0 else {
-            problem("the seek table's descriptor has reserved bits set (altered)")
+            problem(.seekTableReservedBits(segment: name))
             return
         }
         let width = descriptor & 0x80 != 0 ? 12 : 8
         guard count * width == payload.count - 9, count == sizes.count else {
-            problem("the seek table lists \(count) frames, the segment has \(sizes.count)")
+            problem(.seekTableFrameCount(segment: name, listed: count, actual: sizes.count))
             return
         }
         for k in 0..<count {
             let compressed = Int(payload.loadUnaligned(fromByteOffset: k * width, as: UInt32.self).littleEndian)
             let decompressed = Int(payload.loadUnaligned(fromByteOffset: k * width + 4, as: UInt32.self).littleEndian)
             if compressed != sizes[k].compressed || decompressed != sizes[k].decompressed {
-                problem("the seek table's entry \(k) does not match the frame")
+                problem(.seekTableEntryMismatch(segment: name, entry: k))
                 return
             }
         }
@@ -619,10 +594,27 @@ public struct AuditVerifier {
     /// What one pass over a frame's entries found.
     struct Scan {
         var first: UInt64 = 0, last: UInt64 = 0, count = 0
-        /// The first break in `seq` continuity, or an entry without a leading `seq`.
-        var problem: String?
+        /// The first break in `seq` continuity, an entry without a leading `seq`, or too many entries.
+        var problem: Problem?
         /// The earliest and latest event time of the entries that have one.
         var from: Int64?, to: Int64?
+
+        /// What is wrong with a frame's entries, before the frame is placed in its segment.
+        enum Problem: Equatable {
+            case seqJump(from: UInt64, to: UInt64)
+            /// The entry with this index.
+            case entryWithoutSeq(Int)
+            case tooManyEntries
+
+            /// The problem of data frame `frame` of `segment`.
+            func problem(segment: String, frame: Int) -> AuditProblem {
+                switch self {
+                case .seqJump(let from, let to): .seqJump(segment: segment, frame: frame, from: from, to: to)
+                case .entryWithoutSeq(let entry): .entryWithoutSeq(segment: segment, frame: frame, entry: entry)
+                case .tooManyEntries: .tooManyEntries(segment: segment, frame: frame)
+                }
+            }
+        }
     }
 
     /// Takes in one entry: `seq` continuity within the frame, the count, the event-time range.
@@ -632,11 +624,11 @@ public struct AuditVerifier {
             if result.count == 0 {
                 result.first = seq
             } else if seq != result.last &+ 1, result.problem == nil {
-                result.problem = "seq jumps from \(result.last) to \(seq): entries are missing or reordered"
+                result.problem = .seqJump(from: result.last, to: seq)
             }
             result.last = seq
         } else if result.problem == nil {
-            result.problem = "entry \(result.count) does not start with its seq (altered)"
+            result.problem = .entryWithoutSeq(result.count)
         }
         if let time = eventTime(line, from: pastPrefix(line, seqEnd)) {
             result.from = min(result.from ?? time, time)
@@ -712,7 +704,7 @@ public struct AuditVerifier {
                 // gigabyte of empty lines costs no more than its first bad line.
                 if scan.problem != nil { throw StopDecoding() }
                 if scan.count > Self.maxFrameEntries {
-                    scan.problem = "holds more than \(Self.maxFrameEntries) entries (altered)"
+                    scan.problem = .tooManyEntries
                     throw StopDecoding()
                 }
                 if keepsPrefixes {
@@ -919,9 +911,7 @@ extension AuditVerifier {
         // An unsigned anchor is an honest one only for an archive written without a key: with a key, one signed
         // seal anywhere (not only at the end, whose signatures someone could strip) shows it was signed.
         if let anchor, anchor.signature == nil, publicKey != nil, Self.anySealSigned(files) {
-            throw refuse(
-                "the ledger's anchor of the archive is not signed, though the archive's seals are: the ledger was "
-                    + "edited, or written by a run without --signing-key")
+            throw refuse(AuditProblem.anchorUnsigned(sealsSigned: true).description)
         }
         // The seal the anchor's head names ends just before this seq.
         let anchored = anchor.map { $0.head.tail?.first ?? $0.head.nextSeq } ?? 1
@@ -935,7 +925,7 @@ extension AuditVerifier {
                 ? report.firstPrev.map { $0 == AuditSeal.genesis } ?? true
                 : (report.firstSeq ?? .max) < anchored
             if first == 0 || (report.lastSealedSeq > 0 && reachesAnchor && !report.startsWithRecovery) {
-                if let problem = report.problems.first { throw refuse(problem) }
+                if let problem = report.problems.first { throw refuse(problem.description) }
                 let committed = anchor?.head.nextSeq ?? report.head.nextSeq
                 return AuditResumePoint(
                     head: AuditHead(chain: report.head.chain, nextSeq: report.head.nextSeq),
