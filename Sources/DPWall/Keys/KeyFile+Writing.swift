@@ -1,4 +1,5 @@
 import DPWallPrivacy
+import DPWallRecords
 import DPWallStore
 import Foundation
 
@@ -99,20 +100,24 @@ extension KeyFile {
 
     /// Creates `path` (never over an existing file) holding `contents`, with `mode`, durably.
     static func writeNew(_ path: String, _ contents: [UInt8], mode: mode_t, replacing: String) throws(KeyFileError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else {
+        let fd: Int32
+        do throws(SystemCallError) {
+            fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode: mode)
+        } catch {
             let reason =
-                errno == EEXIST
+                error.code == EEXIST
                 ? "exists; \(replacing), so remove the file first if you mean it"
-                : String(cString: strerror(errno))
+                : error.reason
             throw KeyFileError(message: "keygen: \(path): \(reason)", exitStatus: 73)
         }
-        defer { close(fd) }
-        fchmod(fd, mode)
-        guard writeAll(fd, contents), fsync(fd) == 0 else {
-            let reason = String(cString: strerror(errno))
+        defer { try? SystemCall.close(fd) }
+        try? SystemCall.fchmod(fd, mode)
+        do throws(SystemCallError) {
+            try SystemCall.writeAll(fd, contents)
+            try SystemCall.fsync(fd)
+        } catch {
             unlink(path)
-            throw KeyFileError(message: "keygen: \(path): \(reason)", exitStatus: 74)
+            throw KeyFileError(message: "keygen: \(path): \(error.reason)", exitStatus: 74)
         }
     }
 
@@ -120,36 +125,28 @@ extension KeyFile {
     /// it, and the directory fsynced.
     static func replace(_ path: String, with contents: [UInt8], mode: mode_t) throws(KeyFileError) {
         let temporary = path + ".upgrade-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else {
-            throw KeyFileError(
-                message: "keygen: \(temporary): \(String(cString: strerror(errno)))", exitStatus: 73)
+        let fd: Int32
+        do throws(SystemCallError) {
+            fd = try SystemCall.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode: 0o600)
+        } catch {
+            throw KeyFileError(message: "keygen: \(temporary): \(error.reason)", exitStatus: 73)
         }
-        let written = fchmod(fd, mode) == 0 && writeAll(fd, contents) && fsync(fd) == 0
-        let reason = String(cString: strerror(errno))
-        close(fd)
-        guard written, rename(temporary, path) == 0 else {
-            let failure = written ? String(cString: strerror(errno)) : reason
+        var failure: String?
+        do throws(SystemCallError) {
+            try SystemCall.fchmod(fd, mode)
+            try SystemCall.writeAll(fd, contents)
+            try SystemCall.fsync(fd)
+        } catch {
+            failure = error.reason
+        }
+        try? SystemCall.close(fd)
+        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
             unlink(temporary)
             throw KeyFileError(message: "keygen: \(path): \(failure); the old file is unchanged", exitStatus: 74)
         }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            fsync(directoryFD)
-            close(directoryFD)
-        }
-    }
-
-    private static func writeAll(_ fd: Int32, _ contents: [UInt8]) -> Bool {
-        var done = 0
-        while done < contents.count {
-            let count = contents.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return false }
-            done += count
-        }
-        return true
+        SystemCall.syncDirectory(directory)
     }
 }

@@ -1,3 +1,4 @@
+import DPWallRecords
 import Foundation
 
 #if canImport(Glibc)
@@ -58,25 +59,32 @@ struct KeyFileReader {
         func refuse(_ reason: String) -> KeyFileError {
             KeyFileError(message: "\(flag) \(path): \(reason)", exitStatus: 78)
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW))
-        guard fd >= 0 else {
+        let fd: Int32
+        do throws(SystemCallError) {
+            fd = try SystemCall.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW))
+        } catch {
             throw refuse(
-                errno == ELOOP
+                error.code == ELOOP
                     ? "is a symbolic link; name the key file itself"
-                    : String(cString: strerror(errno)) + (advice.map { "; " + $0 } ?? ""))
+                    : error.reason + (advice.map { "; " + $0 } ?? ""))
         }
-        defer { close(fd) }
+        defer { try? SystemCall.close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw refuse(String(cString: strerror(errno))) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw refuse("is not a regular file") }
         var bytes = [UInt8](repeating: 0, count: limit + 1)
         var filled = 0
         while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if got < 0 && errno == EINTR { continue }
-            guard got >= 0 else {
+            let got: Int
+            do throws(SystemCallError) {
+                got = try bytes.withUnsafeMutableBytes { raw in
+                    Result { () throws(SystemCallError) in
+                        try SystemCall.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
+                    }
+                }.get()
+            } catch {
                 for k in bytes.indices { bytes[k] = 0 }
-                throw refuse(String(cString: strerror(errno)))
+                throw refuse(error.reason)
             }
             if got == 0 { break }
             filled += got

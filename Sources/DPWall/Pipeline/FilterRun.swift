@@ -120,17 +120,17 @@ public struct FilterResult: Sendable {
 /// passed since the oldest held line, or when the held output is large; only then are the held lines written.
 /// Several chunks read back to back share one commit (one `fsync`).
 ///
-/// `@unchecked Sendable`: the workers share only what ``Turns`` guards with its locks; each worker's record
-/// stage is touched by its own thread alone.
+/// `@unchecked Sendable`: the workers share only what ``Turns`` holds in its locked boxes (and atomics); each
+/// worker's record stage is touched by its own thread alone.
 public final class FilterRun: @unchecked Sendable {
     private let configuration: FilterConfiguration
     private let workers: [Worker]
     private let output: OutputSink?
     private let rejects: OutputSink?
     private let budget: BudgetStage
-    /// The writing turn's condition (``Turns/writeTurn``), made before the turns so that the archive can wake the
-    /// workers waiting on it.
-    private let writeTurn: NSCondition
+    /// The writing turn (``Turns/writeTurn``), made before the turns so that the archive can wake the workers
+    /// waiting on it.
+    private let writeTurn: LockedBox<WriteState>
     private let shadowBudget: BudgetStage?
 
     /// One worker's record stage and chunk. Only its own thread touches them while it runs.
@@ -138,7 +138,7 @@ public final class FilterRun: @unchecked Sendable {
         let processor: RecordProcessor
         /// The shadow lane's record stage, deciding the same lines.
         let shadow: RecordProcessor?
-        /// Filled line by line under the read lock by this worker alone: no dynamic exclusivity check per line.
+        /// Filled line by line by this worker alone, while it holds the input: no dynamic exclusivity check per line.
         @exclusivity(unchecked) var batch = LineBatch()
 
         init(_ processor: RecordProcessor, shadow: RecordProcessor?) {
@@ -158,27 +158,38 @@ public final class FilterRun: @unchecked Sendable {
         }
     }
 
-    /// What the workers share: the reader (taken in turn under `readLock`), and the writing turn.
-    private final class Turns: @unchecked Sendable {
+    /// The input and how far it has been read, taken in turn by the workers.
+    private struct InputState {
         let reader: LineReader
-        let inputNames: [String]
-        let readLock = NSLock()
-        /// Guards everything below, and wakes workers waiting for their writing turn (or for audit entries to
-        /// compress while they wait).
-        let writeTurn: NSCondition
-        /// Under `readLock`: the sequence number of the next chunk read, and whether the input has ended.
+        /// The sequence number of the next chunk read, and whether the input has ended.
         var nextRead = 0
         var inputEnded = false
-        /// Under `readLock`: the input failure that ended the input, if any.
+        /// The input failure that ended the input, if any.
         var inputFailure: (any Error)?
-        /// Under `writeTurn`: the chunk whose output is written next; output failure or a closed output.
+    }
+
+    /// The writing turn: whose it is, and what the chunks written so far did.
+    private struct WriteState {
+        /// The chunk whose output is written next; output failure or a closed output.
         var nextWrite = 0
         var outputFailure: OutputError?
-        /// Under `writeTurn`: a ledger failure (nothing more is released).
+        /// A ledger failure (nothing more is released).
         var ledgerFailure: LedgerError?
-        var progress: ProgressLine
-        /// Under `writeTurn`: what the chunks written so far decided (for the progress line).
+        /// Set when a run starts.
+        var progress: ProgressLine?
+        /// What the chunks written so far decided (for the progress line).
         var written = DecisionCounts()
+    }
+
+    /// What the workers share: the input (read in turn), and the writing turn.
+    ///
+    /// `@unchecked Sendable`: the reader and the input failure are not `Sendable`, but they are in ``input`` and
+    /// reached only with its lock held.
+    private final class Turns: @unchecked Sendable {
+        let input: LockedBox<InputState>
+        let inputNames: [String]
+        /// Wakes workers waiting for their writing turn (or for audit entries to compress while they wait).
+        let writeTurn: LockedBox<WriteState>
         /// Set when output failed: stop reading at once.
         let stop = Atomic<Bool>(false)
         /// The reader's position and current input size (-1: unknown), published after each read for progress.
@@ -187,11 +198,10 @@ public final class FilterRun: @unchecked Sendable {
         let chunksRead = Atomic<Int>(0)
         let inputSize = Atomic<Int>(-1)
 
-        init(reader: LineReader, inputNames: [String], progress: ProgressLine, writeTurn: NSCondition) {
-            self.reader = reader
+        init(reader: LineReader, inputNames: [String], writeTurn: LockedBox<WriteState>) {
+            input = LockedBox(InputState(reader: reader))
             self.writeTurn = writeTurn
             self.inputNames = inputNames
-            self.progress = progress
         }
     }
 
@@ -226,16 +236,11 @@ public final class FilterRun: @unchecked Sendable {
         } else {
             output = OutputSink(standardOutput: ())
         }
-        let writeTurn = NSCondition()
+        let writeTurn = LockedBox(WriteState())
         self.writeTurn = writeTurn
         budget = BudgetStage(
             ledger: configuration.ledger, policy: configuration.policy, options: options, archive: configuration.audit,
-            helpers: workers.count - 1,
-            workArrived: {
-                writeTurn.lock()
-                writeTurn.broadcast()
-                writeTurn.unlock()
-            })
+            helpers: workers.count - 1, workArrived: { writeTurn.broadcast() })
         shadowBudget = configuration.shadow.map {
             BudgetStage(ledger: $0.ledger, policy: $0.policy, options: shadowOptions!, archive: nil)
         }
@@ -256,9 +261,12 @@ public final class FilterRun: @unchecked Sendable {
             maxRecordBytes: max(
                 configuration.policy.limits.maxRecordBytes, configuration.shadow?.policy.limits.maxRecordBytes ?? 0),
             chunkBytes: configuration.chunkBytes)
+        writeTurn.withLock {
+            $0.value = WriteState(progress: ProgressLine(mode: configuration.progress, started: started))
+        }
         let turns = Turns(
             reader: reader, inputNames: configuration.inputs.isEmpty ? ["-"] : configuration.inputs,
-            progress: ProgressLine(mode: configuration.progress, started: started), writeTurn: writeTurn)
+            writeTurn: writeTurn)
         reader.shouldStop = { [unowned turns] in SignalTrap.pending != nil || turns.stop.load(ordering: .relaxed) }
         reader.wakeDescriptor = SignalTrap.wakeDescriptor
         let group = DispatchGroup()
@@ -267,23 +275,24 @@ public final class FilterRun: @unchecked Sendable {
         }
         work(workers[0], turns)
         group.wait()
-        turns.progress.finish()
-        if turns.ledgerFailure == nil {
-            // Seal the last frame and close the segment with its seek table: what was committed is covered.
-            do {
-                try budget.closeArchive()
-            } catch {
-                turns.ledgerFailure = LedgerError(kind: .io, message: "\(error)")
-            }
+        let (ledgerFailure, outputFailure) = writeTurn.withLock { locked in
+            locked.value.progress?.finish()
+            return (locked.value.ledgerFailure, locked.value.outputFailure)
         }
-        if let failure = turns.ledgerFailure { throw failure }
-        if let failure = turns.outputFailure {
+        if let ledgerFailure { throw ledgerFailure }
+        // Seal the last frame and close the segment with its seek table: what was committed is covered.
+        do {
+            try budget.closeArchive()
+        } catch {
+            throw LedgerError(kind: .io, message: "\(error)")
+        }
+        if let failure = outputFailure {
             if failure.closed {
                 return FilterResult(ending: .outputClosed, counts: counts, seconds: Clock.now() - started)
             }
             throw failure
         }
-        if let failure = turns.inputFailure { throw failure }
+        if let failure = turns.input.withLock({ $0.value.inputFailure }) { throw failure }
         let ending: FilterEnding = SignalTrap.pending.map { .interrupted(signal: $0) } ?? .completed
         return FilterResult(ending: ending, counts: counts, seconds: Clock.now() - started)
     }
@@ -293,28 +302,28 @@ public final class FilterRun: @unchecked Sendable {
         let chunkBytes = configuration.chunkBytes
         while true {
             // Take the input and read one chunk of what is ready.
-            turns.readLock.lock()
-            if turns.inputEnded || turns.stop.load(ordering: .relaxed) {
-                turns.readLock.unlock()
-                return
+            let taken: Int? = turns.input.withLock { locked in
+                if locked.value.inputEnded || turns.stop.load(ordering: .relaxed) { return nil }
+                let reader = locked.value.reader
+                worker.batch.removeAll()
+                do {
+                    var more = true
+                    repeat {
+                        more = try reader.next { line in worker.batch.append(line) }
+                    } while more && worker.batch.byteCount < chunkBytes && reader.isReady
+                    if !more { locked.value.inputEnded = true }
+                } catch {
+                    locked.value.inputFailure = error
+                    locked.value.inputEnded = true
+                }
+                let sequence = locked.value.nextRead
+                locked.value.nextRead += 1
+                turns.chunksRead.store(sequence + 1, ordering: .releasing)
+                turns.consumed.store(reader.consumedBytes, ordering: .relaxed)
+                turns.inputSize.store(reader.currentInputSize ?? -1, ordering: .relaxed)
+                return sequence
             }
-            worker.batch.removeAll()
-            do {
-                var more = true
-                repeat {
-                    more = try turns.reader.next { line in worker.batch.append(line) }
-                } while more && worker.batch.byteCount < chunkBytes && turns.reader.isReady
-                if !more { turns.inputEnded = true }
-            } catch {
-                turns.inputFailure = error
-                turns.inputEnded = true
-            }
-            let sequence = turns.nextRead
-            turns.nextRead += 1
-            turns.chunksRead.store(turns.nextRead, ordering: .releasing)
-            turns.consumed.store(turns.reader.consumedBytes, ordering: .relaxed)
-            turns.inputSize.store(turns.reader.currentInputSize ?? -1, ordering: .relaxed)
-            turns.readLock.unlock()
+            guard let sequence = taken else { return }
 
             // Decide, at the same time as the other workers.
             let before = worker.processor.counts
@@ -327,33 +336,33 @@ public final class FilterRun: @unchecked Sendable {
             let decided = worker.processor.counts.subtracting(before)
 
             // Write in turn; until then, compress audit entries the writing turn has handed over.
-            turns.writeTurn.lock()
-            while turns.nextWrite != sequence {
-                if let archive = budget.archive, archive.hasWork {
-                    turns.writeTurn.unlock()
-                    let helped = archive.help()
-                    turns.writeTurn.lock()
-                    // Not helped: another thread is compressing (the writing turn, flushing), and will finish.
-                    if helped { continue }
-                    if turns.nextWrite == sequence { break }
+            let failed = turns.writeTurn.withLock { locked in
+                while locked.value.nextWrite != sequence {
+                    if let archive = budget.archive, archive.hasWork {
+                        let helped = locked.unlocked { archive.help() }
+                        // Not helped: another thread is compressing (the writing turn, flushing), and will finish.
+                        if helped { continue }
+                        if locked.value.nextWrite == sequence { break }
+                    }
+                    locked.wait()
                 }
-                turns.writeTurn.wait()
+                return locked.value.outputFailure != nil || locked.value.ledgerFailure != nil
             }
             // The turn is this worker's until it advances `nextWrite`: it settles without holding the lock, so
             // that a waiting worker can take it to see whether there is compressing to do.
-            turns.writeTurn.unlock()
-            if turns.outputFailure == nil && turns.ledgerFailure == nil {
+            if !failed {
                 settle(worker, sequence: sequence, turns)
             }
-            turns.writeTurn.lock()
-            worker.clearBatch()
-            turns.written.add(decided)
-            let size = turns.inputSize.load(ordering: .relaxed)
-            turns.progress.update(
-                turns.written, consumed: turns.consumed.load(ordering: .relaxed), total: size < 0 ? nil : size)
-            turns.nextWrite += 1
-            turns.writeTurn.broadcast()
-            turns.writeTurn.unlock()
+            turns.writeTurn.withLock { locked in
+                worker.clearBatch()
+                locked.value.written.add(decided)
+                let written = locked.value.written
+                let size = turns.inputSize.load(ordering: .relaxed)
+                locked.value.progress?.update(
+                    written, consumed: turns.consumed.load(ordering: .relaxed), total: size < 0 ? nil : size)
+                locked.value.nextWrite += 1
+                locked.broadcast()
+            }
         }
     }
 
@@ -386,13 +395,13 @@ public final class FilterRun: @unchecked Sendable {
                 shadowBudget.releaseHeld { _, _ in }
             }
         } catch let error as LedgerError {
-            turns.ledgerFailure = error
+            turns.writeTurn.withLock { $0.value.ledgerFailure = error }
             stopAll(turns)
         } catch let error as OutputError {
-            turns.outputFailure = error
+            turns.writeTurn.withLock { $0.value.outputFailure = error }
             stopAll(turns)
         } catch {
-            turns.ledgerFailure = LedgerError(kind: .io, message: "\(error)")
+            turns.writeTurn.withLock { $0.value.ledgerFailure = LedgerError(kind: .io, message: "\(error)") }
             stopAll(turns)
         }
     }

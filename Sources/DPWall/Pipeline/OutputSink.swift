@@ -16,7 +16,7 @@ public struct OutputError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A file descriptor written with `write(2)`, retrying short writes and EINTR.
+/// A file descriptor written with `write(2)` through `SystemCall.writeAll` (short writes and EINTR retried).
 final class OutputSink {
     let name: String
     private let fd: Int32
@@ -31,47 +31,35 @@ final class OutputSink {
 
     /// Creates or truncates `path` with `mode` (the rejects file holds raw inputs, so it is private: 0600).
     init(path: String, mode: mode_t = 0o600) throws(OutputError) {
-        let opened = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard opened >= 0 else {
-            throw OutputError(closed: false, message: "\(path): cannot create: \(String(cString: strerror(errno)))")
+        let opened: Int32
+        do throws(SystemCallError) {
+            opened = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: mode)
+        } catch {
+            throw OutputError(closed: false, message: "\(path): cannot create: \(error.reason)")
         }
         // O_CREAT's mode applies only to a new file: make an existing one private too.
-        guard fchmod(opened, mode) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(opened)
-            throw OutputError(closed: false, message: "\(path): cannot set mode \(String(mode, radix: 8)): \(reason)")
+        do throws(SystemCallError) {
+            try SystemCall.fchmod(opened, mode)
+        } catch {
+            try? SystemCall.close(opened)
+            throw OutputError(
+                closed: false, message: "\(path): cannot set mode \(String(mode, radix: 8)): \(error.reason)")
         }
         name = path
         fd = opened
         owns = true
     }
 
-    deinit { if owns { close(fd) } }
+    deinit { if owns { try? SystemCall.close(fd) } }
 
     /// Writes all of `bytes`.
     func write(_ bytes: WriterBuffer) throws(OutputError) {
-        var failure: Int32 = 0
+        var failure: SystemCallError?
         bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                #if canImport(Glibc)
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                #else
-                    let n = Darwin.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                #endif
-                if n > 0 {
-                    offset += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    failure = n < 0 ? errno : EIO
-                    return
-                }
-            }
+            do throws(SystemCallError) { try SystemCall.writeAll(fd, raw) } catch { failure = error }
         }
-        if failure == EPIPE { throw OutputError(closed: true, message: "\(name) was closed") }
-        if failure != 0 {
-            throw OutputError(closed: false, message: "\(name): write failed: \(String(cString: strerror(failure)))")
-        }
+        guard let failure else { return }
+        if failure.code == EPIPE { throw OutputError(closed: true, message: "\(name) was closed") }
+        throw OutputError(closed: false, message: "\(name): write failed: \(failure.reason)")
     }
 }

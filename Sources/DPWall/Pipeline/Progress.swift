@@ -1,3 +1,5 @@
+import DPWallRecords
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -75,13 +77,7 @@ public enum FileHandleStderr {
     /// Writes `text` to stderr.
     public static func write(_ text: String) {
         var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
-                if n <= 0 { return }
-                offset += n
-            }
-        }
+        // Nothing to do when stderr cannot be written: the message has nowhere else to go.
+        text.withUTF8 { bytes in try? SystemCall.writeAll(2, UnsafeRawBufferPointer(bytes)) }
     }
 }

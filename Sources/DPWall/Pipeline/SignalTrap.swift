@@ -1,3 +1,4 @@
+import DPWallRecords
 import Synchronization
 
 #if canImport(Glibc)
@@ -42,12 +43,15 @@ public enum SignalTrap {
             #if canImport(Glibc)
                 action.__sigaction_handler.sa_handler = { received in
                     receivedSignal.store(received, ordering: .relaxed)
+                    // A raw `write(2)`, not `SystemCall`: in a signal handler only async-signal-safe calls may
+                    // run (no allocation, no `strerror`), and a lost byte of a full pipe needs no retry.
                     var byte: UInt8 = 1
                     _ = write(wakeWriteEnd.load(ordering: .relaxed), &byte, 1)
                 }
             #else
                 action.__sigaction_u.__sa_handler = { received in
                     receivedSignal.store(received, ordering: .relaxed)
+                    // Raw, as above: async-signal-safe.
                     var byte: UInt8 = 1
                     _ = write(wakeWriteEnd.load(ordering: .relaxed), &byte, 1)
                 }
@@ -61,8 +65,9 @@ public enum SignalTrap {
 
     /// Wakes every wait on ``wakeDescriptor`` (for a stop that is not a signal, such as a closed output).
     public static func wake() {
-        var byte: UInt8 = 1
-        _ = write(wakeWriteEnd.load(ordering: .relaxed), &byte, 1)
+        // A full pipe (EAGAIN) is awake already; before ``install()`` there is no pipe (EBADF) and nothing waits.
+        let byte: [UInt8] = [1]
+        try? SystemCall.writeAll(wakeWriteEnd.load(ordering: .relaxed), byte)
     }
 
     /// The signal that asked to stop, or nil.

@@ -1,4 +1,5 @@
 import DPWallPrivacy
+import DPWallRecords
 import DPWallStore
 import Foundation
 import Yams
@@ -116,11 +117,13 @@ extension Policy {
 
     /// The bytes of the file at `path`, refusing files over ``maximumFileBytes``.
     private static func readFile(_ path: String) throws(PolicyError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw PolicyError(path: path, message: "cannot open the policy file: \(errnoText())")
+        let descriptor: Int32
+        do throws(SystemCallError) {
+            descriptor = try SystemCall.open(path, O_RDONLY | O_CLOEXEC)
+        } catch {
+            throw PolicyError(path: path, message: "cannot open the policy file: \(errnoText(error))")
         }
-        defer { close(descriptor) }
+        defer { try? SystemCall.close(descriptor) }
         var status = stat()
         if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
             status.st_size > maximumFileBytes
@@ -130,10 +133,13 @@ extension Policy {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw PolicyError(path: path, message: "cannot read the policy file: \(errnoText())")
+            let count: Int
+            do throws(SystemCallError) {
+                count = try chunk.withUnsafeMutableBytes { raw in
+                    Result { () throws(SystemCallError) in try SystemCall.read(descriptor, into: raw) }
+                }.get()
+            } catch {
+                throw PolicyError(path: path, message: "cannot read the policy file: \(errnoText(error))")
             }
             if count == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<count])
@@ -145,9 +151,8 @@ extension Policy {
         PolicyError(path: path, message: "the policy file is larger than \(maximumFileBytes) bytes (16 MiB)")
     }
 
-    private static func errnoText() -> String {
-        let code = errno
-        return "\(String(cString: strerror(code))) (errno \(code))"
+    private static func errnoText(_ error: SystemCallError) -> String {
+        "\(error.reason) (errno \(error.code))"
     }
 }
 

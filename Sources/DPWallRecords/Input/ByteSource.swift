@@ -18,41 +18,6 @@ package protocol ByteSource: AnyObject {
     func isReady() -> Bool
 }
 
-/// Thin wrappers over the system calls, so that tests can see exactly which calls are made.
-enum SystemCalls {
-    /// The pipe buffer ``widenPipe(_:)`` asks for: 1 MiB, the most an unprivileged process may set by default
-    /// (`/proc/sys/fs/pipe-max-size`).
-    static let pipeBytes: Int32 = 1 << 20
-
-    /// Gives the input pipe `fd` a buffer of ``pipeBytes`` instead of Linux's default 64 KiB: the writer then
-    /// fills it in fewer, larger steps and each `read(2)` drains more, with fewer wake-ups on both sides
-    /// (`cat FILE | dpwall filter` 1.73 s -> 1.37 s on 500 MB). A larger pipe is not shrunk. Failing (a lower
-    /// limit, a user past `pipe-user-pages-soft`, another system) changes nothing else. Input only: each widened
-    /// pipe takes 1 MiB of the user's pipe allowance, and widening standard output gained nothing measurable.
-    static func widenPipe(_ fd: Int32) {
-        #if os(Linux)
-            // F_GETPIPE_SZ and F_SETPIPE_SZ (fcntl.h, _GNU_SOURCE), which Swift's Glibc module does not import. A
-            // pipe that is already as large (its writer widened it) is left as it is.
-            let getPipeSize: Int32 = 1032
-            let setPipeSize: Int32 = 1031
-            guard fcntl(fd, getPipeSize) < pipeBytes else { return }
-            _ = fcntl(fd, setPipeSize, pipeBytes)
-        #endif
-    }
-
-    static func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
-        #if canImport(Glibc)
-            Glibc.read(fd, buffer.baseAddress, buffer.count)
-        #else
-            Darwin.read(fd, buffer.baseAddress, buffer.count)
-        #endif
-    }
-
-    static func errorText(_ code: Int32) -> String {
-        String(cString: strerror(code))
-    }
-}
-
 /// A file descriptor read with `read(2)`: a regular file, a pipe or a terminal.
 package final class FileByteSource: ByteSource {
     package let name: String
@@ -70,12 +35,11 @@ package final class FileByteSource: ByteSource {
             fd = 0
             ownsDescriptor = false
         } else {
-            let opened = open(path, O_RDONLY | O_CLOEXEC)
-            if opened < 0 {
-                let err = errno
-                throw InputError(.cannotOpen, "\(path): cannot open: \(SystemCalls.errorText(err))")
+            do throws(SystemCallError) {
+                fd = try SystemCall.open(path, O_RDONLY | O_CLOEXEC)
+            } catch {
+                throw InputError(.cannotOpen, "\(path): cannot open: \(error.reason)")
             }
-            fd = opened
             ownsDescriptor = true
         }
         var info = stat()
@@ -85,14 +49,14 @@ package final class FileByteSource: ByteSource {
             totalBytes = nil
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            if ownsDescriptor { close(fd) }
+            if ownsDescriptor { try? SystemCall.close(fd) }
             throw InputError(.cannotOpen, "\(path): is a directory")
         }
-        if (info.st_mode & S_IFMT) == S_IFIFO { SystemCalls.widenPipe(fd) }
+        if (info.st_mode & S_IFMT) == S_IFIFO { SystemCall.widenPipe(fd) }
     }
 
     deinit {
-        if ownsDescriptor { close(fd) }
+        if ownsDescriptor { try? SystemCall.close(fd) }
     }
 
     package func isReady() -> Bool {
@@ -116,22 +80,21 @@ package final class FileByteSource: ByteSource {
                 let ready = poll(&waits, 2, -1)
                 if ready < 0 && errno != EINTR {
                     let err = errno
-                    throw InputError(.readFailed, "\(name): poll failed: \(SystemCalls.errorText(err))")
+                    throw InputError(.readFailed, "\(name): poll failed: \(String(cString: strerror(err)))")
                 }
                 if interrupted() { return 0 }
                 if ready <= 0 || waits[0].revents == 0 { continue }
             }
-            let n = SystemCalls.read(fd, buffer)
-            if n >= 0 {
+            do throws(SystemCallError) {
+                // Interrupted (EINTR): read again, unless the stream is to end.
+                let n = try SystemCall.read(fd, into: buffer, stopRetrying: interrupted)
                 consumedBytes += n
                 return n
+            } catch let error where error.code == EINTR {
+                return 0
+            } catch {
+                throw InputError(.readFailed, "\(name): read failed: \(error.reason)")
             }
-            let err = errno
-            if err == EINTR {
-                if interrupted() { return 0 }
-                continue
-            }
-            throw InputError(.readFailed, "\(name): read failed: \(SystemCalls.errorText(err))")
         }
     }
 }

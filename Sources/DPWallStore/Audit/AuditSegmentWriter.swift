@@ -1,5 +1,6 @@
 internal import CZstd
 internal import Crypto
+import DPWallRecords
 import Foundation
 import Synchronization
 
@@ -114,7 +115,7 @@ public final class AuditSegmentWriter: @unchecked Sendable {
     }
 
     deinit {
-        if descriptor >= 0 { close(descriptor) }
+        if descriptor >= 0 { try? SystemCall.close(descriptor) }
         ZSTD_freeCCtx(context)
         output.deallocate()
     }
@@ -265,7 +266,7 @@ public final class AuditSegmentWriter: @unchecked Sendable {
         try seal()
         try write(Self.seekTable(seekEntries))
         try sync()
-        close(descriptor)
+        try? SystemCall.close(descriptor)
         descriptor = -1
         seekEntries.removeAll()
         frameIndex = 0
@@ -322,21 +323,19 @@ public final class AuditSegmentWriter: @unchecked Sendable {
             Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
         segmentName = String(format: "audit-%@-%06d.zst", stamp, segmentNumber)
         let path = directory + "/" + segmentName
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
-        guard fd >= 0 else {
-            throw AuditError(message: "audit segment \(path): \(String(cString: strerror(errno)))")
+        let fd: Int32
+        do throws(SystemCallError) {
+            fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o640)
+        } catch {
+            throw AuditError(message: "audit segment \(path): \(error.reason)")
         }
-        fchmod(fd, 0o640)
+        try? SystemCall.fchmod(fd, 0o640)
         descriptor = fd
         segmentOpened = now
         segmentUncompressed = 0
         frameIndex = 0
         // The new file's directory entry must survive a crash too.
-        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
-        }
+        SystemCall.syncDirectory(directory)
     }
 
     private func compress(_ input: UnsafeRawBufferPointer, _ directive: ZSTD_EndDirective) throws {
@@ -363,20 +362,18 @@ public final class AuditSegmentWriter: @unchecked Sendable {
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw AuditError(message: "audit segment \(segmentName): \(String(cString: strerror(errno)))")
-            }
-            offset += written
+        do throws(SystemCallError) {
+            try SystemCall.writeAll(descriptor, bytes)
+        } catch {
+            throw AuditError(message: "audit segment \(segmentName): \(error.reason)")
         }
     }
 
     private func sync() throws {
-        if fsync(descriptor) != 0 {
-            throw AuditError(message: "audit segment \(segmentName): fsync: \(String(cString: strerror(errno)))")
+        do throws(SystemCallError) {
+            try SystemCall.fsync(descriptor)
+        } catch {
+            throw AuditError(message: "audit segment \(segmentName): fsync: \(error.reason)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import DPWallRecords
 import Foundation
 
 /// A segment file mapped read-only into memory for ``AuditVerifier`` and ``AuditReader`` (no copy, no scratch
@@ -16,9 +17,10 @@ final class MappedFile {
     /// blocking and without following a symbolic link: a FIFO named like a segment would block an open until a
     /// writer came (verify, report and the filter hung on one), and a segment is never a link.
     init?(path: String) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
+        guard let descriptor = try? SystemCall.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW) else {
+            return nil
+        }
+        defer { try? SystemCall.close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
         let size = Int(status.st_size)

@@ -1,3 +1,5 @@
+import DPWallRecords
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -53,9 +55,9 @@ final class LedgerLock {
         directory = held.directory
         name = held.name
         descriptor = held.descriptor
-        let pid = "\(getpid())\n"
-        _ = ftruncate(descriptor, 0)
-        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        // The pid is for messages only: a lock file it could not be written to still locks.
+        try? SystemCall.ftruncate(descriptor, 0)
+        Array("\(getpid())\n".utf8).withUnsafeBytes { pid in try? SystemCall.pwriteAll(descriptor, pid, at: 0) }
     }
 
     deinit {
@@ -63,8 +65,8 @@ final class LedgerLock {
         if let own = Self.identity(descriptor), Self.identity(directory, name) == own {
             _ = unlinkat(directory, name, 0)
         }
-        close(descriptor)
-        close(directory)
+        try? SystemCall.close(descriptor)
+        try? SystemCall.close(directory)
     }
 
     private struct Held {
@@ -100,9 +102,13 @@ final class LedgerLock {
         if stat(ledgerPath, &status) == 0 { return }
         let code = errno
         guard code == ENOENT else { throw unusable("ledger \(ledgerPath): \(errorText(code))") }
-        let fd = open(ledgerPath, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0o644)
-        guard fd >= 0 else { throw unusable("ledger \(ledgerPath): cannot create it: \(errorText(errno))") }
-        close(fd)
+        do throws(SystemCallError) {
+            let fd = try SystemCall.open(
+                ledgerPath, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, mode: 0o644)
+            try? SystemCall.close(fd)
+        } catch {
+            throw unusable("ledger \(ledgerPath): cannot create it: \(error.reason)")
+        }
     }
 
     private static func identity(_ fd: Int32) -> FileID? {
@@ -125,10 +131,14 @@ final class LedgerLock {
         let slash = real.lastIndex(of: "/") ?? real.startIndex
         let folder = slash == real.startIndex ? "/" : String(real[..<slash])
         let base = String(real[real.index(after: slash)...])
-        let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { throw unusable("ledger \(ledgerPath): folder \(folder): \(errorText(errno))") }
+        let directory: Int32
+        do throws(SystemCallError) {
+            directory = try SystemCall.open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        } catch {
+            throw unusable("ledger \(ledgerPath): folder \(folder): \(error.reason)")
+        }
         var kept = false
-        defer { if !kept { close(directory) } }
+        defer { if !kept { try? SystemCall.close(directory) } }
 
         var status = stat()
         guard fstatat(directory, base, &status, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
@@ -148,17 +158,19 @@ final class LedgerLock {
         let name = "dpwall-ledger-\(ledger.inode).lock"
         let path = (folder == "/" ? "" : folder) + "/" + name
 
-        let fd = openat(directory, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0o600)
-        guard fd >= 0 else {
-            let code = errno
-            if code == ELOOP {
+        let fd: Int32
+        do throws(SystemCallError) {
+            fd = try SystemCall.openat(
+                directory, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, mode: 0o600)
+        } catch {
+            if error.code == ELOOP {
                 throw unusable(
                     "ledger lock \(path) is a symbolic link; dpwall never follows one there: remove it, then retry")
             }
-            throw unusable("ledger lock \(path): \(errorText(code))")
+            throw unusable("ledger lock \(path): \(error.reason)")
         }
         var locked = false
-        defer { if !locked { close(fd) } }
+        defer { if !locked { try? SystemCall.close(fd) } }
         guard fstat(fd, &status) == 0 else { throw unusable("ledger lock \(path): \(errorText(errno))") }
         if status.st_nlink == 0 { return nil }  // removed by the holder that just let go
         guard status.st_mode & S_IFMT == S_IFREG, status.st_uid == geteuid(), status.st_nlink == 1 else {
@@ -171,8 +183,8 @@ final class LedgerLock {
             let code = errno
             guard code == EWOULDBLOCK else { throw unusable("ledger lock \(path): \(errorText(code))") }
             var buffer = [UInt8](repeating: 0, count: 32)
-            let count = pread(fd, &buffer, buffer.count, 0)
-            let text = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
+            let count = buffer.withUnsafeMutableBytes { (try? SystemCall.pread(fd, into: $0, at: 0)) ?? 0 }
+            let text = String(decoding: buffer[0..<count], as: UTF8.self)
             let pid = text.filter(\.isNumber)
             let holder = pid.isEmpty ? "another process" : "process \(pid)"
             throw LedgerError(

@@ -1,4 +1,5 @@
 public import DPWallPrivacy
+import DPWallRecords
 import Foundation
 internal import GRDB
 internal import GRDBSQLite
@@ -100,17 +101,20 @@ public final class SQLiteLedger: @unchecked Sendable {
             throw LedgerError(kind: .unusable, message: "ledger \(path): \(String(cString: strerror(errno)))")
         }
         let temporary = "\(path).creating-\(getpid())"
-        func failed(_ what: String) -> LedgerError {
+        func failed(_ what: String, _ code: Int32 = errno) -> LedgerError {
             LedgerError(
                 kind: .unusable,
-                message: "ledger \(path): cannot create it (\(what)): \(String(cString: strerror(errno)))")
+                message: "ledger \(path): cannot create it (\(what)): \(String(cString: strerror(code)))")
         }
         for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
         defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) } }
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o640)
-        guard fd >= 0 else { throw failed("create") }
-        fchmod(fd, 0o640)
-        close(fd)
+        do throws(SystemCallError) {
+            let fd = try SystemCall.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode: 0o640)
+            try? SystemCall.fchmod(fd, 0o640)
+            try? SystemCall.close(fd)
+        } catch {
+            throw failed("create", error.code)
+        }
         do {
             let queue = try connect(temporary, inMemory: false, readOnly: false)
             try migrator.migrate(queue)
@@ -119,16 +123,16 @@ public final class SQLiteLedger: @unchecked Sendable {
         } catch {
             throw LedgerError(kind: .unusable, message: "ledger \(path): cannot create it: \(error)")
         }
-        let written = open(temporary, O_RDONLY | O_CLOEXEC)
-        guard written >= 0, fsync(written) == 0 else { throw failed("fsync") }
-        close(written)
+        do throws(SystemCallError) {
+            let written = try SystemCall.open(temporary, O_RDONLY | O_CLOEXEC)
+            defer { try? SystemCall.close(written) }
+            try SystemCall.fsync(written)
+        } catch {
+            throw failed("fsync", error.code)
+        }
         if link(temporary, path) != 0 && errno != EEXIST { throw failed("link") }
         let parent = (path as NSString).deletingLastPathComponent
-        let directory = open(parent.isEmpty ? "." : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
-        }
+        SystemCall.syncDirectory(parent.isEmpty ? "." : parent)
     }
 
     /// The versioned schema.
