@@ -57,7 +57,7 @@ struct BudgetBookTests {
         func decide(
             _ ledger: SQLiteLedger, client: String, tier: String, id: String, at time: Int64, rows: Int,
             epsilon: Double
-        ) throws -> BudgetStage.Decision {
+        ) throws -> OrderedStage.Decision {
             try ledger.withWriter { writer in
                 try writer.begin()
                 return try book.decide(
@@ -248,7 +248,7 @@ struct BudgetBookTests {
     /// One record of `rows` rows of `cost` for a new client under `tier`, decided by a fresh book on a fresh ledger.
     static func decideGaussian(
         _ policy: Policy, _ method: AccountingMethod, tier: String, _ cost: RowCost, rows: Int
-    ) throws -> BudgetStage.Decision {
+    ) throws -> OrderedStage.Decision {
         let ledger = try SQLiteLedger(path: ":memory:")
         let book = BudgetBook(policy: policy, accountant: Accountant(method: method), keyed: false)
         return try ledger.withWriter { (writer: inout LedgerWriter) throws in
@@ -330,7 +330,7 @@ struct BudgetBookTests {
     }
 }
 
-extension BudgetStage.Decision {
+extension OrderedStage.Decision {
     var isRelease: Bool {
         if case .release = self { return true }
         return false

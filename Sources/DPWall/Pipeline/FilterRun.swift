@@ -114,7 +114,7 @@ public struct FilterResult: Sendable {
 /// worker reads or writes, the others decide: no thread waits for a whole round. Memory is bounded by one chunk
 /// per worker and the line limit.
 ///
-/// The stateful stages run in the writing turn, in input order: the budget stage (``BudgetStage``) charges the
+/// The stateful stages run in the writing turn, in input order: the budget stage (``OrderedStage``) charges the
 /// chunk's releases into the ledger's open transaction and holds its output. The group commits when no later
 /// chunk has been read yet (so a pause in the input never holds a record back), when `--commit-interval` has
 /// passed since the oldest held line, or when the held output is large; only then are the held lines written.
@@ -127,11 +127,11 @@ public final class FilterRun: @unchecked Sendable {
     private let workers: [Worker]
     private let output: OutputSink?
     private let rejects: OutputSink?
-    private let budget: BudgetStage
+    private let budget: OrderedStage
     /// The writing turn (``Turns/writeTurn``), made before the turns so that the archive can wake the workers
     /// waiting on it.
     private let writeTurn: LockedBox<WriteState>
-    private let shadowBudget: BudgetStage?
+    private let shadowBudget: OrderedStage?
 
     /// One worker's record stage and chunk. Only its own thread touches them while it runs.
     private final class Worker: @unchecked Sendable {
@@ -238,11 +238,11 @@ public final class FilterRun: @unchecked Sendable {
         }
         let writeTurn = LockedBox(WriteState())
         self.writeTurn = writeTurn
-        budget = BudgetStage(
+        budget = OrderedStage(
             ledger: configuration.ledger, policy: configuration.policy, options: options, archive: configuration.audit,
             helpers: workers.count - 1, workArrived: { writeTurn.broadcast() })
         shadowBudget = configuration.shadow.map {
-            BudgetStage(ledger: $0.ledger, policy: $0.policy, options: shadowOptions!, archive: nil)
+            OrderedStage(ledger: $0.ledger, policy: $0.policy, options: shadowOptions!, archive: nil)
         }
     }
 

@@ -21,7 +21,7 @@ public struct ProcessorOptions: Sendable {
     public var writeRejects = false
     /// Where the noise comes from.
     public var noise = NoiseMode.secure
-    /// Leave the charge of each privatized release to the budget stage (``BudgetStage``), which settles it in
+    /// Leave the charge of each privatized release to the budget stage (``OrderedStage``), which settles it in
     /// input order and writes the line's tail; without it, lines are complete and carry only their cost.
     public var charges = false
     /// Write an audit stub per output line (``AuditStubs``), which the budget stage completes into an entry.

@@ -89,7 +89,7 @@ final class BudgetBook {
         client: String, tierName: String, id: String, eventTime: Int64, digest: [UInt8],
         costs: ArraySlice<(cost: RowCost, rows: Int)>, epsilon: Double, delta: Double, dryRun: RecordError? = nil,
         _ writer: inout LedgerWriter
-    ) throws -> BudgetStage.Decision {
+    ) throws -> OrderedStage.Decision {
         lastDenial = nil
         guard let (key, position) = try load(client, tierName: tierName, at: eventTime, &writer) else {
             return .deny(
@@ -127,7 +127,7 @@ final class BudgetBook {
         if spent.isFinite && spent <= limit.epsilon * (1 + Self.slack) {
             var own = PrivacyAccount()
             for group in costs { own.add(group.cost, count: group.rows) }
-            let after = BudgetStage.Position(
+            let after = OrderedStage.Position(
                 spentEpsilon: spent, spentDelta: spentDelta(account, limit: limit.delta), limitEpsilon: limit.epsilon,
                 limitDelta: limit.delta)
             var record = ChargedRecord(
@@ -186,10 +186,10 @@ final class BudgetBook {
     /// The position of `client` under `tierName` at `time` (no charge), as a release's annotation shows it;
     /// zero for a client without a budget.
     func position(client: String, tierName: String, at time: Int64, _ writer: inout LedgerWriter) throws
-        -> BudgetStage.Position
+        -> OrderedStage.Position
     {
         guard let (key, position) = try load(client, tierName: tierName, at: time, &writer) else {
-            return BudgetStage.Position(spentEpsilon: 0, spentDelta: 0, limitEpsilon: 0, limitDelta: 0)
+            return OrderedStage.Position(spentEpsilon: 0, spentDelta: 0, limitEpsilon: 0, limitDelta: 0)
         }
         var span = clients.values[key].spans[position]
         if span.spentIsStale {
@@ -379,9 +379,9 @@ final class BudgetBook {
         return policy.accounting == .basic ? account.sumDelta : limit
     }
 
-    private static func position(_ state: WindowState) -> BudgetStage.Position {
+    private static func position(_ state: WindowState) -> OrderedStage.Position {
         let limit = state.effectiveLimit
-        return BudgetStage.Position(
+        return OrderedStage.Position(
             spentEpsilon: state.spentEpsilon, spentDelta: state.spentDelta, limitEpsilon: limit.epsilon,
             limitDelta: limit.delta)
     }

@@ -12,7 +12,7 @@ enum PendingKind {
     case denial(RecordError)
 }
 
-/// A record whose decision the writing turn still has to settle (``BudgetStage``): a privatized release to
+/// A record whose decision the writing turn still has to settle (``OrderedStage``): a privatized release to
 /// charge, or, when the policy sets request limits, any record that got past `forbidden`.
 ///
 /// A charge's output line is written up to its tail: the stage appends the `privacy` annotation and `}` when the
