@@ -94,6 +94,9 @@ struct ReplayCommand: ParsableCommand {
         if let audit {
             configuration.audit = try PipelineSetup.openAudit(
                 audit, ledger: opened, options: AuditSegmentWriter.Options(), signingKey: nil)
+        } else {
+            // As filter --no-audit: charges on a ledger with an archive would have no entries.
+            try PipelineSetup.requireNoArchive(opened)
         }
         configuration.options.policyDigest = PolicyLoader.digest(policy)
         // A replay's clock is the capture's own (docs/records.md, "Event time"): its records are never in its future.

@@ -45,14 +45,22 @@ extension OrderedStage {
     /// Saves a moved watermark into the open transaction, and forgets the decisions other than charges that fell
     /// out of ``decisionRetention`` (when the watermark moved an hour since it last did, and on the first group).
     func saveWatermark(_ writer: inout LedgerWriter) throws {
-        guard watermarkChanged, let watermark else { return }
-        try writer.saveWatermark(watermark)
+        guard watermarkChanged || forgetting, let watermark else { return }
         watermarkChanged = false
-        if let forgottenAt, watermark < forgottenAt.addingSaturating(3_600_000) { return }
+        // A replay's watermark follows its capture, which may hold any time (filter would have refused a future
+        // one): it is not the stream's, and stays out of the ledger, where it would make every later record late.
+        guard boundsWatermark else { return }
+        try writer.saveWatermark(watermark)
+        if let forgottenAt, watermark < forgottenAt.addingSaturating(3_600_000), !forgetting { return }
         forgottenAt = watermark
-        try writer.forgetDecisions(
-            before: watermark.subtractingSaturating(max(Self.decisionRetention, lateness)))
+        // A few thousand rows a group, so that a day of a flood is forgotten over many groups, not in one stall.
+        let forgotten = try writer.forgetDecisions(
+            before: watermark.subtractingSaturating(max(Self.decisionRetention, lateness)), limit: Self.forgetLimit)
+        forgetting = forgotten == Self.forgetLimit
     }
+
+    /// The most decisions one group forgets.
+    static let forgetLimit = 4096
 
     /// Seals the open audit frame, closes the segment, and records the final head in the ledger (at the end of a
     /// run), so that `audit verify --ledger` knows exactly where the archive ends.

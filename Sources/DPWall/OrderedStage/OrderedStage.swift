@@ -62,6 +62,8 @@ final class OrderedStage {
     let boundsWatermark: Bool
     /// The watermark when decisions were last forgotten (``forgetDecisions(_:)``).
     var forgottenAt: Int64?
+    /// Whether the last group left decisions to forget for the next.
+    var forgetting = false
 
     /// `helpers` is how many other threads will compress the archive's entries while they wait (``AuditCompressor``):
     /// with none, the archive runs its own thread. `workArrived` wakes them.
@@ -78,6 +80,8 @@ final class OrderedStage {
         limits = policy.hasRequestLimits ? LimitStage(policy: policy, dryRun: options.limitsDryRun) : nil
         lateness = Int64(policy.limits.allowedLateness * 1000)
         boundsWatermark = options.boundsFutureEvents
+        // A replay's watermark is its capture's own, from its first record: the ledger's is the live stream's.
+        watermarkLoaded = !boundsWatermark
         var epsilons: [Double] = []
         for model in policy.models {
             for output in model.outputs {

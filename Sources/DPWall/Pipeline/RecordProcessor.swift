@@ -612,7 +612,10 @@ final class RecordProcessor {
                 rejectsEnd: rejectsCount, client: s.client, tierName: s.tierName,
                 // Every pending record's decision is kept under its id (privacy.md, "Exactly once under
                 // redelivery"); only a charge needs its noise (the audit entry).
-                id: view.string(s.envelope.id), eventTime: s.envelope.eventTimeMilliseconds,
+                // A request-only record and the record with its response are two decisions (a check before the
+                // model is called, then the release): they are kept apart, under a key no id can take.
+                id: s.envelope.response >= 0 ? view.string(s.envelope.id) : view.string(s.envelope.id) + " request",
+                eventTime: s.envelope.eventTimeMilliseconds,
                 digestAt: digestAt, costs: costs, epsilon: s.cost.epsilon, delta: s.cost.delta, auditStub: auditStub,
                 outputDigestAt: outputDigestAt, noise: isCharge ? auditNoise[currentModel!.name] ?? [] : [],
                 line: line.number,

@@ -282,8 +282,12 @@ struct BodyChecker {
         return true
     }
 
-    private static func shapeText(_ dims: ArraySlice<Int>) -> String {
-        "[" + dims.map(String.init).joined(separator: ", ") + "]"
+    /// A shape from the input as a message shows it: at most its first 6 dimensions (records.md: a message never
+    /// echoes more than 64 bytes of the input; a shape of 340,000 ones made a message of a megabyte, kept in the
+    /// ledger for a day as the record's decision).
+    static func shapeText(_ dims: ArraySlice<Int>) -> String {
+        let shown = dims.prefix(6).map(String.init).joined(separator: ", ")
+        return dims.count > 6 ? "[\(shown), … (\(dims.count) dimensions)]" : "[\(shown)]"
     }
 
     /// Checks the leaves under `node` against the datatype and the value rules; returns the next flat index,

@@ -110,11 +110,14 @@ extension LedgerWriter {
             arguments: [watermark])
     }
 
-    /// Forgets the decisions that are not charges of records older than `time` (event time): a redelivery of one
-    /// is then `late_event`. Returns how many were forgotten.
+    /// Forgets up to `limit` of the decisions that are not charges of records older than `time` (event time), the
+    /// oldest first: a redelivery of one is then `late_event`. Returns how many were forgotten.
     @discardableResult
-    public func forgetDecisions(before time: Int64) throws -> Int {
-        try db.execute(sql: "DELETE FROM charges WHERE decision > 0 AND event_time < ?", arguments: [time])
+    public func forgetDecisions(before time: Int64, limit: Int = .max) throws -> Int {
+        try db.execute(
+            sql: "DELETE FROM charges WHERE (client, id) IN (SELECT client, id FROM charges WHERE decision > 0 AND "
+                + "event_time < ? ORDER BY event_time LIMIT ?)",
+            arguments: [time, limit])
         return db.changesCount
     }
 

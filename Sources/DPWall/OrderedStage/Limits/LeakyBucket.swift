@@ -4,8 +4,8 @@ import DPWallStore
 ///
 /// The state is an excess in milli-requests and the time it was last moved (`ngx_http_limit_req_lookup` in
 /// `src/http/modules/ngx_http_limit_req_module.c`): a request at `now` computes
-/// `excess = max(0, excess − rate·ms/1000 + 1000)`, with `ms = now − last` (a step back of up to 60 s counts as
-/// 0 ms, a longer one as 1 ms, as nginx does with a clock that went back), and is rejected when `excess` exceeds
+/// `excess = max(0, excess − rate·ms/1000 + 1000)`, with `ms = now − last` (any step back counts as 0 ms, where
+/// nginx counts one of more than 60 s as 1 ms: see ``look(_:now:)``), and is rejected when `excess` exceeds
 /// `burst·1000`. A rejected request changes nothing; an accepted one stores `excess`, and `now` when `ms ≠ 0`.
 /// A client never seen starts at 0, so its first request passes. `rate` is in milli-requests per second, as
 /// nginx keeps it (`10r/s` = 10000, `1r/m` = 16).
@@ -41,12 +41,12 @@ struct LeakyBucket: Sendable, Equatable {
     /// Looks at a request at `now` (milliseconds since 1970) without changing `state`.
     func look(_ state: LimitState, now: Int64) -> Look {
         guard state.rateSeen else { return Look(excess: 0, ms: 0, passes: true) }
+        // Event time is the client's to write: any step back counts as no time at all, and `last` never moves
+        // back. (nginx counts a step back of more than 60 s as 1 ms and stores the earlier time, which a clock
+        // that went back needs; on event time, alternating `ts` a minute either side of the present emptied the
+        // bucket on every other record.)
         var ms = now &- state.rateLast
-        if ms < -60_000 {
-            ms = 1
-        } else if ms < 0 {
-            ms = 0
-        }
+        if ms < 0 { ms = 0 }
         // rate·ms cannot overflow for any rate below 9e15 and a gap below 1000 years; clamp beyond that. The
         // excess read from a ledger may be anything: the sums saturate.
         let drained = ms > (Int64.max / 2) / rate ? Int64.max / 2 : rate * ms / 1000

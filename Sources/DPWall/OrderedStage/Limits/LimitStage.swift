@@ -95,7 +95,8 @@ struct LimitStage {
             return RecordError(
                 .rateLimited,
                 "over the client's rate of \(PolicyReport.number(Double(bucket.rate) / 1000)) requests/s with burst "
-                    + "\(bucket.burst / 1000) (event time); a retry passes after \(Self.seconds(wait)) s")
+                    + "\(bucket.burst / 1000) (event time); a retry under a new id passes after \(Self.seconds(wait)) s"
+            )
         }
         let globalLook = global.flatMap { limits in limits.bucket.map { $0.look(limits.state, now: time) } }
         if let bucket = global?.bucket, let globalLook, !globalLook.passes {
@@ -105,7 +106,7 @@ struct LimitStage {
             return RecordError(
                 .rateLimited,
                 "over the global rate of \(PolicyReport.number(Double(bucket.rate) / 1000)) requests/s with burst "
-                    + "\(bucket.burst / 1000) across all clients (event time); a retry passes after "
+                    + "\(bucket.burst / 1000) across all clients (event time); a retry under a new id passes after "
                     + "\(Self.seconds(wait)) s")
         }
         if let bucket = entry.bucket, let look { bucket.accept(look, now: time, into: &entry.state) }
@@ -135,7 +136,7 @@ struct LimitStage {
                 .quotaExceeded,
                 "the client's quota of \(quota.requests) requests per \(quota.window.rawValue) is used up in the "
                     + "window from \(EventTime.format(milliseconds: entry.state.quotaWindowStart)) to "
-                    + "\(EventTime.format(milliseconds: entry.state.quotaWindowEnd)); a retry passes after "
+                    + "\(EventTime.format(milliseconds: entry.state.quotaWindowEnd)); a retry under a new id passes after "
                     + "\(Self.seconds(entry.state.quotaWindowEnd - max(time, entry.state.quotaWindowStart))) s")
         }
         return nil

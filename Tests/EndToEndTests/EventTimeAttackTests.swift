@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// What an attack round on event time and redelivery found (issue 22), each reproduced against the binary.
+@Suite("Event time and redelivery under attack")
+struct EventTimeAttackTests {
+    static let policy = """
+        version: 1
+        auth: { mode: trusted, default_tier: t }
+        tiers:
+          t: { models: "*", rate: 10/s, burst: 20 }
+        models:
+          m:
+            inputs: [{ name: x, datatype: FP32, shape: [-1, 2] }]
+            outputs: [{ name: y, datatype: FP32, shape: [-1, 1], privacy: { mechanism: none } }]
+
+        """
+
+    static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    static func codes(_ result: DPWallResult) -> [String] {
+        result.lines.compactMap(OutputLine.init).map { $0.code ?? "allow" }
+    }
+
+    /// nginx counts a step back of more than 60 s as 1 ms and moves `last` back: on event time, `ts` a minute
+    /// either side of the present, alternately, emptied the bucket on every other record.
+    @Test("a client alternating ts a minute either side of now is rate limited like any other")
+    func alternatingTimes() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        let now = Self.now
+        var input = ""
+        for n in 0..<200 {
+            input += LimitTests.record(id: "a\(n)", client: "c", ms: now + (n % 2 == 0 ? 55_000 : -55_000))
+        }
+        let result = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", ":memory:", "--no-audit"], stdin: Data(input.utf8),
+            in: scratch)
+        #expect(result.status == 0, "\(result.stderrText)")
+        let codes = Self.codes(result)
+        #expect(codes.count == 200)
+        // Burst 20 and the first request: 21 at most pass at one instant; the 110 s between the two times drain
+        // at most once, since `last` never moves back.
+        let allowed = codes.filter { $0 == "allow" }.count
+        #expect(allowed <= 21 + 20, "\(allowed) of 200 passed a rate of 10/s with burst 20")
+        #expect(codes.filter { $0 == "rate_limited" }.count >= 150)
+    }
+
+    /// A shape of many dimensions made a message (and a remembered denial) of a megabyte.
+    @Test("a denial quotes at most six dimensions of a shape from the input")
+    func longShape() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        let dims = Array(repeating: "1", count: 5000).joined(separator: ",")
+        let record =
+            #"{"id":"s1","ts":"\#(LimitTests.timestamp(Self.now))","client":"c","model":"m","request":"#
+            + #"{"inputs":[{"name":"x","datatype":"FP32","shape":[1,2,\#(dims)],"data":[[1,2]]}]}}"# + "\n"
+        let result = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", "l.db", "--no-audit"], stdin: Data(record.utf8), in: scratch)
+        let line = try #require(result.lines.compactMap(OutputLine.init).first)
+        let message = try #require(line.message)
+        #expect(line.code == "invalid_shape" || line.code == "invalid_tensor", "\(line.raw)")
+        #expect(message.utf8.count < 400, "\(message.utf8.count) bytes: \(message.prefix(200))")
+        #expect(message.contains("5002 dimensions"), "\(message)")
+    }
+
+    /// A replay of a capture stamped in 2030 on a live ledger stored its watermark there: every later record of
+    /// the live stream was late_event.
+    @Test(
+        "replay on a ledger neither reads nor moves the stream's watermark; without --audit it refuses an archived ledger"
+    )
+    func replayWatermark() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        let future = LimitTests.record(id: "f1", client: "c", ms: 1_893_456_000_000)
+        let replay = try DPWall.run(
+            ["replay", "--policy", policy, "--ledger", "l.db"], stdin: Data(future.utf8), in: scratch)
+        #expect(replay.status == 0, "\(replay.stderrText)")
+        let live = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", "l.db", "--no-audit"],
+            stdin: Data(LimitTests.record(id: "n1", client: "d", ms: Self.now).utf8), in: scratch)
+        #expect(Self.codes(live) == ["allow"], "\(live.stdoutText)")
+        // A replay of last year's capture on the live ledger is not late against the live stream.
+        let old = LimitTests.record(id: "o1", client: "e", ms: Self.now - 365 * 86_400_000)
+        let again = try DPWall.run(
+            ["replay", "--policy", policy, "--ledger", "l.db"], stdin: Data(old.utf8), in: scratch)
+        #expect(again.status == 0 && !again.stdoutText.contains("late_event"), "\(again.stdoutText)")
+
+        let archived = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", "a.db", "--audit", "audit"],
+            stdin: Data(LimitTests.record(id: "n2", client: "d", ms: Self.now).utf8), in: scratch)
+        #expect(archived.status == 0, "\(archived.stderrText)")
+        let unaudited = try DPWall.run(
+            ["replay", "--policy", policy, "--ledger", "a.db"], stdin: Data(old.utf8), in: scratch)
+        #expect(unaudited.status == 65, "\(unaudited.stderrText)")
+        #expect(unaudited.stderrText.contains("audit archive"), "\(unaudited.stderrText)")
+    }
+
+    /// With limits, the request-only record (checked before the model is called) and the record with its
+    /// response share their id: the second was duplicate_id.
+    @Test("a request-only record and its response record, same id, are two decisions")
+    func requestThenResponse() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", Self.policy)
+        let ts = LimitTests.timestamp(Self.now)
+        let request = #"{"inputs":[{"name":"x","datatype":"FP32","shape":[1,2],"data":[[1,2]]}]}"#
+        let response = #"{"model_name":"m","outputs":[{"name":"y","datatype":"FP32","shape":[1,1],"data":[[0.5]]}]}"#
+        let first = #"{"id":"r1","ts":"\#(ts)","client":"c","model":"m","request":\#(request)}"# + "\n"
+        let second =
+            #"{"id":"r1","ts":"\#(ts)","client":"c","model":"m","request":\#(request),"response":\#(response)}"#
+            + "\n"
+        let arguments = ["filter", "--policy", policy, "--ledger", "l.db", "--no-audit"]
+        let result = try DPWall.run(arguments, stdin: Data((first + second).utf8), in: scratch)
+        #expect(Self.codes(result) == ["allow", "allow"], "\(result.stdoutText)")
+        // Each is redelivered as itself: the same two lines.
+        let again = try DPWall.run(arguments, stdin: Data((first + second).utf8), in: scratch)
+        #expect(again.stdout == result.stdout, "\(again.stdoutText)")
+    }
+}
