@@ -90,7 +90,7 @@ final class BudgetBook {
         costs: ArraySlice<(cost: RowCost, rows: Int)>, epsilon: Double, delta: Double, dryRun: RecordError? = nil,
         _ writer: inout LedgerWriter
     ) throws -> OrderedStage.Decision {
-        lastDenial = nil
+        // `lastDenial` is nil here: the stage counts or forgets every denial this returns before the next record.
         guard let (key, position) = try load(client, tierName: tierName, at: eventTime, &writer) else {
             return .deny(
                 RecordError(

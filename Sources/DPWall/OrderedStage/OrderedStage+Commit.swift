@@ -17,11 +17,11 @@ extension OrderedStage {
     /// commits its charges with the archive's head, then (``releaseHeld(_:)``) its lines may be released. The open
     /// audit frame is sealed when it is due.
     func commit(wall now: Double) throws {
-        guard book.hasChanges || heldSince != nil || limits?.hasChanges == true || watermarkChanged else { return }
+        guard book.hasChanges || heldSince != nil || limits?.hasChanges == true || clock.changed else { return }
         let anchor = try archive?.flush()
         try ledger.withWriter { writer in
             if !book.hasChanges && !writer.inTransaction && archive == nil && limits?.hasChanges != true
-                && !watermarkChanged
+                && !clock.changed
             {
                 return
             }
@@ -45,18 +45,23 @@ extension OrderedStage {
     /// Saves a moved watermark into the open transaction, and forgets the decisions other than charges that fell
     /// out of ``decisionRetention`` (when the watermark moved an hour since it last did, and on the first group).
     func saveWatermark(_ writer: inout LedgerWriter) throws {
-        guard watermarkChanged || forgetting, let watermark else { return }
-        watermarkChanged = false
+        guard clock.changed || clock.forgetting, let watermark = clock.watermark else { return }
+        clock.changed = false
         // A replay's watermark follows its capture, which may hold any time (filter would have refused a future
         // one): it is not the stream's, and stays out of the ledger, where it would make every later record late.
-        guard boundsWatermark else { return }
+        guard clock.isLive else { return }
         try writer.saveWatermark(watermark)
-        if let forgottenAt, watermark < forgottenAt.addingSaturating(3_600_000), !forgetting { return }
-        forgottenAt = watermark
+        if let forgottenAt = clock.forgottenAt, watermark < forgottenAt.addingSaturating(3_600_000),
+            !clock.forgetting
+        {
+            return
+        }
+        clock.forgottenAt = watermark
         // A few thousand rows a group, so that a day of a flood is forgotten over many groups, not in one stall.
         let forgotten = try writer.forgetDecisions(
-            before: watermark.subtractingSaturating(max(Self.decisionRetention, lateness)), limit: Self.forgetLimit)
-        forgetting = forgotten == Self.forgetLimit
+            before: watermark.subtractingSaturating(max(Self.decisionRetention, clock.lateness)),
+            limit: Self.forgetLimit)
+        clock.forgetting = forgotten == Self.forgetLimit
     }
 
     /// The most decisions one group forgets.

@@ -11,13 +11,14 @@ extension OrderedStage {
     /// under redelivery"). Returns the decision, what a dry run of the limits found, and whether it is a
     /// redelivery.
     func settle(
-        _ charge: PendingCharge, _ pending: PendingCharges, _ limits: inout LimitStage?, _ writer: inout LedgerWriter
+        _ charge: PendingCharge, _ pending: PendingCharges, _ limits: inout LimitStage?, _ clock: inout EventClock,
+        _ writer: inout LedgerWriter
     ) throws -> (Decision, RecordError?, Bool) {
-        if !watermarkLoaded {
-            watermark = try writer.watermark()
-            watermarkLoaded = true
+        if !clock.loaded {
+            clock.watermark = try writer.watermark()
+            clock.loaded = true
         }
-        if let watermark, charge.eventTime < watermark.subtractingSaturating(lateness) {
+        if clock.isLate(charge.eventTime) {
             // Late: the first decision of a record seen before, else late_event (nothing is charged or moved).
             if let stored = try writer.decision(client: charge.client, id: charge.id) {
                 return try answer(stored, charge, pending, &writer)
@@ -56,7 +57,7 @@ extension OrderedStage {
         case .deny: book.countDenial()
         case .keep, .redelivered: break
         }
-        advanceWatermark(charge.eventTime)
+        clock.advance(charge.eventTime)
         return (decided.0, decided.1, false)
     }
 
@@ -66,8 +67,6 @@ extension OrderedStage {
         _ charge: PendingCharge, _ pending: PendingCharges, _ limits: inout LimitStage?, _ writer: inout LedgerWriter
     ) throws -> (Decision, RecordError?) {
         var dryRun: RecordError?
-        // Only a denial the book returns for this record counts in its span.
-        book.forgetDenial()
         if limits != nil,
             let problem = try limits!.admit(
                 client: charge.client, tierName: charge.tierName, at: charge.eventTime, &writer)
@@ -155,15 +154,5 @@ extension OrderedStage {
             "ts \(EventTime.format(milliseconds: time)) is more than limits.allowed_lateness "
                 + "(\(policy.limits.allowedLateness) s) behind the latest event time accepted (the watermark): a "
                 + "record cannot go back to a window the stream has left")
-    }
-
-    /// Moves the watermark to a record's event time, when later; in `filter`, never past the wall clock, so that
-    /// a record stamped ahead (within `max_event_skew`) cannot make the records of others late.
-    func advanceWatermark(_ time: Int64) {
-        let time = min(time, watermarkCeiling)
-        if watermark == nil || time > watermark! {
-            watermark = time
-            watermarkChanged = true
-        }
     }
 }

@@ -51,19 +51,8 @@ final class OrderedStage {
     var privacyRanges: [Range<Int>] = []
     /// Which of the batch's pending records were redeliveries answered with their first decision.
     var redeliveries: [Bool] = []
-    /// The stream's watermark (records.md, "Event time"): the latest event time accepted, loaded from the ledger
-    /// on the first record, saved with each group; `allowed_lateness` in milliseconds; the wall clock it may not
-    /// pass (milliseconds; `Int64.max` in replay, whose clock is the capture's own).
-    var watermark: Int64?
-    var watermarkLoaded = false
-    var watermarkChanged = false
-    let lateness: Int64
-    var watermarkCeiling = Int64.max
-    let boundsWatermark: Bool
-    /// The watermark when decisions were last forgotten (``forgetDecisions(_:)``).
-    var forgottenAt: Int64?
-    /// Whether the last group left decisions to forget for the next.
-    var forgetting = false
+    /// The stream's watermark (records.md, "Event time").
+    var clock: EventClock
 
     /// `helpers` is how many other threads will compress the archive's entries while they wait (``AuditCompressor``):
     /// with none, the archive runs its own thread. `workArrived` wakes them.
@@ -78,10 +67,7 @@ final class OrderedStage {
         self.keyed = options.noise.needsRequestDigest
         self.annotate = options.annotate
         limits = policy.hasRequestLimits ? LimitStage(policy: policy, dryRun: options.limitsDryRun) : nil
-        lateness = Int64(policy.limits.allowedLateness * 1000)
-        boundsWatermark = options.boundsFutureEvents
-        // A replay's watermark is its capture's own, from its first record: the ledger's is the live stream's.
-        watermarkLoaded = !boundsWatermark
+        clock = EventClock(lateness: policy.limits.allowedLateness, isLive: options.boundsFutureEvents)
         var epsilons: [Double] = []
         for model in policy.models {
             for output in model.outputs {
@@ -115,19 +101,21 @@ final class OrderedStage {
         redeliveries.removeAll(keepingCapacity: true)
         privacyTexts.removeAll()
         privacyRanges.removeAll(keepingCapacity: true)
-        if boundsWatermark { watermarkCeiling = Int64(wall * 1000) }
+        if clock.isLive { clock.ceiling = Int64(wall * 1000) }
         var written = EntriesWritten()
         if !pending.charges.isEmpty {
             // Into locals for the loop: the stage's own properties would cost an exclusivity check per access.
             var decisions: [Decision] = []
             var dryRuns: [RecordError?] = []
             var redeliveries: [Bool] = []
+            var clock = EventClock(lateness: 0, isLive: false)
             var limits: LimitStage? = nil
             var privacyTexts = JSONWriter(capacity: 0)
             var privacyRanges: [Range<Int>] = []
             swap(&decisions, &self.decisions)
             swap(&dryRuns, &self.dryRuns)
             swap(&redeliveries, &self.redeliveries)
+            swap(&clock, &self.clock)
             swap(&limits, &self.limits)
             swap(&privacyTexts, &self.privacyTexts)
             swap(&privacyRanges, &self.privacyRanges)
@@ -135,6 +123,7 @@ final class OrderedStage {
                 swap(&decisions, &self.decisions)
                 swap(&dryRuns, &self.dryRuns)
                 swap(&redeliveries, &self.redeliveries)
+                swap(&clock, &self.clock)
                 swap(&limits, &self.limits)
                 swap(&privacyTexts, &self.privacyTexts)
                 swap(&privacyRanges, &self.privacyRanges)
@@ -143,7 +132,7 @@ final class OrderedStage {
             try ledger.withWriter { writer in
                 try writer.begin()
                 for (index, charge) in pending.charges.enumerated() {
-                    let (decision, dryRun, redelivered) = try settle(charge, pending, &limits, &writer)
+                    let (decision, dryRun, redelivered) = try settle(charge, pending, &limits, &clock, &writer)
                     decisions.append(decision)
                     dryRuns.append(dryRun)
                     redeliveries.append(redelivered)
