@@ -39,6 +39,8 @@ struct LimitStage {
     private var lastAdmittedTime: Int64 = 0
     /// The admitted client's entry and the global bucket as they were before the last admission.
     private var before: (slot: Int, entry: ClientLimits, global: ClientLimits?)?
+    /// The client's entry under its previous tier, when the admission being made replaced it.
+    private var replaced: ClientLimits?
     /// The last client looked up and its position: traffic repeats its clients, and this skips hashing the name.
     private var lastClient = ""
     private var lastSlot = -1
@@ -66,7 +68,8 @@ struct LimitStage {
         if !globalLoaded { try loadGlobal(&writer) }
         // What the request is judged on, kept until the next admission: a redelivered record found only after
         // this one (privacy.md, "Exactly once under redelivery") takes it back with ``revertLast()``.
-        before = (slot, entries[slot], global)
+        before = (slot, replaced ?? entries[slot], global)
+        replaced = nil
         // In place: the client's entry is not copied out and back.
         return Self.check(&entries[slot], &global, at: time)
     }
@@ -239,6 +242,16 @@ struct LimitStage {
             state.monthStart = Policy.QuotaWindow.month.span(containing: state.quotaWindowStart).start
             (state.hourCount, state.dayCount, state.monthCount) = (state.quotaCount, state.quotaCount, state.quotaCount)
         }
+        if held == nil && state.tier != tierName {
+            // The ledger's state under its own tier, kept as the replaced entry: a redelivered record's admission
+            // takes back the tier it would otherwise write over.
+            let previous = policy.requestLimits(forClient: client, tierName: state.tier)
+            replaced = ClientLimits(
+                state: state,
+                bucket: previous.rate.map {
+                    LeakyBucket(requestsPerSecond: $0.requestsPerSecond, burst: previous.burst)
+                }, quota: previous.quota)
+        }
         state.tier = tierName
         let entry = ClientLimits(
             state: state,
@@ -248,6 +261,8 @@ struct LimitStage {
         let slot: Int
         if let held {
             // Another tier: the entry is replaced where it is (and stays on the dirty list if it was there).
+            // Kept, so that a redelivered record's admission takes back its tier too.
+            replaced = entries[held]
             entries[held] = entry
             slot = held
         } else {
