@@ -117,3 +117,30 @@ struct EventTimeAttackTests {
         #expect(again.stdout == result.stdout, "\(again.stdoutText)")
     }
 }
+
+extension EventTimeAttackTests {
+    /// records.md, "Event time": a token is checked at `ts`, but never earlier than the wall clock less
+    /// `allowed_lateness`; before, a token that expired at the start of 2026 passed on a record stamped before.
+    @Test("a JWT that expired last year is refused on a record stamped inside its validity; replay keeps ts")
+    func expiredTokenStampedBack() throws {
+        let scratch = try TemporaryDirectory()
+        let sample = try String(contentsOf: DPWall.sample("auth/jwt.jsonl"), encoding: .utf8)
+        let lines = sample.split(separator: "\n").map(String.init)
+        // The sample's expired token (exp 2026-01-01T01:00:00Z), stamped half an hour before it expired.
+        let record = try #require(lines.count > 3 ? lines[3] : nil)
+            .replacingOccurrences(of: "2026-11-27T10:00:03.000Z", with: "2026-01-01T00:30:00Z")
+        let input = try scratch.write("in.jsonl", record + "\n")
+        let policy = DPWall.sample("auth/jwt.yaml").path
+        let filter = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", ":memory:", "--no-audit", input], in: scratch)
+        let line = try #require(filter.lines.compactMap(OutputLine.init).first)
+        #expect(line.code == "unauthenticated", "\(line.raw)")
+        #expect(
+            line.message?.contains("expired at 2026-01-01T01:00:00Z, before the wall clock less") == true,
+            "\(line.raw)")
+        // replay's clock is the capture's own: at its ts the token was valid.
+        let replay = try DPWall.run(["replay", "--policy", policy, "--format", "json", input], in: scratch)
+        #expect(replay.status == 0, "\(replay.stderrText)")
+        #expect(replay.stdoutText.contains("\"allowed\" : 1,"), "\(replay.stdoutText)")
+    }
+}

@@ -371,7 +371,14 @@ final class RecordProcessor {
             switch authenticator.authenticate(
                 view, s.envelope, eventTime: max(s.envelope.eventTimeMilliseconds, s.credentialFloor))
             {
-            case .failure(let problem):
+            case .failure(var problem):
+                if s.credentialFloor > s.envelope.eventTimeMilliseconds {
+                    // Checked at the floor, not at ts: the message says which.
+                    problem.message = problem.message.replacingOccurrences(
+                        of: "before the record's ts",
+                        with:
+                            "before the wall clock less limits.allowed_lateness (a record's ts cannot go back further)")
+                }
                 return problem
             case .success(let identity):
                 s.client = identity.client
