@@ -48,9 +48,10 @@ extension OrderedStage {
                     entries.append(at)
                     if end > start { entries.appendByte(UInt8(ascii: ",")) }
                     entries.append(raw: UnsafeRawBufferPointer(rebasing: text[start..<end]))
-                    while next < charges.count && charges[next].auditStub < index { next += 1 }
-                    if next < charges.count && charges[next].auditStub == index {
-                        let outputDigestAt = charges[next].outputDigestAt
+                    // With an archive, every pending record has its stub.
+                    while next < charges.count && charges[next].auditStub.index! < index { next += 1 }
+                    if next < charges.count && charges[next].auditStub.index! == index {
+                        let outputDigestAt = charges[next].outputDigestAt.index
                         switch decisions[next] {
                         case .release(let cost, _):
                             entries.append(raw: ",\"decision\":\"allow\",")
@@ -63,12 +64,13 @@ extension OrderedStage {
                             }
                             charges[next].noise.withUnsafeBytes { entries.append(raw: $0) }
                             entries.append(raw: ",\"output_sha256\":")
+                            // A release has its released body.
                             AuditStubs.appendHex(
-                                UnsafeRawBufferPointer(rebasing: digests[outputDigestAt..<outputDigestAt + 32]),
+                                UnsafeRawBufferPointer(rebasing: digests[outputDigestAt!..<outputDigestAt! + 32]),
                                 &entries)
                         case .allow, .redelivered:
                             entries.append(raw: ",\"decision\":\"allow\"")
-                            if outputDigestAt >= 0 {
+                            if let outputDigestAt {
                                 entries.append(raw: ",\"output_sha256\":")
                                 AuditStubs.appendHex(
                                     UnsafeRawBufferPointer(rebasing: digests[outputDigestAt..<outputDigestAt + 32]),

@@ -86,7 +86,7 @@ extension OrderedStage {
         case .charge:
             let decision = try book.decide(
                 client: charge.client, tierName: charge.tierName, id: charge.id, eventTime: charge.eventTime,
-                digest: Array(pending.digests[charge.digestAt..<charge.digestAt + 32]),
+                digest: Array(pending.digest(charge.digestAt)!),
                 costs: pending.costs[charge.costs], epsilon: charge.epsilon, delta: charge.delta, dryRun: dryRun,
                 &writer)
             return (decision, dryRun)
@@ -98,7 +98,7 @@ extension OrderedStage {
         _ charge: PendingCharge, _ pending: PendingCharges, position: Position?, problem: RecordError?,
         dryRun: RecordError?, _ writer: inout LedgerWriter
     ) throws -> Bool {
-        let digest = charge.digestAt >= 0 ? Array(pending.digests[charge.digestAt..<charge.digestAt + 32]) : []
+        let digest = pending.digest(charge.digestAt).map(Array.init) ?? []
         return try writer.remember(
             client: charge.client, id: charge.id, eventTime: charge.eventTime, digest: problem == nil ? digest : [],
             keyed: keyed && position != nil, position: position, problem: problem, dryRun: dryRun)
@@ -117,7 +117,7 @@ extension OrderedStage {
             return (.keep(problem), nil, true)
         }
         let same =
-            charge.digestAt >= 0 && stored.digest.elementsEqual(pending.digests[charge.digestAt..<charge.digestAt + 32])
+            pending.digest(charge.digestAt).map { stored.digest.elementsEqual($0) } ?? false
         switch charge.kind {
         case .release where same && stored.kind == .released && stored.position == nil:
             return (.allow, stored.dryRun, true)

@@ -57,8 +57,8 @@ extension OrderedStage {
     ) {
         pending.text.bytes.withUnsafeBytes { text in
             let envelope =
-                charge.outputEnvelopeEnd >= 0
-                ? UnsafeRawBufferPointer(rebasing: output[charge.lineStart..<charge.outputEnvelopeEnd])
+                charge.outputEnvelopeEnd.index != nil
+                ? UnsafeRawBufferPointer(rebasing: output[charge.lineStart..<charge.outputEnvelopeEnd.index!])
                 : UnsafeRawBufferPointer(rebasing: text[charge.textStart..<charge.envelopeEnd])
             held.append(raw: envelope)
             if envelope.count > 1 { held.appendByte(UInt8(ascii: ",")) }

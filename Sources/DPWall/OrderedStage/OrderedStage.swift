@@ -147,7 +147,7 @@ final class OrderedStage {
                     if archive != nil && index % Self.entryChunk == Self.entryChunk - 1 {
                         privacyTexts.bytes.withUnsafeBytes { texts in
                             writeEntries(
-                                processor.audit, through: charge.auditStub + 1, pending, decisions, dryRuns,
+                                processor.audit, through: charge.auditStub.index! + 1, pending, decisions, dryRuns,
                                 redeliveries, texts, privacyRanges, &written, now: wall)
                         }
                     }
@@ -217,8 +217,9 @@ final class OrderedStage {
 
     /// Completes the outcomes of the batch's pending records with what this stage decided.
     func completeOutcomes(_ processor: RecordProcessor, _ pending: PendingCharges) {
-        for (index, charge) in pending.charges.enumerated() where charge.outcome >= 0 {
-            var outcome = processor.outcomes[charge.outcome]
+        for (index, charge) in pending.charges.enumerated() {
+            guard let at = charge.outcome.index else { continue }
+            var outcome = processor.outcomes[at]
             switch decisions[index] {
             case .release(let cost, _):
                 outcome.code = nil
@@ -228,7 +229,7 @@ final class OrderedStage {
             case .keep(let problem), .deny(let problem): outcome.code = problem.code
             }
             outcome.dryRun = dryRuns[index]?.code
-            processor.outcomes[charge.outcome] = outcome
+            processor.outcomes[at] = outcome
         }
     }
 

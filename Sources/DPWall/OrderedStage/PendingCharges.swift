@@ -12,6 +12,23 @@ enum PendingKind {
     case denial(RecordError)
 }
 
+/// A position in one of a batch's buffers that a record may not have (an audit stub without an audit, a digest
+/// of a denial): an index read as an optional, with no room lost to an optional's tag in the tens of thousands of
+/// pending records a batch can hold.
+struct Slot: Equatable {
+    private let raw: Int
+    /// No position.
+    static let none = Slot(raw: -1)
+    private init(raw: Int) { self.raw = raw }
+    /// The position `index` (≥ 0).
+    init(_ index: Int) {
+        precondition(index >= 0, "a slot's index is not negative")
+        raw = index
+    }
+    /// The index, or nil.
+    var index: Int? { raw >= 0 ? raw : nil }
+}
+
 /// A record whose decision the writing turn still has to settle (``OrderedStage``): a privatized release to
 /// charge, or, when the policy sets request limits, any record that got past `forbidden`.
 ///
@@ -24,8 +41,8 @@ struct PendingCharge {
     /// it ends).
     var lineStart: Int, tailAt: Int
     /// Where the denial's `{` and envelope fields end in the output buffer, for a complete line (they start it);
-    /// -1 for a charge, whose denial envelope is in ``PendingCharges/text``.
-    var outputEnvelopeEnd: Int
+    /// none for a charge, whose denial envelope is in ``PendingCharges/text``.
+    var outputEnvelopeEnd: Slot
     /// In ``PendingCharges/text``: `{` and the envelope fields of a denial line from `textStart` to `envelopeEnd`
     /// (empty unless a charge);
     /// then, with `--rejects`, the head of its rejects line up to `rejectsSplit` and its tail up to `textEnd`.
@@ -36,21 +53,22 @@ struct PendingCharge {
     /// The client (authenticated), its tier name, the record's id and its event time (milliseconds since 1970).
     var client: String, tierName: String, id: String, eventTime: Int64
     /// Where its 32-byte content digest is in ``PendingCharges/digests`` (a charge, or a release when the policy
-    /// sets limits; -1 for a denial).
-    var digestAt: Int
+    /// sets limits; none for a denial).
+    var digestAt: Slot
     /// Its released rows, in ``PendingCharges/costs``.
     var costs: Range<Int>
     /// Its cost under basic composition.
     var epsilon: Double, delta: Double
-    /// Its audit stub's index (-1 without an audit), where its released body's SHA-256 is in
-    /// ``PendingCharges/digests``, and its model's noise fragment for the entry.
-    var auditStub: Int
-    var outputDigestAt: Int
+    /// Its audit stub's index (none without an audit), where its released body's SHA-256 is in
+    /// ``PendingCharges/digests`` (none without an audit or a released body), and its model's noise fragment for
+    /// the entry.
+    var auditStub: Slot
+    var outputDigestAt: Slot
     var noise: [UInt8]
     /// Its input line number (a denial's audit entry names it).
     var line: Int
-    /// Its outcome's index in ``RecordProcessor/outcomes`` (-1 when outcomes are not kept).
-    var outcome: Int
+    /// Its outcome's index in ``RecordProcessor/outcomes`` (none when outcomes are not kept).
+    var outcome: Slot
 }
 
 /// The pending charges of one batch, in input order, with the texts, digests and costs they point into.
@@ -59,6 +77,11 @@ struct PendingCharges {
     var text = JSONWriter(capacity: 0)
     var digests: [UInt8] = []
     var costs: [(cost: RowCost, rows: Int)] = []
+
+    /// The 32-byte digest at `slot`, if any.
+    func digest(_ slot: Slot) -> ArraySlice<UInt8>? {
+        slot.index.map { digests[$0..<$0 + 32] }
+    }
 
     /// Empties the batch, keeping the storage.
     mutating func removeAll() {

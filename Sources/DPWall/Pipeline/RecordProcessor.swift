@@ -521,8 +521,8 @@ final class RecordProcessor {
     }
 
     /// Appends the record's content digest (``ContentDigest``) to the batch's digests; returns where it is.
-    private func appendContentDigest(_ view: JSONView, _ s: inout Scratch) -> Int {
-        let digestAt = s.pending.digests.count
+    private func appendContentDigest(_ view: JSONView, _ s: inout Scratch) -> Slot {
+        let digestAt = Slot(s.pending.digests.count)
         ContentDigest.append(
             context: contentContext(currentModel!), model: view.rawBytes(s.envelope.model),
             request: s.envelope.request >= 0 ? view.rawBytes(s.envelope.request) : nil,
@@ -546,17 +546,17 @@ final class RecordProcessor {
 
     /// Writes the audit stub of a record whose decision the writing turn takes (without the decision, with the
     /// cost when `cost`), and keeps its released body's digest aside: it goes into the entry only if the record is
-    /// released. Returns the stub's index and where the digest is in ``PendingCharges/digests`` (-1 and -1 without
-    /// an audit).
-    private func writePendingStub(_ view: JSONView, body: Range<Int>?, cost: Bool, _ s: inout Scratch) -> (Int, Int) {
-        guard options.audit else { return (-1, -1) }
-        let auditStub = audit.count
+    /// released. Returns the stub's index and where the digest is in ``PendingCharges/digests`` (none and none
+    /// without an audit).
+    private func writePendingStub(_ view: JSONView, body: Range<Int>?, cost: Bool, _ s: inout Scratch) -> (Slot, Slot) {
+        guard options.audit else { return (.none, .none) }
+        let auditStub = Slot(audit.count)
         writeEnvelope(view, s.envelope, everything: false, &audit.text)
         if cost { Self.appendCost(s.cost, &audit.text) }
         auditDigests(view, s.envelope, body: nil, s.out, &audit.text)
         audit.end(eventTime: s.envelope.eventTimeMilliseconds)
-        guard let body else { return (auditStub, -1) }
-        let outputDigestAt = s.pending.digests.count
+        guard let body else { return (auditStub, .none) }
+        let outputDigestAt = Slot(s.pending.digests.count)
         s.out.bytes.withUnsafeBytes { bytes in
             KeyedNoise.withDigest(UnsafeRawBufferPointer(rebasing: bytes[body])) {
                 s.pending.digests.append(contentsOf: $0)
@@ -572,32 +572,32 @@ final class RecordProcessor {
     ) {
         let lineStart = s.out.bytes.count
         let rejectsAt = rejectsCount
-        let auditStub = options.audit ? audit.count : -1
+        let auditStub = options.audit ? Slot(audit.count) : .none
         denyRecord(view, s.envelope, line, inputName, problem, &s.out, decided: false, tier: s.tierName)
         appendPending(
             .denial(problem), view, line, inputName, lineStart: lineStart, tailAt: s.out.bytes.count,
-            rejectsAt: rejectsAt, auditStub: auditStub, outputDigestAt: -1, digestAt: -1, costs: 0..<0, &s)
+            rejectsAt: rejectsAt, auditStub: auditStub, outputDigestAt: .none, digestAt: .none, costs: 0..<0, &s)
     }
 
     /// Records a pending decision with the texts of a denial line (and rejects line) that may replace its line.
     private func appendPending(
         _ kind: PendingKind, _ view: JSONView, _ line: InputLine, _ inputName: String, lineStart: Int, tailAt: Int,
-        rejectsAt: Int, auditStub: Int, outputDigestAt: Int, digestAt: Int, costs: Range<Int>, _ s: inout Scratch
+        rejectsAt: Int, auditStub: Slot, outputDigestAt: Slot, digestAt: Slot, costs: Range<Int>, _ s: inout Scratch
     ) {
         let isCharge: Bool
         if case .charge = kind { isCharge = true } else { isCharge = false }
-        var outcomeIndex = -1
+        var outcomeIndex = Slot.none
         if options.outcomes {
             if case .denial = kind {
                 // denyRecord noted it already, with its code.
-                outcomeIndex = outcomes.count - 1
+                outcomeIndex = Slot(outcomes.count - 1)
             } else {
-                outcomeIndex = outcomes.count
+                outcomeIndex = Slot(outcomes.count)
                 outcomes.append(outcome(view, s.envelope, line: line.number, code: nil, tier: s.tierName))
             }
         }
         // A complete line starts with the denial's envelope: `{` and id, ts, client, model.
-        let outputEnvelopeEnd = isCharge ? -1 : lineEnvelopeEnd
+        let outputEnvelopeEnd = isCharge ? Slot.none : Slot(lineEnvelopeEnd)
         var textStart = s.pending.text.bytes.count
         if isCharge {
             s.pending.text.append(raw: "{")
