@@ -3,7 +3,7 @@ import DPWallRecords
 import DPWallStore
 
 /// The audit stubs of one batch (audit.md, "Entries"): per output line, in order, the entry's fields that the
-/// record stage knows, as JSON members without braces, one after the other. The budget stage completes them in input
+/// record stage knows, as JSON members without braces, one after the other. The ordered stage completes them in input
 /// order: it puts `seq` and `at` first, and for a release it charged, the decision, the cost and position.
 ///
 /// Digests only: the request body's and the released body's SHA-256, never their content; a raw model output

@@ -114,7 +114,7 @@ public struct FilterResult: Sendable {
 /// worker reads or writes, the others decide: no thread waits for a whole round. Memory is bounded by one chunk
 /// per worker and the line limit.
 ///
-/// The stateful stages run in the writing turn, in input order: the budget stage (``OrderedStage``) charges the
+/// The stateful stages run in the writing turn, in input order: the ordered stage (``OrderedStage``) charges the
 /// chunk's releases into the ledger's open transaction and holds its output. The group commits when no later
 /// chunk has been read yet (so a pause in the input never holds a record back), when `--commit-interval` has
 /// passed since the oldest held line, or when the held output is large; only then are the held lines written.

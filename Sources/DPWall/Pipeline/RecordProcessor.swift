@@ -21,10 +21,10 @@ public struct ProcessorOptions: Sendable {
     public var writeRejects = false
     /// Where the noise comes from.
     public var noise = NoiseMode.secure
-    /// Leave the charge of each privatized release to the budget stage (``OrderedStage``), which settles it in
+    /// Leave the charge of each privatized release to the ordered stage (``OrderedStage``), which settles it in
     /// input order and writes the line's tail; without it, lines are complete and carry only their cost.
     public var charges = false
-    /// Write an audit stub per output line (``AuditStubs``), which the budget stage completes into an entry.
+    /// Write an audit stub per output line (``AuditStubs``), which the ordered stage completes into an entry.
     public var audit = false
     /// SHA-256 of the policy file, in hex, for the audit entries.
     public var policyDigest = ""
@@ -150,7 +150,7 @@ final class RecordProcessor {
     /// Where the next rejects line goes: without `--rejects` always 0, read without touching ``rejects`` (an
     /// access to it costs an exclusivity check on every record).
     private var rejectsCount: Int { options.writeRejects ? rejects.bytes.count : 0 }
-    /// The releases of the current batch that the budget stage must still charge, in input order, with their
+    /// The releases of the current batch that the ordered stage must still decide, in input order, with their
     /// texts and costs (``ProcessorOptions/charges``).
     var pending: PendingCharges {
         _read { yield scratch.pending }
@@ -158,7 +158,7 @@ final class RecordProcessor {
     }
     /// The audit stubs of the current batch, one per output line (``ProcessorOptions/audit``).
     var audit = AuditStubs()
-    /// The outcomes of the current batch, one per output line (``ProcessorOptions/outcomes``); the budget stage
+    /// The outcomes of the current batch, one per output line (``ProcessorOptions/outcomes``); the ordered stage
     /// completes those of pending records.
     var outcomes: [RecordOutcome] = []
     /// `,"policy_sha256":"…"` for the audit stubs.
@@ -505,7 +505,7 @@ final class RecordProcessor {
         return context
     }
 
-    /// Writes a privatized record's line without its tail, and leaves its charge to the budget stage.
+    /// Writes a privatized record's line without its tail, and leaves its charge to the ordered stage.
     private func deferCharge(_ view: JSONView, _ line: InputLine, _ inputName: String, _ s: inout Scratch) {
         let lineStart = s.out.bytes.count
         let body = release(view, &s, tail: false)
@@ -664,7 +664,7 @@ final class RecordProcessor {
         auditPolicy.withUnsafeBytes { text.append(raw: $0) }
     }
 
-    /// Writes an allowed record's line (without its tail when the budget stage finishes it); returns where the
+    /// Writes an allowed record's line (without its tail when the ordered stage finishes it); returns where the
     /// released body (the response, or the request of a request-only record) is in the output.
     @discardableResult
     private func release(_ view: JSONView, _ s: inout Scratch, tail: Bool = true, auditEntry: Bool = true)

@@ -6,7 +6,7 @@ import DPWallStore
 /// and optionally one bucket across all clients (`limits.global_rate`).
 ///
 /// It runs in the filter's writing turn, in input order, on every record that got past `forbidden`. A value type,
-/// held by the budget stage: its state is mutated in place, with no exclusivity check per access. State lives
+/// held by the ordered stage: its state is mutated in place, with no exclusivity check per access. State lives
 /// in memory; a client's state is read from the ledger when it is first seen, and what changed is written into
 /// the group's transaction at its commit, so quotas (and buckets) survive a restart. After a commit, when more
 /// than ``clientLimit`` clients are held, all are forgotten and reloaded on their next record.
