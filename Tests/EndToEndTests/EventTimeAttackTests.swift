@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -142,5 +143,55 @@ extension EventTimeAttackTests {
         let replay = try DPWall.run(["replay", "--policy", policy, "--format", "json", input], in: scratch)
         #expect(replay.status == 0, "\(replay.stderrText)")
         #expect(replay.stdoutText.contains("\"allowed\" : 1,"), "\(replay.stdoutText)")
+    }
+}
+
+extension EventTimeAttackTests {
+    /// base64url without padding.
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// An EdDSA token signed with the sample's Ed25519 key (samples/auth/keys, public on purpose), for `acme`.
+    static func sampleToken(notBefore: Int64, expires: Int64) throws -> String {
+        let pem = try String(contentsOf: DPWall.sample("auth/keys/jwt-ed25519.SAMPLE.key.pem"), encoding: .utf8)
+        let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && !$0.hasPrefix("#") }.joined()
+        let der = try #require(Data(base64Encoded: body))
+        // PKCS #8 of an Ed25519 key: the 32-byte seed ends it.
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: der.suffix(32))
+        let header = base64URL(Data(#"{"alg":"EdDSA","kid":"sample-ed25519","typ":"JWT"}"#.utf8))
+        let claims = base64URL(
+            Data(
+                (#"{"iss":"https://auth.example.com/","aud":"inference","nbf":\#(notBefore),"#
+                    + #""exp":\#(expires),"sub":"acme","tier":"pro"}"#).utf8))
+        let signature = try key.signature(for: Data("\(header).\(claims)".utf8))
+        return "\(header).\(claims).\(base64URL(signature))"
+    }
+
+    /// A token not valid until 40 s from now passed on a record stamped 50 s ahead (within `max_event_skew`):
+    /// credentials are checked no later than the wall clock.
+    @Test("a JWT not valid yet is refused on a record stamped ahead, and passes once it is valid")
+    func tokenNotYetValid() throws {
+        let scratch = try TemporaryDirectory()
+        let now = Self.now / 1000
+        let sample = try String(contentsOf: DPWall.sample("auth/jwt.jsonl"), encoding: .utf8)
+        let first = try #require(sample.split(separator: "\n").first.map(String.init))
+        func record(_ token: String, ts: Int64) -> String {
+            var line = first.replacingOccurrences(of: "2026-11-27T10:00:00.000Z", with: LimitTests.timestamp(ts * 1000))
+            let start = try! #require(line.range(of: #""bearer":""#))
+            let end = try! #require(line[start.upperBound...].firstIndex(of: "\""))
+            line.replaceSubrange(start.upperBound..<end, with: token)
+            return line + "\n"
+        }
+        let early = try Self.sampleToken(notBefore: now + 40, expires: now + 3600)
+        let valid = try Self.sampleToken(notBefore: now - 60, expires: now + 3600)
+        let input = try scratch.write("in.jsonl", record(early, ts: now + 50) + record(valid, ts: now + 50))
+        let result = try DPWall.run(
+            ["filter", "--policy", DPWall.sample("auth/jwt.yaml").path, "--ledger", ":memory:", "--no-audit", input],
+            in: scratch)
+        let lines = result.lines.compactMap(OutputLine.init)
+        #expect(lines.map { $0.code ?? "ok" } == ["unauthenticated", "ok"], "\(result.stdoutText)")
+        #expect(lines.first?.message?.contains("after the wall clock") == true, "\(lines.first?.raw ?? Data())")
     }
 }

@@ -94,6 +94,10 @@ final class RecordProcessor {
         /// `limits.allowed_lateness`; `Int64.min` without the bound (replay). A token or certificate that expired
         /// before it is refused whatever `ts` the record claims (records.md, "Event time").
         var credentialFloor = Int64.min
+        /// The latest time credentials are checked at: the wall clock when the batch began (`Int64.max` in replay).
+        /// A token or certificate not yet valid now is refused on a record stamped ahead (within
+        /// `max_event_skew`) as well.
+        var credentialCeiling = Int64.max
         var envelope = Envelope()
         var request = BodyChecker()
         var response = BodyChecker()
@@ -259,6 +263,7 @@ final class RecordProcessor {
             let (bound, overflow) = now.addingReportingOverflow(Int64(policy.limits.maxEventSkew * 1000))
             s.futureBound = overflow ? .max : bound
             s.credentialFloor = now.subtractingSaturating(Int64(policy.limits.allowedLateness * 1000))
+            s.credentialCeiling = now
         }
         body(&s)
         swap(&s.out, &output)
@@ -369,15 +374,20 @@ final class RecordProcessor {
             }
         } else {
             switch authenticator.authenticate(
-                view, s.envelope, eventTime: max(s.envelope.eventTimeMilliseconds, s.credentialFloor))
+                view, s.envelope,
+                eventTime: min(max(s.envelope.eventTimeMilliseconds, s.credentialFloor), s.credentialCeiling))
             {
             case .failure(var problem):
+                // Checked at the floor or the ceiling, not at ts: the message says which.
                 if s.credentialFloor > s.envelope.eventTimeMilliseconds {
-                    // Checked at the floor, not at ts: the message says which.
                     problem.message = problem.message.replacingOccurrences(
                         of: "before the record's ts",
                         with:
                             "before the wall clock less limits.allowed_lateness (a record's ts cannot go back further)")
+                } else if s.credentialCeiling < s.envelope.eventTimeMilliseconds {
+                    problem.message = problem.message.replacingOccurrences(
+                        of: "after the record's ts",
+                        with: "after the wall clock (a record stamped ahead is checked now)")
                 }
                 return problem
             case .success(let identity):
