@@ -58,6 +58,7 @@ struct LimitStage {
         -> RecordError?
     {
         lastAdmitted = nil
+        replaced = nil
         let slot = try load(client, tierName: tierName, writer: &writer)
         lastAdmitted = slot
         lastAdmittedTime = time
