@@ -72,6 +72,8 @@ enum PipelineSetup {
     ) throws -> AuditSegmentWriter {
         func fail(_ message: String, _ status: Int32) -> ExitCode {
             FileHandleStderr.write("dpwall: \(message)\n")
+            // A ledger this run created, refused before anything was recorded in it, is not left behind empty.
+            ledger.discardIfNew()
             return ExitCode(status)
         }
         do {

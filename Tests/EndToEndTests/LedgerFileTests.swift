@@ -56,3 +56,25 @@ struct LedgerFileTests {
         }
     }
 }
+
+extension LedgerFileTests {
+    /// A new ledger beside another ledger's archive is refused (65); the empty ledger the refused run created was
+    /// left behind, and a second try then met a ledger file that looked used.
+    @Test("a run refused at the archive leaves no new ledger file behind; an existing ledger stays")
+    func refusedRunLeavesNoLedger() throws {
+        let scratch = try TemporaryDirectory()
+        let policy = try scratch.write("policy.yaml", BudgetTests.yaml)
+        let record = Data(BudgetTests.record(id: "a1").utf8)
+        let first = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", "a.db", "--audit", "audit"], stdin: record, in: scratch)
+        #expect(first.status == 0, "\(first.stderrText)")
+        let refused = try DPWall.run(
+            ["filter", "--policy", policy, "--ledger", "b.db", "--audit", "audit"], stdin: record, in: scratch)
+        #expect(refused.status == 65, "\(refused.stderrText)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter {
+            $0.hasPrefix("b.db")
+        }
+        #expect(left.isEmpty, "the refused run left \(left)")
+        #expect(FileManager.default.fileExists(atPath: scratch.file("a.db").path))
+    }
+}

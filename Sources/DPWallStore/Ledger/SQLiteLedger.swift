@@ -24,6 +24,8 @@ public final class SQLiteLedger: @unchecked Sendable {
     public let path: String
     private let queue: DatabaseQueue
     private let lock: LedgerLock?
+    /// Whether this open created the file (it did not exist before).
+    public let wasCreated: Bool
 
     /// Opens (creating and migrating when needed) the ledger at `path`, taking its lock; with `readOnly`, opens
     /// an existing ledger for reading only, without the lock (a running filter keeps writing meanwhile: WAL).
@@ -39,7 +41,7 @@ public final class SQLiteLedger: @unchecked Sendable {
         if readOnly && !inMemory && !FileManager.default.fileExists(atPath: path) {
             throw LedgerError(kind: .notFound, message: "no ledger at \(path) (give --ledger PATH)")
         }
-        if !inMemory && !readOnly { try Self.createWhole(path) }
+        if !inMemory && !readOnly { wasCreated = try Self.createWhole(path) } else { wasCreated = false }
         lock = inMemory || readOnly ? nil : try LedgerLock(ledgerPath: path)
         do {
             queue = try Self.connect(path, inMemory: inMemory, readOnly: readOnly)
@@ -94,9 +96,10 @@ public final class SQLiteLedger: @unchecked Sendable {
 
     /// Creates the ledger at `path` when nothing is there: built whole in `path.creating-PID`, fsynced, then linked
     /// to `path` (`link` fails rather than replace a ledger another process created meanwhile; that one is used).
-    private static func createWhole(_ path: String) throws {
+    @discardableResult
+    private static func createWhole(_ path: String) throws -> Bool {
         var status = stat()
-        if lstat(path, &status) == 0 { return }  // a file, or a link SQLite will follow
+        if lstat(path, &status) == 0 { return false }  // a file, or a link SQLite will follow
         guard errno == ENOENT else {
             throw LedgerError(kind: .unusable, message: "ledger \(path): \(String(cString: strerror(errno)))")
         }
@@ -130,9 +133,14 @@ public final class SQLiteLedger: @unchecked Sendable {
         } catch {
             throw failed("fsync", error.code)
         }
-        if link(temporary, path) != 0 && errno != EEXIST { throw failed("link") }
+        var linked = true
+        if link(temporary, path) != 0 {
+            guard errno == EEXIST else { throw failed("link") }
+            linked = false
+        }
         let parent = (path as NSString).deletingLastPathComponent
         SystemCall.syncDirectory(parent.isEmpty ? "." : parent)
+        return linked
     }
 
     /// The versioned schema.
@@ -350,6 +358,15 @@ public final class SQLiteLedger: @unchecked Sendable {
             for state in batch.windows { try writer.save(state) }
             try writer.commit()
         }
+    }
+
+    /// Removes the ledger's file, when this open created it and nothing was recorded in it since (no audit
+    /// anchor): a run refused before it began leaves no empty ledger behind. Returns whether it did.
+    @discardableResult
+    public func discardIfNew() -> Bool {
+        guard wasCreated, (try? auditAnchor()) == nil else { return false }
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+        return true
     }
 
     /// Runs `body` with the ledger's write connection. A transaction ``LedgerWriter/begin()`` opened in one call
