@@ -14,12 +14,25 @@ extension OrderedStage {
     /// How many decided records the writing turn gathers before it hands their entries to the archive.
     static let entryChunk = 256
 
+    /// Completes the batch's audit stubs from `written` up to (not including) `end` into entries with the
+    /// decisions of `turn`, and hands them to the archive (``writeEntries(_:through:_:_:_:_:_:_:_:now:)``).
+    func writeEntries(
+        _ stubs: AuditStubs, through end: Int, _ pending: PendingCharges, _ turn: Turn,
+        _ written: inout EntriesWritten, now: Double
+    ) {
+        turn.privacyTexts.bytes.withUnsafeBytes { texts in
+            writeEntries(
+                stubs, through: end, pending, turn.decisions, turn.dryRuns, turn.redeliveries, texts,
+                turn.privacyRanges, &written, now: now)
+        }
+    }
+
     /// Completes the batch's audit stubs from `written` up to (not including) `end` into entries, in order, and
     /// hands them to the archive: `seq` and `at` first, then the stub; for a pending record, its decision and,
     /// for a release it charged, the cost, position, noise and released body's digest. Every pending record of
     /// those stubs must be decided (`decisions`, `dryRuns` and `privacyRanges` into `privacyTexts`, by pending
     /// index).
-    func writeEntries(
+    private func writeEntries(
         _ stubs: AuditStubs, through end: Int, _ pending: PendingCharges, _ decisions: [Decision],
         _ dryRuns: [RecordError?], _ redeliveries: [Bool], _ privacyTexts: UnsafeRawBufferPointer,
         _ privacyRanges: [Range<Int>],

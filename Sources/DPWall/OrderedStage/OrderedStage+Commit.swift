@@ -17,16 +17,18 @@ extension OrderedStage {
     /// commits its charges with the archive's head, then (``releaseHeld(_:)``) its lines may be released. The open
     /// audit frame is sealed when it is due.
     func commit(wall now: Double) throws {
-        guard book.hasChanges || heldSince != nil || limits?.hasChanges == true || clock.changed else { return }
+        guard book.hasChanges || heldSince != nil || turn.limits?.hasChanges == true || turn.clock.changed else {
+            return
+        }
         let anchor = try archive?.flush()
         try ledger.withWriter { writer in
-            if !book.hasChanges && !writer.inTransaction && archive == nil && limits?.hasChanges != true
-                && !clock.changed
+            if !book.hasChanges && !writer.inTransaction && archive == nil && turn.limits?.hasChanges != true
+                && !turn.clock.changed
             {
                 return
             }
             try writer.begin()
-            try limits?.save(&writer)
+            try turn.limits?.save(&writer)
             try book.save(&writer)
             try saveWatermark(&writer)
             if let anchor { try writer.saveAuditAnchor(anchor) }
@@ -45,23 +47,23 @@ extension OrderedStage {
     /// Saves a moved watermark into the open transaction, and forgets the decisions other than charges that fell
     /// out of ``decisionRetention`` (when the watermark moved an hour since it last did, and on the first group).
     func saveWatermark(_ writer: inout LedgerWriter) throws {
-        guard clock.changed || clock.forgetting, let watermark = clock.watermark else { return }
-        clock.changed = false
+        guard turn.clock.changed || turn.clock.forgetting, let watermark = turn.clock.watermark else { return }
+        turn.clock.changed = false
         // A replay's watermark follows its capture, which may hold any time (filter would have refused a future
         // one): it is not the stream's, and stays out of the ledger, where it would make every later record late.
-        guard clock.isLive else { return }
+        guard turn.clock.isLive else { return }
         try writer.saveWatermark(watermark)
-        if let forgottenAt = clock.forgottenAt, watermark < forgottenAt.addingSaturating(3_600_000),
-            !clock.forgetting
+        if let forgottenAt = turn.clock.forgottenAt, watermark < forgottenAt.addingSaturating(3_600_000),
+            !turn.clock.forgetting
         {
             return
         }
-        clock.forgottenAt = watermark
+        turn.clock.forgottenAt = watermark
         // A few thousand rows a group, so that a day of a flood is forgotten over many groups, not in one stall.
         let forgotten = try writer.forgetDecisions(
-            before: watermark.subtractingSaturating(max(Self.decisionRetention, clock.lateness)),
+            before: watermark.subtractingSaturating(max(Self.decisionRetention, turn.clock.lateness)),
             limit: Self.forgetLimit)
-        clock.forgetting = forgotten == Self.forgetLimit
+        turn.clock.forgetting = forgotten == Self.forgetLimit
     }
 
     /// The most decisions one group forgets.

@@ -20,7 +20,7 @@ extension OrderedStage {
     func writeTail(_ range: Range<Int>, dryRun: RecordError?) {
         if annotate {
             held.append(raw: ",\"privacy\":{")
-            privacyTexts.bytes.withUnsafeBytes { held.append(raw: UnsafeRawBufferPointer(rebasing: $0[range])) }
+            turn.privacyTexts.bytes.withUnsafeBytes { held.append(raw: UnsafeRawBufferPointer(rebasing: $0[range])) }
             held.appendByte(UInt8(ascii: "}"))
             if let dryRun { writeDryRun(dryRun) }
         }

@@ -41,18 +41,8 @@ final class OrderedStage {
     let archive: AuditCompressor?
     var entryBuffer = JSONWriter(capacity: 0)
     var nextSeq: UInt64
-    /// The request limits (nil when the policy sets none).
-    var limits: LimitStage?
-    /// The decisions of the batch being settled, one per pending record, what the limits would have denied in a
-    /// dry run, and each release's privacy members.
-    var decisions: [Decision] = []
-    var dryRuns: [RecordError?] = []
-    var privacyTexts = JSONWriter(capacity: 0)
-    var privacyRanges: [Range<Int>] = []
-    /// Which of the batch's pending records were redeliveries answered with their first decision.
-    var redeliveries: [Bool] = []
-    /// The stream's watermark (records.md, "Event time").
-    var clock: EventClock
+    /// What the writing turn decides a batch with and into, moved into a local for the batch.
+    var turn: Turn
 
     /// `helpers` is how many other threads will compress the archive's entries while they wait (``AuditCompressor``):
     /// with none, the archive runs its own thread. `workArrived` wakes them.
@@ -66,8 +56,9 @@ final class OrderedStage {
         self.policy = policy
         self.keyed = options.noise.needsRequestDigest
         self.annotate = options.annotate
-        limits = policy.hasRequestLimits ? LimitStage(policy: policy, dryRun: options.limitsDryRun) : nil
-        clock = EventClock(lateness: policy.limits.allowedLateness, isLive: options.boundsFutureEvents)
+        turn = Turn(
+            limits: policy.hasRequestLimits ? LimitStage(policy: policy, dryRun: options.limitsDryRun) : nil,
+            clock: EventClock(lateness: policy.limits.allowedLateness, isLive: options.boundsFutureEvents))
         var epsilons: [Double] = []
         for model in policy.models {
             for output in model.outputs {
@@ -96,60 +87,34 @@ final class OrderedStage {
         let output = processor.output.bytes
         if heldSince == nil { heldSince = now }
         let pending = processor.pending
-        decisions.removeAll(keepingCapacity: true)
-        dryRuns.removeAll(keepingCapacity: true)
-        redeliveries.removeAll(keepingCapacity: true)
-        privacyTexts.removeAll()
-        privacyRanges.removeAll(keepingCapacity: true)
-        if clock.isLive { clock.ceiling = Int64(wall * 1000) }
+        turn.startBatch()
+        if turn.clock.isLive { turn.clock.ceiling = Int64(wall * 1000) }
         var written = EntriesWritten()
         if !pending.charges.isEmpty {
-            // Into locals for the loop: the stage's own properties would cost an exclusivity check per access.
-            var decisions: [Decision] = []
-            var dryRuns: [RecordError?] = []
-            var redeliveries: [Bool] = []
-            var clock = EventClock(lateness: 0, isLive: false)
-            var limits: LimitStage? = nil
-            var privacyTexts = JSONWriter(capacity: 0)
-            var privacyRanges: [Range<Int>] = []
-            swap(&decisions, &self.decisions)
-            swap(&dryRuns, &self.dryRuns)
-            swap(&redeliveries, &self.redeliveries)
-            swap(&clock, &self.clock)
-            swap(&limits, &self.limits)
-            swap(&privacyTexts, &self.privacyTexts)
-            swap(&privacyRanges, &self.privacyRanges)
-            defer {
-                swap(&decisions, &self.decisions)
-                swap(&dryRuns, &self.dryRuns)
-                swap(&redeliveries, &self.redeliveries)
-                swap(&clock, &self.clock)
-                swap(&limits, &self.limits)
-                swap(&privacyTexts, &self.privacyTexts)
-                swap(&privacyRanges, &self.privacyRanges)
-            }
+            // Into a local for the loop: the stage's own properties would cost an exclusivity check per access.
+            var turn = Turn(limits: nil, clock: EventClock(lateness: 0, isLive: false))
+            swap(&turn, &self.turn)
+            defer { swap(&turn, &self.turn) }
             let formatPrivacy = annotate || archive != nil
             try ledger.withWriter { writer in
                 try writer.begin()
                 for (index, charge) in pending.charges.enumerated() {
-                    let (decision, dryRun, redelivered) = try settle(charge, pending, &limits, &clock, &writer)
-                    decisions.append(decision)
-                    dryRuns.append(dryRun)
-                    redeliveries.append(redelivered)
+                    let (decision, dryRun, redelivered) = try settle(
+                        charge, pending, &turn.limits, &turn.clock, &writer)
+                    turn.decisions.append(decision)
+                    turn.dryRuns.append(dryRun)
+                    turn.redeliveries.append(redelivered)
                     // A release's privacy members, formatted once for the output's annotation and the entry.
-                    let start = privacyTexts.bytes.count
+                    let start = turn.privacyTexts.bytes.count
                     if formatPrivacy, case .release(let cost, let position) = decision {
-                        Self.writePrivacy(cost: cost, position, into: &privacyTexts)
+                        Self.writePrivacy(cost: cost, position, into: &turn.privacyTexts)
                     }
-                    privacyRanges.append(start..<privacyTexts.bytes.count)
+                    turn.privacyRanges.append(start..<turn.privacyTexts.bytes.count)
                     // The archive gets the entries decided so far every `entryChunk` records: it compresses them
                     // while this turn decides the rest, and the group's commit finds little left to wait for.
                     if archive != nil && index % Self.entryChunk == Self.entryChunk - 1 {
-                        privacyTexts.bytes.withUnsafeBytes { texts in
-                            writeEntries(
-                                processor.audit, through: charge.auditStub.index! + 1, pending, decisions, dryRuns,
-                                redeliveries, texts, privacyRanges, &written, now: wall)
-                        }
+                        writeEntries(
+                            processor.audit, through: charge.auditStub.index! + 1, pending, turn, &written, now: wall)
                     }
                 }
             }
@@ -161,9 +126,9 @@ final class OrderedStage {
         output.withUnsafeBytes { bytes in
             var cursor = 0
             for (index, charge) in pending.charges.enumerated() {
-                switch decisions[index] {
+                switch turn.decisions[index] {
                 case .keep,
-                    .allow where dryRuns[index] == nil || !annotate:
+                    .allow where turn.dryRuns[index] == nil || !annotate:
                     // The worker's line stands: it is copied with its neighbours in one piece.
                     continue
                 default: break
@@ -171,15 +136,15 @@ final class OrderedStage {
                 held.append(raw: UnsafeRawBufferPointer(rebasing: bytes[cursor..<charge.lineStart]))
                 cursor = charge.tailAt
                 let line = UnsafeRawBufferPointer(rebasing: bytes[charge.lineStart..<charge.tailAt])
-                switch decisions[index] {
+                switch turn.decisions[index] {
                 case .release:
                     held.append(raw: line)
-                    writeTail(privacyRanges[index], dryRun: dryRuns[index])
+                    writeTail(turn.privacyRanges[index], dryRun: turn.dryRuns[index])
                 case .allow:
                     // With a dry-run finding to annotate (the others were passed over above): the complete line
                     // ends in "}\n", and the member goes before its last brace.
                     held.append(raw: UnsafeRawBufferPointer(rebasing: line[..<(line.endIndex - 2)]))
-                    writeDryRun(dryRuns[index]!)
+                    writeDryRun(turn.dryRuns[index]!)
                     held.append(raw: "}\n")
                 case .keep, .redelivered:
                     held.append(raw: line)
@@ -207,11 +172,7 @@ final class OrderedStage {
         if archive != nil {
             // The rest of the batch's entries: the other worker compresses them (AuditCompressor) while this
             // one decides its next batch.
-            privacyTexts.bytes.withUnsafeBytes { texts in
-                writeEntries(
-                    processor.audit, through: processor.audit.count, pending, decisions, dryRuns, redeliveries,
-                    texts, privacyRanges, &written, now: wall)
-            }
+            writeEntries(processor.audit, through: processor.audit.count, pending, turn, &written, now: wall)
         }
     }
 
@@ -220,7 +181,7 @@ final class OrderedStage {
         for (index, charge) in pending.charges.enumerated() {
             guard let at = charge.outcome.index else { continue }
             var outcome = processor.outcomes[at]
-            switch decisions[index] {
+            switch turn.decisions[index] {
             case .release(let cost, _):
                 outcome.code = nil
                 outcome.epsilon = cost.epsilon
@@ -228,7 +189,7 @@ final class OrderedStage {
             case .allow, .redelivered: outcome.code = nil
             case .keep(let problem), .deny(let problem): outcome.code = problem.code
             }
-            outcome.dryRun = dryRuns[index]?.code
+            outcome.dryRun = turn.dryRuns[index]?.code
             processor.outcomes[at] = outcome
         }
     }
@@ -250,5 +211,33 @@ final class OrderedStage {
         /// The ledger holds a decision for the record's (client, id) already (privacy.md, "Exactly once under
         /// redelivery"): the stage answers with it. Never left in a settled batch.
         case redelivered
+    }
+
+    /// What the writing turn decides a batch with (the limits, the event clock) and into (per pending record: its
+    /// decision, what a dry run of the limits found, whether it was a redelivery, and the range of its privacy
+    /// members in `privacyTexts`). One value, moved into a local for a batch: its accesses in the loop cost no
+    /// exclusivity check.
+    struct Turn {
+        var decisions: [Decision] = []
+        var dryRuns: [RecordError?] = []
+        var redeliveries: [Bool] = []
+        var privacyTexts = JSONWriter(capacity: 0)
+        var privacyRanges: [Range<Int>] = []
+        var limits: LimitStage?
+        var clock: EventClock
+
+        init(limits: LimitStage?, clock: EventClock) {
+            self.limits = limits
+            self.clock = clock
+        }
+
+        /// Empties the batch's decisions, keeping the storage.
+        mutating func startBatch() {
+            decisions.removeAll(keepingCapacity: true)
+            dryRuns.removeAll(keepingCapacity: true)
+            redeliveries.removeAll(keepingCapacity: true)
+            privacyTexts.removeAll()
+            privacyRanges.removeAll(keepingCapacity: true)
+        }
     }
 }
